@@ -44,7 +44,7 @@ stop_peers() {
   local id p live
   for id in "${ids[@]}"; do
     p="${pid[$id]:-}"
-    [[ -n "$p" ]] && kill -TERM "$p" 2>/dev/null || true
+    if [[ -n "$p" ]]; then kill -TERM "$p" 2>/dev/null || true; fi
   done
   for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
     live=0
@@ -220,8 +220,9 @@ echo "$bench_summary"
 if grep -qE 'WARNING|ERR|[Ee]rror' <<<"$bench"; then
   fail "redis-benchmark reported a problem: $(tr '\r' '\n' <<<"$bench" | grep -E 'WARNING|ERR|[Ee]rror' | head -n 5)"
 fi
-grep -q '^SET:' <<<"$bench_summary" && grep -q '^GET:' <<<"$bench_summary" ||
+if ! grep -q '^SET:' <<<"$bench_summary" || ! grep -q '^GET:' <<<"$bench_summary"; then
   fail "redis-benchmark did not report both SET and GET results"
+fi
 
 ok=1
 echo "e2e walkthrough: OK"

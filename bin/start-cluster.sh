@@ -30,9 +30,12 @@ fi
 # Build once, before the peers start (each bin/raftkv would otherwise check on its own).
 "$ROOT/bin/build-jar.sh"
 
-pids=()
+pids=()       # the peers (java, after the scripts' execs)
+prefixers=()  # the sed processes that prefix their output
 stopping=0
+fifos="$(mktemp -d "${TMPDIR:-/tmp}/raftkv-cluster.XXXXXX")"
 
+# shellcheck disable=SC2317  # the trap handlers below are invoked indirectly
 # First Ctrl-C/SIGTERM: SIGTERM to every peer. Another one: SIGKILL. The main loop below waits.
 on_signal() {
   if [[ $stopping -eq 0 ]]; then
@@ -45,12 +48,14 @@ on_signal() {
   fi
 }
 
+# shellcheck disable=SC2317
 # Reached on an unexpected error too: never leave peers behind.
 on_exit() {
   if [[ ${#pids[@]} -gt 0 ]]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
+  rm -rf "$fifos"
 }
 
 trap on_signal INT TERM
@@ -58,9 +63,11 @@ trap on_exit EXIT
 
 for id in "${ids[@]}"; do
   prefix="$(printf '%s | ' "$id" | sed -e 's/[\/&]/\\&/g')"
+  mkfifo "$fifos/$id"
+  sed -u -e "s/^/$prefix/" <"$fifos/$id" &
+  prefixers+=("$!")
   # $! is the peer's own PID: start-node.sh execs bin/raftkv, which execs java.
-  PEERS="$peers" RAFTKV_NO_BUILD=1 "$ROOT/bin/start-node.sh" "$id" "$@" \
-    > >(sed -u -e "s/^/$prefix/") 2>&1 &
+  PEERS="$peers" RAFTKV_NO_BUILD=1 "$ROOT/bin/start-node.sh" "$id" "$@" >"$fifos/$id" 2>&1 &
   pids+=("$!")
 done
 echo "start-cluster: started ${ids[*]} (pids ${pids[*]}); Ctrl-C stops them" >&2
@@ -72,11 +79,13 @@ for i in "${!pids[@]}"; do
   while :; do
     status=0
     wait "$pid" || status=$?
-    ((status > 128)) && kill -0 "$pid" 2>/dev/null || break
+    if ((status <= 128)) || ! kill -0 "$pid" 2>/dev/null; then break; fi
   done
   [[ $stopping -eq 1 ]] || echo "start-cluster: ${ids[$i]} exited with status $status" >&2
 done
 pids=()
+# Let the prefixers print the peers' last lines (they end when their peer's output closes).
+wait "${prefixers[@]}" 2>/dev/null || true
 
 if [[ $stopping -eq 1 ]]; then
   echo "start-cluster: all peers stopped" >&2
