@@ -40,11 +40,13 @@ build() {
     return 1
   }
   echo "raftkv: building $JAR (mvn -q -B package -DskipTests) ..." >&2
-  # Maven's output goes to stderr so that the tool's own stdout stays clean.
-  (cd "$ROOT" && "${MVN:-mvn}" -q -B package -DskipTests) >&2 || {
-    echo "raftkv: build failed" >&2
+  # Maven's output is shown only if the build fails (on stderr: the tool's stdout stays clean).
+  local out
+  if ! out="$(cd "$ROOT" && "${MVN:-mvn}" -q -B package -DskipTests 2>&1 </dev/null)"; then
+    printf '%s\n' "$out" >&2
+    echo "raftkv: build failed (mvn -q -B package -DskipTests in $ROOT)" >&2
     return 1
-  }
+  fi
   # The shade step may leave an unchanged jar's time alone; mark it fresh.
   touch "$JAR"
 }
