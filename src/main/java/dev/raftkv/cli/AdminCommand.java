@@ -134,6 +134,21 @@ final class AdminCommand implements Runnable {
     return m;
   }
 
+  /** The id of the current leader, asked of every peer in turn. */
+  String leader(PeersFile pf) throws IOException {
+    for (Peer p : pf.peers()) {
+      try {
+        String l = infoRaft(p.redis()).getOrDefault("raft_leader_id", "");
+        if (!l.isEmpty()) {
+          return l;
+        }
+      } catch (IOException e) {
+        // try the next peer
+      }
+    }
+    throw new IOException("no leader: no peer of " + pf.path() + " knows a leader");
+  }
+
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Each peer's role, term, commit and applied index; exit 1 when no leader.")
   static final class Status implements Callable<Integer> {
@@ -285,12 +300,13 @@ final class AdminCommand implements Runnable {
       if (id != null && pf.find(id).isEmpty()) {
         throw new IOException("peer " + id + " is not in " + pf.path());
       }
+      String target = id != null ? id : admin.leader(pf);
       try (RaftClient c = admin.client(pf)) {
-        RaftClientReply r = id == null ? c.getSnapshotManagementApi().create(admin.timeoutMs)
-            : c.getSnapshotManagementApi(RaftPeerId.valueOf(id)).create(admin.timeoutMs);
+        // creation gap 1: take one unless the latest snapshot is already at the applied index
+        RaftClientReply r = c.getSnapshotManagementApi(RaftPeerId.valueOf(target)).create(1, admin.timeoutMs);
         check(r, "snapshot");
-        System.out.println("snapshot taken at index " + r.getLogIndex()
-            + (id == null ? " on the leader" : " on " + id));
+        System.out.println("snapshot at index " + r.getLogIndex() + " on " + target
+            + (id == null ? " (the leader)" : ""));
       }
       return 0;
     }

@@ -12,14 +12,14 @@ import java.util.Map;
  * own pending changes, so a later command of the batch sees an earlier one's effect. The whole
  * entry is committed to the store at once, with its index.
  */
-final class PendingKeyspace implements Keyspace {
+public final class PendingKeyspace implements Keyspace {
   private final Store store;
   private final long now;
   private final HashMap<Key, byte[]> writes = new HashMap<>();
   private boolean cleared;
   private long count;
 
-  PendingKeyspace(Store store, long now) {
+  public PendingKeyspace(Store store, long now) {
     this.store = store;
     this.now = now;
     this.count = store.count();
@@ -79,7 +79,7 @@ final class PendingKeyspace implements Keyspace {
     return count;
   }
 
-  void commit(long term, long index) throws IOException {
+  public void commit(long term, long index) throws IOException {
     store.commit(cleared, writes, count, term, index);
   }
 }
