@@ -19,6 +19,9 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Ratis' shaded gRPC logs through java.util.logging; keep its start-up chatter out of the output
+    java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc")
+        .setLevel(java.util.logging.Level.WARNING);
     System.exit(commandLine().execute(args));
   }
 

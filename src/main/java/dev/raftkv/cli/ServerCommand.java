@@ -65,14 +65,16 @@ final class ServerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     Thread hook = new Thread(() -> {
+      stopping.set(true);
       node.close();
       stopped.countDown();
     }, "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     // A Raft server that closed itself (e.g. a failed store write) must not leave a zombie peer.
     while (!stopped.await(1, TimeUnit.SECONDS)) {
-      if (node.raftServer().getLifeCycleState().isClosingOrClosed()) {
+      if (!stopping.get() && node.raftServer().getLifeCycleState().isClosingOrClosed()) {
         System.err.println("raftkv: " + id + ": the Raft server stopped unexpectedly; exiting");
         return 70;
       }

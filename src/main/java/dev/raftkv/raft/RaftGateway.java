@@ -274,15 +274,21 @@ public final class RaftGateway implements Closeable {
       } catch (IOException | RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
       }
-      reply.orTimeout(remainingMs, TimeUnit.MILLISECONDS).whenComplete(this::onReply);
+      reply.orTimeout(remainingMs, TimeUnit.MILLISECONDS)
+          .whenComplete((r, e) -> onReply(target, r, e));
     }
 
-    private void onReply(RaftClientReply reply, Throwable error) {
+    private void onReply(RaftPeerId target, RaftClientReply reply, Throwable error) {
       if (error == null && reply.isSuccess()) {
         result.complete(reply.getMessage());
         return;
       }
       Throwable cause = error != null ? unwrap(error) : reply.getException();
+      LOG.debug("{}: call {} to {} failed: {}", peerName, callId, target, String.valueOf(cause));
+      if (!target.equals(selfId)) {
+        // Ratis' gRPC stream to that peer may be closed after a failure: reconnect next time
+        rpc.getClientRpc().handleException(target, cause, true);
+      }
       if (cause instanceof StateMachineException sme) {
         result.completeExceptionally(new RaftKvFailure("ERR internal error: " + sme.getMessage()));
         return;
