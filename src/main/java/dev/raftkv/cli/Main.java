@@ -10,6 +10,10 @@ import picocli.CommandLine.Command;
     subcommands = {ServerCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
+  /** Ratis' shaded gRPC logs through java.util.logging: held here so its level sticks. */
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -19,9 +23,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    // Ratis' shaded gRPC logs through java.util.logging; keep its start-up chatter out of the output
-    java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc")
-        .setLevel(java.util.logging.Level.WARNING);
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
     System.exit(commandLine().execute(args));
   }
 
