@@ -171,7 +171,10 @@ public final class RaftKvNode implements Closeable {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.getLong(NodeConfig.SNAPSHOT_THRESHOLD));
-    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    // Purge only what every follower has (min of snapshot and followers' commit index): purging
+    // past a lagging follower makes Ratis 3.3.0 fall back to snapshot installs, where its appender
+    // can stall on a stale match index (RATIS-2605). Opt in with raft.server.log.purge.upto.snapshot.index.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.getLong(NodeConfig.LOG_PRESERVE));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(
         Math.max(3000, config.getLong(NodeConfig.REQUEST_TIMEOUT_MS)), java.util.concurrent.TimeUnit.MILLISECONDS));

@@ -165,7 +165,8 @@ class ClusterIT {
         "raftkv.snapshot.auto-threshold", "200",
         "raftkv.log.preserve", "10",
         "raft.server.log.segment.size.max", "16KB",
-        "raft.server.log.purge.gap", "8");
+        "raft.server.log.purge.gap", "8",
+        "raft.server.log.purge.upto.snapshot.index", "true");
     try (TestCluster c = cluster(store, small)) {
       int f = c.aFollower();
       c.stop(f);
