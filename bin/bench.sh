@@ -11,7 +11,9 @@
 #   BENCH_N=20000 STORES=rocksdb bin/bench.sh    # a short run
 #
 # Environment: BENCH_N (requests per case, default 100000), BENCH_C (clients, default 50),
-#              STORES ("rocksdb memory"), WARMUP_N (default 200000), JAVA_OPTS for the peers.
+#              STORES ("rocksdb memory"), WARMUP_N (default 200000), JAVA_OPTS for the peers,
+#              RAFTKV_ARGS extra server arguments (e.g. "-D raftkv.write.max-inflight=4"),
+#              CASES (a regex of case names to run, e.g. "^SET 3B$").
 set -euo pipefail
 
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,6 +86,13 @@ cases=(
   "SET 3B -P 16|-t set -d 3 -n $((N * 3)) -r 100000 -P 16"
 )
 
+if [[ -n "${CASES:-}" ]]; then
+  selected=()
+  for c in "${cases[@]}"; do
+    if [[ "${c%%|*}" =~ $CASES ]]; then selected+=("$c"); fi
+  done
+  cases=("${selected[@]}")
+fi
 declare -A result=()
 # redis-server, durable
 read -r rport <<<"$(free_ports 1)"
@@ -106,7 +115,7 @@ for store in $STORES; do
   done >"$peers"
   for i in 1 2 3; do
     RAFTKV_NO_BUILD=1 "$ROOT/bin/raftkv" server --id "n$i" --peers "$peers" --store "$store" \
-      --data-dir "$tmp/$store/n$i" >"$tmp/$store-n$i.log" 2>&1 &
+      --data-dir "$tmp/$store/n$i" ${RAFTKV_ARGS:-} >"$tmp/$store-n$i.log" 2>&1 &
     pids+=($!)
   done
   for i in 3 4 5; do wait_ping "${ports[$i]}"; done
@@ -127,7 +136,8 @@ for store in $STORES; do
     # shellcheck disable=SC2086
     result["$store leader|$name"]="$(run_case "$lport" ${c#*|})"
   done
-  for c in "${cases[@]:0:2}"; do
+  for c in "${cases[@]}"; do
+    [[ "${c%%|*}" == "SET 3B" || "${c%%|*}" == "GET 3B" ]] || continue
     name="${c%%|*}"
     # shellcheck disable=SC2086
     result["$store follower|$name"]="$(run_case "$fport" ${c#*|})"
