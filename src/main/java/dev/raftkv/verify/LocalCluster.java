@@ -514,6 +514,27 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Peers whose process exited although the cluster did not stop it (a crash): describes each
+   * with its exit code and last log lines, and forgets the dead process so it can be started again.
+   */
+  public synchronized List<String> collectCrashes() {
+    List<String> out = new ArrayList<>();
+    for (Peer p : peers) {
+      Process proc = p.process;
+      if (proc != null && !proc.isAlive()) {
+        ALL_PROCESSES.remove(proc);
+        p.process = null;
+        p.paused = false;
+        String msg = p.id + " exited on its own with code " + proc.exitValue() + "; log tail:\n"
+            + tail(p, 30);
+        out.add(msg);
+        log.accept("CRASH: " + msg);
+      }
+    }
+    return out;
+  }
+
   /** Stops everything: resumes paused peers, kills every process, closes every proxy. */
   @Override
   public void close() {
