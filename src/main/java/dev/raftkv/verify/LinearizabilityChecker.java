@@ -53,7 +53,12 @@ public final class LinearizabilityChecker {
     public String report() {
       StringBuilder sb = new StringBuilder();
       sb.append(String.format("%s (%d keys, %d operations)", verdict, keys, operations));
+      int shown = 0;
       for (KeyResult k : failures) {
+        if (shown++ == 5) {
+          sb.append("\n... and ").append(failures.size() - 5).append(" more failing keys");
+          break;
+        }
         sb.append("\n").append(k.report());
       }
       return sb.toString();
