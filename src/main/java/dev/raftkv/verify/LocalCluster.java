@@ -504,6 +504,38 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes diagnostics for a stuck cluster: each peer's INFO raft section and a thread dump
+   * ({@code jcmd PID Thread.print}) next to its log. Returns a short summary.
+   */
+  public String diagnose() {
+    StringBuilder sb = new StringBuilder();
+    for (Peer p : peers) {
+      sb.append(p.id).append(p.isRunning() ? "" : " (not running)")
+          .append(p.isPaused() ? " (paused)" : "").append(": ").append(raftInfo(p)).append('\n');
+      Process proc = p.process;
+      if (proc != null && proc.isAlive() && !p.paused) {
+        Path dump = workDir.resolve("logs").resolve(p.id + ".threads-" + System.currentTimeMillis()
+            + ".txt");
+        try {
+          Process j = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+              Long.toString(proc.pid()), "Thread.print")
+              .redirectErrorStream(true).redirectOutput(dump.toFile()).start();
+          if (!j.waitFor(20, TimeUnit.SECONDS)) {
+            j.destroyForcibly();
+          }
+          sb.append("  thread dump: ").append(dump).append('\n');
+        } catch (IOException e) {
+          sb.append("  no thread dump: ").append(e).append('\n');
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    return sb.toString();
+  }
+
   /** The last {@code lines} lines of a peer's log (for failure reports). */
   public String tail(Peer p, int lines) {
     try {

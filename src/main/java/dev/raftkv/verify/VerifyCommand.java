@@ -71,6 +71,10 @@ public final class VerifyCommand implements Callable<Integer> {
       description = "Extra configuration for every peer (repeatable).")
   Map<String, String> serverConfig = new LinkedHashMap<>();
 
+  @Option(names = "--jvm-arg", paramLabel = "ARG",
+      description = "Extra JVM argument for every peer (repeatable), e.g. -Xmx512m.")
+  java.util.List<String> jvmArgs = new java.util.ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (peersCount != 3 && peersCount != 5) {
@@ -99,6 +103,7 @@ public final class VerifyCommand implements Callable<Integer> {
     c.keepWorkDir = keep;
     c.snapshotThreshold = snapshotThreshold;
     c.serverConfig.putAll(serverConfig);
+    c.jvmArgs.addAll(jvmArgs);
     c.workload.registerThreads = clients;
     System.out.println("raft-kv verify: seed " + c.seed + " (rerun with --seed " + c.seed + ")");
     VerifyRun.Report r = new VerifyRun(c).run();

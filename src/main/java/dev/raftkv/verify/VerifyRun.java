@@ -36,6 +36,8 @@ public final class VerifyRun {
     public Path workDir;
     /** Extra {@code -D} settings for every peer. */
     public Map<String, String> serverConfig = new LinkedHashMap<>();
+    /** Extra JVM arguments for every peer (e.g. -Dlogback.configurationFile=...). */
+    public List<String> jvmArgs = new ArrayList<>();
     public int snapshotThreshold = 200;
     public boolean keepWorkDir;
     public long quietMinMs = 2000;
@@ -68,6 +70,7 @@ public final class VerifyRun {
       o.config.put("raftkv.read.mode", config.readMode);
     }
     o.config.putAll(config.serverConfig);
+    o.jvmArgs.addAll(config.jvmArgs);
 
     Report report = new Report();
     report.config = config;
@@ -127,7 +130,7 @@ public final class VerifyRun {
         cluster.awaitHealthy(90_000);
         report.recovered = true;
       } catch (IllegalStateException e) {
-        report.recoveryProblem = e.getMessage();
+        report.recoveryProblem = e.getMessage() + "\n" + cluster.diagnose();
       }
       Map<String, Map<String, String>> finalReads = null;
       if (report.recovered) {
