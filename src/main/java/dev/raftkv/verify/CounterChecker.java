@@ -109,7 +109,7 @@ public final class CounterChecker {
       }
       long ackedTotal = ackedSums[ackedSums.length - 1];
       long possibleTotal = possSums[possSums.length - 1];
-      String lastS = last == null ? "no final read" : "final read " + last.output();
+      String lastS = last == null ? "no read" : "last read " + last.output();
       finals.add(String.format("%s: %s; acknowledged sum %d, with unknown increments up to %d",
           key, lastS, ackedTotal, possibleTotal));
     }

@@ -45,6 +45,12 @@ public final class LocalCluster implements AutoCloseable {
     public Map<String, String> config = new LinkedHashMap<>();
     public List<String> jvmArgs = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC"));
     public Consumer<String> log = s -> System.out.println("[cluster] " + s);
+    /**
+     * Route Raft traffic through per-link proxies (needed for partitions and slow links). When
+     * false, peers address each other as 127.0.0.1 directly: partitions are unavailable, but a
+     * problem that remains cannot be blamed on the proxies.
+     */
+    public boolean proxies = true;
   }
 
   /** One peer. */
@@ -131,7 +137,8 @@ public final class LocalCluster implements AutoCloseable {
     }
     StringBuilder pf = new StringBuilder("# written by raft-kv verify\n");
     for (Peer p : peers) {
-      pf.append(p.id).append(' ').append(p.id).append(':').append(p.raftPort)
+      pf.append(p.id).append(' ').append(options.proxies ? p.id : "127.0.0.1").append(':')
+          .append(p.raftPort)
           .append(" 127.0.0.1:").append(p.redisPort).append('\n');
     }
     Files.writeString(peersFile, pf.toString());
@@ -144,7 +151,7 @@ public final class LocalCluster implements AutoCloseable {
       Files.writeString(p.hostsFile, hosts.toString());
     }
     try {
-      for (Peer from : peers) {
+      for (Peer from : options.proxies ? peers : List.<Peer>of()) {
         for (Peer to : peers) {
           if (from != to) {
             LinkProxy proxy = new LinkProxy(from.id + "->" + to.id,
@@ -229,7 +236,9 @@ public final class LocalCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(options.jvmArgs);
-    cmd.add("-Djdk.net.hosts.file=" + p.hostsFile);
+    if (options.proxies) {
+      cmd.add("-Djdk.net.hosts.file=" + p.hostsFile);
+    }
     cmd.add("-jar");
     cmd.add(options.jar.toString());
     cmd.addAll(List.of("server", "--id", p.id, "--peers", peersFile.toString(), "--data-dir",
@@ -358,6 +367,9 @@ public final class LocalCluster implements AutoCloseable {
   /** Cuts or heals the directed link from → to. */
   public void setLink(Peer from, Peer to, boolean connected) {
     LinkProxy l = links.get(linkKey(from.index, to.index));
+    if (l == null) {
+      throw new IllegalStateException("network faults need the cluster to run with proxies");
+    }
     if (connected) {
       l.heal();
     } else {
@@ -399,6 +411,9 @@ public final class LocalCluster implements AutoCloseable {
   public void slow(Peer p, int delayMs) {
     for (Peer q : peers) {
       if (q != p) {
+        if (!options.proxies) {
+          throw new IllegalStateException("network faults need the cluster to run with proxies");
+        }
         links.get(linkKey(p.index, q.index)).setDelayMs(delayMs);
         links.get(linkKey(q.index, p.index)).setDelayMs(delayMs);
       }

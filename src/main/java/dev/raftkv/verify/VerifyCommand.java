@@ -72,8 +72,14 @@ public final class VerifyCommand implements Callable<Integer> {
   Map<String, String> serverConfig = new LinkedHashMap<>();
 
   @Option(names = "--jvm-arg", paramLabel = "ARG",
-      description = "Extra JVM argument for every peer (repeatable), e.g. -Xmx512m.")
+      description = "Extra JVM argument for every peer (repeatable), e.g. -Xmx512m. For -D"
+          + " system properties use the environment variable RAFTKV_VERIFY_JVM_OPTS"
+          + " (whitespace-separated), since -D here means server configuration.")
   java.util.List<String> jvmArgs = new java.util.ArrayList<>();
+
+  @Option(names = "--no-proxy",
+      description = "Peers talk to each other directly (no partition/slow faults possible).")
+  boolean noProxy;
 
   @Override
   public Integer call() throws Exception {
@@ -104,6 +110,11 @@ public final class VerifyCommand implements Callable<Integer> {
     c.snapshotThreshold = snapshotThreshold;
     c.serverConfig.putAll(serverConfig);
     c.jvmArgs.addAll(jvmArgs);
+    c.proxies = !noProxy;
+    String env = System.getenv("RAFTKV_VERIFY_JVM_OPTS");
+    if (env != null && !env.isBlank()) {
+      c.jvmArgs.addAll(java.util.Arrays.asList(env.trim().split("\\s+")));
+    }
     c.workload.registerThreads = clients;
     System.out.println("raft-kv verify: seed " + c.seed + " (rerun with --seed " + c.seed + ")");
     VerifyRun.Report r = new VerifyRun(c).run();

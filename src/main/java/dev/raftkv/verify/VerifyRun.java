@@ -40,6 +40,8 @@ public final class VerifyRun {
     public List<String> jvmArgs = new ArrayList<>();
     public int snapshotThreshold = 200;
     public boolean keepWorkDir;
+    /** Route Raft traffic through the partition proxies (required for partition and slow). */
+    public boolean proxies = true;
     public long quietMinMs = 2000;
     public long quietMaxMs = 5000;
     public long holdMinMs = 3000;
@@ -71,6 +73,11 @@ public final class VerifyRun {
     }
     o.config.putAll(config.serverConfig);
     o.jvmArgs.addAll(config.jvmArgs);
+    o.proxies = config.proxies;
+    if (!config.proxies
+        && (config.faults.contains(Fault.PARTITION) || config.faults.contains(Fault.SLOW))) {
+      throw new IllegalArgumentException("partition and slow faults need the proxies");
+    }
 
     Report report = new Report();
     report.config = config;
@@ -81,8 +88,16 @@ public final class VerifyRun {
     log.accept("work dir " + o.workDir + "; seed " + config.seed + "; faults " + config.faults);
     try {
       cluster.startAll();
-      Peer leader = cluster.awaitLeader(90_000);
-      cluster.awaitHealthy(90_000);
+      Peer leader;
+      try {
+        leader = cluster.awaitLeader(90_000);
+        cluster.awaitHealthy(90_000);
+      } catch (IllegalStateException e) {
+        report.recoveryProblem = "the cluster never became healthy before the load: "
+            + e.getMessage() + "\n" + cluster.diagnose();
+        report.crashes.addAll(cluster.collectCrashes());
+        return report;
+      }
       log.accept(String.format("cluster up in %.1f s, leader %s", (System.nanoTime() - t0) / 1e9,
           leader.id));
 
