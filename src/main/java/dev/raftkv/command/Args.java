@@ -1,0 +1,78 @@
+package dev.raftkv.command;
+
+import java.nio.charset.StandardCharsets;
+
+/** Parsing helpers with Redis's rules and error texts. */
+public final class Args {
+  private Args() {}
+
+  public static String str(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  public static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static boolean is(byte[] arg, String lowerAscii) {
+    if (arg.length != lowerAscii.length()) {
+      return false;
+    }
+    for (int i = 0; i < arg.length; i++) {
+      int c = arg[i];
+      if (c >= 'A' && c <= 'Z') {
+        c += 32;
+      }
+      if (c != lowerAscii.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, within 64 bits. */
+  public static Long parseLong(byte[] b) {
+    int n = b.length;
+    if (n == 0 || n > 20) {
+      return null;
+    }
+    int i = 0;
+    boolean negative = false;
+    if (b[0] == '-') {
+      negative = true;
+      i = 1;
+      if (n == 1) {
+        return null;
+      }
+    }
+    if (b[i] == '0') {
+      return n == 1 ? 0L : null;
+    }
+    long v = 0;
+    for (; i < n; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        return null;
+      }
+      if (v < (Long.MIN_VALUE + d) / 10) {
+        return null;
+      }
+      v = v * 10 - d; // accumulate negatively to reach Long.MIN_VALUE
+    }
+    if (!negative) {
+      if (v == Long.MIN_VALUE) {
+        return null;
+      }
+      v = -v;
+    }
+    return v;
+  }
+
+  public static long longArg(byte[] b) throws CommandError {
+    Long v = parseLong(b);
+    if (v == null) {
+      throw new CommandError(CommandError.NOT_INTEGER);
+    }
+    return v;
+  }
+}

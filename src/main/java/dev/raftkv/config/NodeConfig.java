@@ -1,0 +1,166 @@
+package dev.raftkv.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Immutable configuration of one peer, built once at start-up. Precedence: built-in defaults &lt;
+ * configuration file (--conf) &lt; {@code -D key=value} &lt; command-line flags. Keys starting with
+ * {@code raft.} are handed to Apache Ratis unchanged; every {@code raftkv.} key must be known.
+ */
+public final class NodeConfig {
+  public static final String STORE = "raftkv.store";
+  public static final String REDIS_BIND = "raftkv.redis.bind";
+  public static final String RAFT_BIND = "raftkv.raft.bind";
+  public static final String READ_MODE = "raftkv.read.mode";
+  public static final String MAX_BATCH_OPS = "raftkv.write.max-batch-ops";
+  public static final String MAX_BATCH_BYTES = "raftkv.write.max-batch-bytes";
+  public static final String MAX_INFLIGHT = "raftkv.write.max-inflight";
+  public static final String REQUEST_TIMEOUT_MS = "raftkv.request.timeout-ms";
+  public static final String SNAPSHOT_THRESHOLD = "raftkv.snapshot.auto-threshold";
+  public static final String SNAPSHOT_RETAIN = "raftkv.snapshot.retain";
+  public static final String LOG_PRESERVE = "raftkv.log.preserve";
+  public static final String PROTO_MAX_BULK_LEN = "raftkv.proto-max-bulk-len";
+  public static final String MAX_ARGS = "raftkv.max-args";
+  public static final String MAX_PENDING_PER_CLIENT = "raftkv.client.max-pending";
+
+  /** Built-in defaults, in the order they are documented. */
+  public static final Map<String, String> DEFAULTS;
+
+  static {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put(STORE, "rocksdb");
+    d.put(REDIS_BIND, "");
+    d.put(RAFT_BIND, "");
+    d.put(READ_MODE, "linearizable");
+    d.put(MAX_BATCH_OPS, "1024");
+    d.put(MAX_BATCH_BYTES, "4194304");
+    d.put(MAX_INFLIGHT, "16");
+    d.put(REQUEST_TIMEOUT_MS, "10000");
+    d.put(SNAPSHOT_THRESHOLD, "100000");
+    d.put(SNAPSHOT_RETAIN, "2");
+    d.put(LOG_PRESERVE, "1000");
+    d.put(PROTO_MAX_BULK_LEN, "536870912");
+    d.put(MAX_ARGS, "1048576");
+    d.put(MAX_PENDING_PER_CLIENT, "10000");
+    d.put("raft.server.rpc.timeout.min", "1000ms");
+    d.put("raft.server.rpc.timeout.max", "2000ms");
+    DEFAULTS = Collections.unmodifiableMap(d);
+  }
+
+  private final Map<String, String> values;
+
+  private NodeConfig(Map<String, String> values) {
+    this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+  }
+
+  /** Defaults only. */
+  public static NodeConfig defaults() {
+    return new NodeConfig(DEFAULTS);
+  }
+
+  /**
+   * Builds the configuration: defaults, then the file (may be null), then the {@code -D}
+   * overrides, then the flags.
+   */
+  public static NodeConfig build(Path file, Map<String, String> overrides, Map<String, String> flags)
+      throws ConfigException {
+    Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
+    if (file != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        p.load(r);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ConfigException(file + ": cannot read configuration: " + e.getMessage());
+      }
+      for (String key : p.stringPropertyNames()) {
+        put(v, key, p.getProperty(key).strip(), file + ": key '" + key + "'");
+      }
+    }
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      put(v, e.getKey(), e.getValue(), "-D " + e.getKey());
+    }
+    for (Map.Entry<String, String> e : flags.entrySet()) {
+      put(v, e.getKey(), e.getValue(), "option for " + e.getKey());
+    }
+    NodeConfig config = new NodeConfig(v);
+    config.validate(file);
+    return config;
+  }
+
+  private static void put(Map<String, String> v, String key, String value, String where)
+      throws ConfigException {
+    if (key.startsWith("raft.")) {
+      v.put(key, value);
+    } else if (DEFAULTS.containsKey(key)) {
+      v.put(key, value);
+    } else {
+      throw new ConfigException(where + ": unknown configuration key");
+    }
+  }
+
+  private void validate(Path file) throws ConfigException {
+    String src = file == null ? "configuration" : file.toString();
+    String store = get(STORE);
+    if (!store.equals("rocksdb") && !store.equals("memory")) {
+      throw new ConfigException(src + ": " + STORE + " must be rocksdb or memory, not '" + store + "'");
+    }
+    String mode = get(READ_MODE);
+    if (!mode.equals("linearizable") && !mode.equals("stale")) {
+      throw new ConfigException(
+          src + ": " + READ_MODE + " must be linearizable or stale, not '" + mode + "'");
+    }
+    for (String key : new String[] {MAX_BATCH_OPS, MAX_BATCH_BYTES, MAX_INFLIGHT,
+        REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
+        MAX_ARGS, MAX_PENDING_PER_CLIENT}) {
+      long n;
+      try {
+        n = Long.parseLong(get(key));
+      } catch (NumberFormatException e) {
+        throw new ConfigException(src + ": " + key + " must be a whole number, not '" + get(key) + "'");
+      }
+      if (n < 1) {
+        throw new ConfigException(src + ": " + key + " must be at least 1, not " + n);
+      }
+    }
+  }
+
+  public String get(String key) {
+    String v = values.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("unknown configuration key " + key);
+    }
+    return v;
+  }
+
+  public long getLong(String key) {
+    return Long.parseLong(get(key));
+  }
+
+  public int getInt(String key) {
+    return Math.toIntExact(getLong(key));
+  }
+
+  /** Every {@code raft.*} key, for Ratis' RaftProperties. */
+  public Map<String, String> raftProperties() {
+    Map<String, String> m = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith("raft.")) {
+        m.put(k, v);
+      }
+    });
+    return m;
+  }
+
+  public Map<String, String> asMap() {
+    return values;
+  }
+}

@@ -1,0 +1,116 @@
+package dev.raftkv.node;
+
+import dev.raftkv.config.Peer;
+import dev.raftkv.resp.ServerStats;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+
+/** The text of INFO: Redis's usual sections plus {@code raft}. */
+final class InfoReport {
+  private static final List<String> DEFAULT = List.of("server", "clients", "memory", "persistence",
+      "stats", "replication", "keyspace", "raft");
+
+  private InfoReport() {}
+
+  static String render(RaftKvNode node, List<String> requested, ServerStats stats) {
+    List<String> sections = requested.isEmpty() || requested.contains("default")
+        || requested.contains("all") || requested.contains("everything") ? DEFAULT : requested;
+    StringBuilder sb = new StringBuilder();
+    for (String s : sections) {
+      int before = sb.length();
+      if (before > 0) {
+        sb.append("\r\n");
+      }
+      switch (s) {
+        case "server" -> server(node, sb);
+        case "clients" -> sb.append("# Clients\r\n")
+            .append("connected_clients:").append(stats.connectedClients.get()).append("\r\n")
+            .append("blocked_clients:0\r\n");
+        case "memory" -> {
+          Runtime rt = Runtime.getRuntime();
+          long used = rt.totalMemory() - rt.freeMemory();
+          sb.append("# Memory\r\n")
+              .append("used_memory:").append(used).append("\r\n")
+              .append("used_memory_human:").append(used >> 20).append("M\r\n")
+              .append("maxmemory:0\r\n")
+              .append("store_approximate_bytes:").append(node.store().approximateBytes()).append("\r\n");
+        }
+        case "persistence" -> sb.append("# Persistence\r\n")
+            .append("loading:0\r\n")
+            .append("store:").append(node.store().kind()).append("\r\n")
+            .append("rdb_changes_since_last_save:0\r\n")
+            .append("aof_enabled:0\r\n")
+            .append("raft_log_fsync:always\r\n");
+        case "stats" -> sb.append("# Stats\r\n")
+            .append("total_connections_received:").append(stats.totalConnections.get()).append("\r\n")
+            .append("total_commands_processed:").append(stats.totalCommands.get()).append("\r\n")
+            .append("rejected_connections:").append(stats.rejectedConnections.get()).append("\r\n");
+        case "replication" -> sb.append("# Replication\r\n")
+            .append("role:master\r\n")
+            .append("connected_slaves:0\r\n");
+        case "keyspace" -> {
+          sb.append("# Keyspace\r\n");
+          long keys = node.store().count();
+          if (keys > 0) {
+            sb.append("db0:keys=").append(keys).append(",expires=0,avg_ttl=0\r\n");
+          }
+        }
+        case "raft" -> raft(node, sb);
+        default -> sb.setLength(before); // unknown sections are empty, like Redis
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void server(RaftKvNode node, StringBuilder sb) {
+    long uptime = (System.currentTimeMillis() - node.startMillis()) / 1000;
+    sb.append("# Server\r\n")
+        .append("redis_version:7.0.0\r\n")
+        .append("raftkv_version:").append(version()).append("\r\n")
+        .append("redis_mode:standalone\r\n")
+        .append("os:").append(System.getProperty("os.name")).append(' ')
+        .append(System.getProperty("os.arch")).append("\r\n")
+        .append("process_id:").append(ProcessHandle.current().pid()).append("\r\n")
+        .append("tcp_port:").append(node.redisAddress().getPort()).append("\r\n")
+        .append("uptime_in_seconds:").append(uptime).append("\r\n")
+        .append("uptime_in_days:").append(uptime / 86400).append("\r\n")
+        .append("java_version:").append(System.getProperty("java.version")).append("\r\n")
+        .append("jvm_uptime_ms:").append(ManagementFactory.getRuntimeMXBean().getUptime()).append("\r\n");
+  }
+
+  static String version() {
+    String v = InfoReport.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  private static void raft(RaftKvNode node, StringBuilder sb) {
+    sb.append("# Raft\r\n").append("raft_id:").append(node.id()).append("\r\n");
+    try {
+      RaftServer.Division d = node.raftServer().getDivision(RaftKvNode.GROUP_ID);
+      DivisionInfo info = d.getInfo();
+      String leader = info.getLeaderId() == null ? "" : info.getLeaderId().toString();
+      sb.append("raft_role:").append(info.getCurrentRole().name().toLowerCase(Locale.ROOT)).append("\r\n")
+          .append("raft_leader_id:").append(leader).append("\r\n")
+          .append("raft_leader_ready:").append(info.isLeader() && info.isLeaderReady() ? 1 : 0).append("\r\n")
+          .append("raft_term:").append(info.getCurrentTerm()).append("\r\n")
+          .append("raft_commit_index:").append(d.getRaftLog().getLastCommittedIndex()).append("\r\n")
+          .append("raft_applied_index:").append(info.getLastAppliedIndex()).append("\r\n")
+          .append("raft_snapshot_index:").append(node.stateMachine().lastSnapshotIndex()).append("\r\n")
+          .append("raft_log_start_index:").append(d.getRaftLog().getStartIndex()).append("\r\n")
+          .append("raft_peers:").append(d.getGroup().getPeers().stream()
+              .map(p -> p.getId() + "@" + p.getAddress()).sorted().collect(Collectors.joining(",")))
+          .append("\r\n");
+    } catch (IOException e) {
+      sb.append("raft_role:unknown\r\n").append("raft_error:").append(e.getMessage()).append("\r\n");
+    }
+    sb.append("raft_read_mode:").append(node.config().get(dev.raftkv.config.NodeConfig.READ_MODE))
+        .append("\r\n")
+        .append("raft_configured_peers:").append(node.peers().peers().stream().map(Peer::id)
+            .collect(Collectors.joining(","))).append("\r\n");
+  }
+}

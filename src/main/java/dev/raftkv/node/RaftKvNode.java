@@ -1,0 +1,258 @@
+package dev.raftkv.node;
+
+import dev.raftkv.config.ConfigException;
+import dev.raftkv.config.HostPort;
+import dev.raftkv.config.NodeConfig;
+import dev.raftkv.config.Peer;
+import dev.raftkv.config.PeersFile;
+import dev.raftkv.raft.KvStateMachine;
+import dev.raftkv.raft.RaftGateway;
+import dev.raftkv.resp.Backend;
+import dev.raftkv.resp.RespServer;
+import dev.raftkv.resp.ServerStats;
+import dev.raftkv.store.MemoryStore;
+import dev.raftkv.store.RocksStore;
+import dev.raftkv.store.Store;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One raft-kv peer: store, state machine, Raft server, gateway and RESP listener, started in
+ * that order and closed in reverse.
+ */
+public final class RaftKvNode implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftKvNode.class);
+  /** Every raft-kv cluster uses the same Raft group. */
+  public static final RaftGroupId GROUP_ID =
+      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("raft-kv".getBytes(StandardCharsets.UTF_8)));
+
+  private final String id;
+  private final PeersFile peers;
+  private final NodeConfig config;
+  private final Store store;
+  private final KvStateMachine stateMachine;
+  private final RaftServer server;
+  private final RaftClient rpcClient;
+  private final RaftGateway gateway;
+  private final RespServer resp;
+  private final long startMillis = System.currentTimeMillis();
+  private volatile boolean closed;
+
+  private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config)
+      throws IOException, ConfigException {
+    this.id = id;
+    this.peers = peers;
+    this.config = config;
+    Peer self = peers.find(id).orElseThrow(() -> new ConfigException(
+        peers.path() + ": peer id '" + id + "' is not in the peers file (ids: "
+            + peers.peers().stream().map(Peer::id).toList() + ")"));
+    String raftBind = config.get(NodeConfig.RAFT_BIND).isEmpty() ? self.raft().host()
+        : config.get(NodeConfig.RAFT_BIND);
+    String redisBind = config.get(NodeConfig.REDIS_BIND).isEmpty() ? self.redis().host()
+        : config.get(NodeConfig.REDIS_BIND);
+    checkFree(raftBind, self.raft().port(), "Raft");
+    checkFree(redisBind, self.redis().port(), "Redis");
+
+    Files.createDirectories(dataDir);
+    Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
+        : new RocksStore(dataDir.resolve("db"));
+    this.store = s;
+    this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN));
+
+    RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
+    RaftGroup group = group(peers);
+    try {
+      this.server = RaftServer.newBuilder()
+          .setServerId(RaftPeerId.valueOf(id))
+          .setGroup(group)
+          .setStateMachine(stateMachine)
+          .setProperties(props)
+          .setOption(RaftStorage.StartupOption.RECOVER)
+          .build();
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw new IOException("cannot start the Raft server on " + raftBind + ":" + self.raft().port()
+          + ": " + e.getMessage(), e);
+    }
+    this.rpcClient = RaftClient.newBuilder()
+        .setProperties(props)
+        .setRaftGroup(group)
+        .setClientId(ClientId.randomId())
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
+    this.gateway = new RaftGateway(id, server, GROUP_ID, rpcClient, stateMachine,
+        new RaftGateway.Settings(config.getInt(NodeConfig.MAX_BATCH_OPS),
+            config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
+            config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
+            config.get(NodeConfig.READ_MODE).equals("stale")));
+    Map<String, String> configView = new LinkedHashMap<>();
+    configView.put("save", "");
+    configView.put("appendonly", "no");
+    configView.put("databases", "1");
+    configView.put("maxmemory", "0");
+    configView.put("timeout", "0");
+    configView.put("proto-max-bulk-len", config.get(NodeConfig.PROTO_MAX_BULK_LEN));
+    try {
+      this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
+          new RespServer.Limits(config.getLong(NodeConfig.MAX_ARGS),
+              config.getLong(NodeConfig.PROTO_MAX_BULK_LEN),
+              config.getInt(NodeConfig.MAX_PENDING_PER_CLIENT)),
+          configView, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    } catch (IOException e) {
+      gateway.close();
+      server.close();
+      rpcClient.close();
+      s.close();
+      throw e;
+    }
+    LOG.info("{}: serving Redis clients on {}:{}, Raft on {}:{}, store {}, data dir {}", id, redisBind,
+        self.redis().port(), raftBind, self.raft().port(), s.kind(), dataDir);
+  }
+
+  /** Starts a peer; fails with a message naming the problem. */
+  public static RaftKvNode start(String id, PeersFile peers, Path dataDir, NodeConfig config)
+      throws IOException, ConfigException {
+    return new RaftKvNode(id, peers, dataDir, config);
+  }
+
+  private static void checkFree(String host, int port, String what) throws IOException {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (IOException e) {
+      throw new IOException("cannot listen for " + what + " on " + host + ":" + port + ": "
+          + e.getMessage());
+    }
+  }
+
+  public static RaftGroup group(PeersFile peers) {
+    List<RaftPeer> list = new ArrayList<>();
+    for (Peer p : peers.peers()) {
+      list.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.raft().toString()).build());
+    }
+    return RaftGroup.valueOf(GROUP_ID, list);
+  }
+
+  static RaftProperties raftProperties(NodeConfig config, Path storage, String host, int port) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftServerConfigKeys.setStorageDir(p, List.of(storage.toFile()));
+    GrpcConfigKeys.Server.setHost(p, host);
+    GrpcConfigKeys.Server.setPort(p, port);
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.getLong(NodeConfig.SNAPSHOT_THRESHOLD));
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.getLong(NodeConfig.LOG_PRESERVE));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(
+        Math.max(3000, config.getLong(NodeConfig.REQUEST_TIMEOUT_MS)), java.util.concurrent.TimeUnit.MILLISECONDS));
+    config.raftProperties().forEach(p::set);
+    return p;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public RaftServer raftServer() {
+    return server;
+  }
+
+  public InetSocketAddress redisAddress() {
+    return resp.localAddress();
+  }
+
+  public KvStateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  /** The gateway and INFO for the RESP front end. */
+  private final class NodeBackend implements Backend {
+    @Override
+    public CompletableFuture<byte[]> write(byte[][] argv) {
+      return gateway.write(argv);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> read(byte[][] argv) {
+      return gateway.read(argv);
+    }
+
+    @Override
+    public String info(List<String> sections, ServerStats stats) {
+      return InfoReport.render(RaftKvNode.this, sections, stats);
+    }
+  }
+
+  NodeConfig config() {
+    return config;
+  }
+
+  PeersFile peers() {
+    return peers;
+  }
+
+  Store store() {
+    return store;
+  }
+
+  long startMillis() {
+    return startMillis;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("{}: shutting down", id);
+    resp.close();
+    gateway.close();
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.warn("{}: closing the Raft server: {}", id, e.toString());
+    }
+    try {
+      rpcClient.close();
+    } catch (IOException e) {
+      LOG.warn("{}: closing the Raft client: {}", id, e.toString());
+    }
+    try {
+      store.close();
+    } catch (IOException e) {
+      LOG.warn("{}: closing the store: {}", id, e.toString());
+    }
+    LOG.info("{}: stopped", id);
+  }
+}

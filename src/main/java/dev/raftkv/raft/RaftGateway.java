@@ -1,0 +1,364 @@
+package dev.raftkv.raft;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries client commands into Raft. Writes from every connection are packed into batches (group
+ * commit): one log entry, one fsync, one reply message per batch, with up to {@code maxInflight}
+ * batches in flight so the queue fills while Raft works. On the leader a batch is submitted to
+ * the local Raft server directly; a follower forwards it to the leader. Every retry of a batch
+ * reuses its client id and call id, so Ratis' retry cache never applies it twice. Reads are
+ * batched the same way; one ReadIndex round serves a whole batch, on any peer.
+ *
+ * <p>Replies are RESP bytes. Failures become the errors of the contract: {@code CLUSTERDOWN}
+ * when no leader could be reached and the command certainly did not happen, {@code TIMEOUT} when
+ * the outcome of a write is unknown.
+ */
+public final class RaftGateway implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
+
+  /** Settings of the gateway. */
+  public record Settings(int maxBatchOps, long maxBatchBytes, int maxInflight, long timeoutMs,
+      boolean staleReads) {}
+
+  private final String peerName;
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+  private final RaftPeerId selfId;
+  private final RaftClient rpc;
+  private final KvStateMachine stateMachine;
+  private final Settings settings;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final ScheduledExecutorService retries;
+  private final Batcher writes;
+  private final Batcher reads;
+  private volatile RaftPeerId leaderHint;
+  private volatile boolean closed;
+
+  public RaftGateway(String peerName, RaftServer server, RaftGroupId groupId, RaftClient rpc,
+      KvStateMachine stateMachine, Settings settings) {
+    this.peerName = peerName;
+    this.server = server;
+    this.groupId = groupId;
+    this.selfId = server.getId();
+    this.rpc = rpc;
+    this.stateMachine = stateMachine;
+    this.settings = settings;
+    this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, peerName + "-retry"));
+    this.writes = new Batcher("write", true);
+    this.reads = new Batcher("read", false);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Proposes a normalized write command; completes with its RESP reply. */
+  public CompletableFuture<byte[]> write(byte[][] argv) {
+    return writes.add(argv);
+  }
+
+  /** A linearizable read (or a local one in stale mode); completes with its RESP reply. */
+  public CompletableFuture<byte[]> read(byte[][] argv) {
+    if (settings.staleReads()) {
+      return CompletableFuture.completedFuture(stateMachine.read(new byte[][][] {argv}).get(0));
+    }
+    return reads.add(argv);
+  }
+
+  DivisionInfo info() throws IOException {
+    return server.getDivision(groupId).getInfo();
+  }
+
+  private RaftPeerId currentLeader() {
+    try {
+      DivisionInfo info = info();
+      if (info.isLeader()) {
+        return selfId;
+      }
+      RaftPeerId leader = info.getLeaderId();
+      return leader != null ? leader : leaderHint;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** One queued client command. */
+  private static final class Pending {
+    final byte[][] argv;
+    final int size;
+    final CompletableFuture<byte[]> future = new CompletableFuture<>();
+
+    Pending(byte[][] argv) {
+      this.argv = argv;
+      this.size = CommandBatch.encodedSize(argv);
+    }
+  }
+
+  /** Packs queued commands into batches and keeps up to maxInflight of them in Raft. */
+  private final class Batcher implements Runnable {
+    private final boolean isWrite;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Semaphore inflight = new Semaphore(settings.maxInflight());
+    private final Thread thread;
+
+    Batcher(String kind, boolean isWrite) {
+      this.isWrite = isWrite;
+      this.thread = daemon(this, peerName + "-" + kind + "-batcher");
+      thread.start();
+    }
+
+    CompletableFuture<byte[]> add(byte[][] argv) {
+      Pending p = new Pending(argv);
+      if (closed) {
+        p.future.complete(error("CLUSTERDOWN this peer is shutting down"));
+      } else {
+        queue.add(p);
+      }
+      return p.future;
+    }
+
+    @Override
+    public void run() {
+      List<Pending> batch = new ArrayList<>();
+      while (!closed) {
+        try {
+          Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          inflight.acquire();
+          batch.add(first);
+          long bytes = first.size;
+          Pending next;
+          while (batch.size() < settings.maxBatchOps() && (next = queue.peek()) != null
+              && bytes + next.size <= settings.maxBatchBytes()) {
+            batch.add(queue.poll());
+            bytes += next.size;
+          }
+          List<Pending> sent = List.copyOf(batch);
+          batch.clear();
+          submit(sent).whenComplete((v, e) -> inflight.release());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        } catch (RuntimeException e) {
+          LOG.error("{}: batcher failed", peerName, e);
+          for (Pending p : batch) {
+            p.future.complete(error("ERR internal error: " + e));
+          }
+          batch.clear();
+        }
+      }
+      Pending p;
+      while ((p = queue.poll()) != null) {
+        p.future.complete(error("CLUSTERDOWN this peer is shutting down"));
+      }
+    }
+
+    private CompletableFuture<Void> submit(List<Pending> batch) {
+      List<byte[][]> commands = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        commands.add(p.argv);
+      }
+      ByteString payload = ByteString.copyFrom(CommandBatch.encode(System.currentTimeMillis(), commands));
+      Call call = new Call(isWrite, payload, System.nanoTime() + settings.timeoutMs() * 1_000_000L);
+      call.attempt();
+      return call.result.handle((message, failure) -> {
+        if (failure != null) {
+          byte[] err = error(failure instanceof RaftKvFailure f ? f.getMessage()
+              : "ERR internal error: " + failure);
+          for (Pending p : batch) {
+            p.future.complete(err);
+          }
+          return null;
+        }
+        byte[][] replies;
+        try {
+          replies = CommandBatch.decodeReplies(message.getContent().asReadOnlyByteBuffer());
+        } catch (IOException e) {
+          replies = new byte[0][];
+        }
+        for (int i = 0; i < batch.size(); i++) {
+          batch.get(i).future.complete(i < replies.length ? replies[i]
+              : error("ERR internal error: missing reply"));
+        }
+        return null;
+      });
+    }
+  }
+
+  /** A failure whose message is the RESP error text to send. */
+  static final class RaftKvFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RaftKvFailure(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** One Raft request with its retries under the same client and call id. */
+  private final class Call {
+    final boolean isWrite;
+    final ByteString payload;
+    final long deadline;
+    final long callId = callIds.incrementAndGet();
+    final CompletableFuture<Message> result = new CompletableFuture<>();
+    /** Sticky: some attempt may have been appended by a leader, so failure means "unknown". */
+    boolean maybeApplied;
+    Throwable lastFailure;
+
+    Call(boolean isWrite, ByteString payload, long deadline) {
+      this.isWrite = isWrite;
+      this.payload = payload;
+      this.deadline = deadline;
+    }
+
+    void attempt() {
+      long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
+      if (closed || remainingMs <= 0) {
+        fail();
+        return;
+      }
+      RaftPeerId target = isWrite ? currentLeader() : selfId;
+      if (target == null) {
+        retryLater(null);
+        return;
+      }
+      RaftClientRequest.Builder b = RaftClientRequest.newBuilder()
+          .setClientId(clientId)
+          .setGroupId(groupId)
+          .setCallId(callId)
+          .setMessage(Message.valueOf(payload))
+          .setType(isWrite ? RaftClientRequest.writeRequestType() : RaftClientRequest.readRequestType())
+          .setTimeoutMs(remainingMs);
+      CompletableFuture<RaftClientReply> reply;
+      try {
+        if (target.equals(selfId)) {
+          reply = server.submitClientRequestAsync(b.setServerId(selfId).build());
+        } else {
+          reply = rpc.getClientRpc().sendRequestAsyncUnordered(b.setServerId(target).build());
+        }
+      } catch (IOException | RuntimeException e) {
+        reply = CompletableFuture.failedFuture(e);
+      }
+      reply.orTimeout(remainingMs, TimeUnit.MILLISECONDS).whenComplete(this::onReply);
+    }
+
+    private void onReply(RaftClientReply reply, Throwable error) {
+      if (error == null && reply.isSuccess()) {
+        result.complete(reply.getMessage());
+        return;
+      }
+      Throwable cause = error != null ? unwrap(error) : reply.getException();
+      if (cause instanceof StateMachineException sme) {
+        result.completeExceptionally(new RaftKvFailure("ERR internal error: " + sme.getMessage()));
+        return;
+      }
+      if (cause instanceof NotLeaderException nle && nle.getSuggestedLeader() != null) {
+        leaderHint = nle.getSuggestedLeader().getId();
+      }
+      if (isWrite && mayHaveBeenAppended(cause)) {
+        maybeApplied = true;
+      }
+      lastFailure = cause;
+      if (cause instanceof TimeoutException) {
+        fail();
+      } else {
+        retryLater(cause);
+      }
+    }
+
+    private void retryLater(Throwable cause) {
+      if (cause != null) {
+        lastFailure = cause;
+      }
+      if (closed || System.nanoTime() + 50_000_000L >= deadline) {
+        fail();
+        return;
+      }
+      try {
+        retries.schedule(this::attempt, 50, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        fail();
+      }
+    }
+
+    private void fail() {
+      if (isWrite && maybeApplied) {
+        result.completeExceptionally(new RaftKvFailure("TIMEOUT the outcome of this write is unknown:"
+            + " no reply from the leader within " + settings.timeoutMs()
+            + " ms; it may or may not have been applied"));
+      } else {
+        String detail = lastFailure == null ? "no leader known" : lastFailure.getClass().getSimpleName();
+        result.completeExceptionally(new RaftKvFailure("CLUSTERDOWN no Raft leader is reachable from "
+            + peerName + " (" + detail + "); the command was not applied"));
+      }
+    }
+  }
+
+  /** Whether a failure could have happened after the request was appended to a leader's log. */
+  private static boolean mayHaveBeenAppended(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof LeaderNotReadyException) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static byte[] error(String text) {
+    return new dev.raftkv.resp.RespOut(text.length() + 3).error(text).toByteArray();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    retries.shutdownNow();
+    try {
+      writes.thread.join(1000);
+      reads.thread.join(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.raftkv.resp;
+
+import java.util.concurrent.CompletableFuture;
+
+/** Where the front end sends data commands; replies are RESP bytes. */
+public interface Backend {
+  /** A normalized write, replicated through the Raft log. */
+  CompletableFuture<byte[]> write(byte[][] argv);
+
+  /** A read, linearizable unless the peer is configured otherwise. */
+  CompletableFuture<byte[]> read(byte[][] argv);
+
+  /** The text of {@code INFO} for the given sections (empty: the default sections). */
+  String info(java.util.List<String> sections, ServerStats stats);
+}

@@ -1,0 +1,301 @@
+package dev.raftkv.resp;
+
+import dev.raftkv.command.Args;
+import dev.raftkv.command.CommandError;
+import dev.raftkv.command.CommandSpec;
+import dev.raftkv.command.CommandSpec.Route;
+import dev.raftkv.command.Commands;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
+import io.netty.handler.codec.redis.InlineCommandRedisMessage;
+import io.netty.handler.codec.redis.IntegerRedisMessage;
+import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection. Commands are dispatched as they arrive (pipelining) and replies are
+ * written strictly in request order, flushed once per burst. Reads and writes of one connection
+ * never overtake each other: a read waits for the connection's earlier writes to complete and
+ * vice versa, so a pipelined {@code SET k v; GET k} sees its own write. Everything here runs on
+ * the channel's event loop and never blocks.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+
+  /** A reply slot, in request order. */
+  private static final class Slot {
+    byte[] reply;
+    boolean closeAfter;
+  }
+
+  /** A data command waiting until the opposite kind of command in flight has finished. */
+  private record Waiting(Slot slot, Route route, byte[][] argv) {}
+
+  private final Backend backend;
+  private final ServerStats stats;
+  private final LocalCommands local;
+  private final int maxPending;
+  private final long id;
+  private final ArrayDeque<Slot> replies = new ArrayDeque<>();
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private Route inflightRoute;
+  private int inflight;
+  private boolean closing;
+  String name;
+  String libName;
+  String libVersion;
+  final long createdMillis = System.currentTimeMillis();
+
+  ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending) {
+    this.backend = backend;
+    this.stats = stats;
+    this.local = local;
+    this.maxPending = maxPending;
+    this.id = stats.clientIds.incrementAndGet();
+  }
+
+  long id() {
+    return id;
+  }
+
+  String remoteAddress() {
+    return ctx == null ? "?" : String.valueOf(ctx.channel().remoteAddress()).replace("/", "");
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    this.ctx = ctx;
+    stats.connectedClients.incrementAndGet();
+    stats.totalConnections.incrementAndGet();
+    super.channelActive(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    stats.connectedClients.decrementAndGet();
+    closing = true;
+    replies.clear();
+    waiting.clear();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    byte[][] argv;
+    try {
+      argv = toArgv((RedisMessage) msg);
+    } catch (ProtocolException e) {
+      protocolError(e.getMessage());
+      return;
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+    if (argv.length == 0 || closing) {
+      return; // an empty inline line is ignored, like Redis
+    }
+    stats.totalCommands.incrementAndGet();
+    handle(argv);
+  }
+
+  private void handle(byte[][] argv) {
+    CommandSpec spec = Commands.lookup(argv[0]);
+    if (spec == null) {
+      reply(error(Commands.unknownCommandError(argv)));
+      return;
+    }
+    if (!spec.arityOk(argv.length)) {
+      reply(error("ERR wrong number of arguments for '" + spec.name() + "' command"));
+      return;
+    }
+    switch (spec.route()) {
+      case LOCAL -> {
+        RespOut out = new RespOut();
+        boolean close = local.execute(spec, argv, this, out);
+        Slot s = new Slot();
+        s.reply = out.toByteArray();
+        s.closeAfter = close;
+        replies.add(s);
+        if (close) {
+          closing = true;
+          ctx.channel().config().setAutoRead(false);
+        }
+        drain();
+      }
+      case READ -> submit(Route.READ, argv);
+      case WRITE -> {
+        byte[][] normalized;
+        try {
+          normalized = spec.normalizer().normalize(argv, System.currentTimeMillis());
+        } catch (CommandError e) {
+          reply(error(e.getMessage()));
+          return;
+        }
+        submit(Route.WRITE, normalized);
+      }
+      default -> throw new IllegalStateException();
+    }
+  }
+
+  private void submit(Route route, byte[][] argv) {
+    Slot slot = new Slot();
+    replies.add(slot);
+    if (waiting.isEmpty() && (inflight == 0 || inflightRoute == route)) {
+      dispatch(slot, route, argv);
+    } else {
+      waiting.add(new Waiting(slot, route, argv));
+    }
+    if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
+    }
+  }
+
+  private void dispatch(Slot slot, Route route, byte[][] argv) {
+    inflight++;
+    inflightRoute = route;
+    CompletableFuture<byte[]> f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
+    f.whenComplete((reply, err) -> {
+      byte[] r = err == null ? reply : error("ERR internal error: " + err);
+      if (ctx.executor().inEventLoop()) {
+        complete(slot, r);
+      } else {
+        ctx.executor().execute(() -> complete(slot, r));
+      }
+    });
+  }
+
+  private void complete(Slot slot, byte[] reply) {
+    slot.reply = reply;
+    inflight--;
+    while (!waiting.isEmpty()) {
+      Waiting w = waiting.peek();
+      if (inflight != 0 && inflightRoute != w.route()) {
+        break;
+      }
+      waiting.poll();
+      dispatch(w.slot(), w.route(), w.argv());
+    }
+    drain();
+  }
+
+  private void reply(byte[] r) {
+    Slot s = new Slot();
+    s.reply = r;
+    replies.add(s);
+    drain();
+  }
+
+  /** Writes every finished reply at the head of the queue, then flushes once. */
+  private void drain() {
+    if (!ctx.channel().isActive()) {
+      replies.clear();
+      return;
+    }
+    boolean wrote = false;
+    Slot s;
+    while ((s = replies.peek()) != null && s.reply != null) {
+      replies.poll();
+      ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
+      wrote = true;
+      if (s.closeAfter) {
+        ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(f -> ctx.close());
+        replies.clear();
+        return;
+      }
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+    if (!closing && !ctx.channel().config().isAutoRead() && replies.size() < maxPending / 2) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  /** Unparseable framing: Redis answers with an error and closes the connection. */
+  void protocolError(String message) {
+    if (closing) {
+      return;
+    }
+    Slot s = new Slot();
+    s.reply = error("ERR Protocol error: " + message);
+    s.closeAfter = true;
+    replies.add(s);
+    closing = true;
+    ctx.channel().config().setAutoRead(false);
+    drain();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException) {
+      ctx.close(); // connection reset by the client
+      return;
+    }
+    Throwable c = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException
+        ? cause.getCause() : cause;
+    LOG.debug("client {}: {}", remoteAddress(), c.toString());
+    protocolError(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
+  }
+
+  static byte[] error(String text) {
+    return new RespOut(text.length() + 3).error(text).toByteArray();
+  }
+
+  private static final class ProtocolException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ProtocolException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static byte[][] toArgv(RedisMessage msg) throws ProtocolException {
+    if (msg instanceof InlineCommandRedisMessage inline) {
+      byte[][] argv = Inline.split(inline.content());
+      if (argv == null) {
+        throw new ProtocolException("unbalanced quotes in request");
+      }
+      return argv;
+    }
+    if (msg instanceof ArrayRedisMessage array) {
+      if (array.isNull()) {
+        return new byte[0][];
+      }
+      List<RedisMessage> children = array.children();
+      byte[][] argv = new byte[children.size()][];
+      for (int i = 0; i < argv.length; i++) {
+        RedisMessage c = children.get(i);
+        if (c instanceof FullBulkStringRedisMessage bulk) {
+          if (bulk.isNull()) {
+            throw new ProtocolException("invalid bulk length");
+          }
+          ByteBuf content = bulk.content();
+          argv[i] = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        } else if (c instanceof SimpleStringRedisMessage s) {
+          argv[i] = s.content().getBytes(StandardCharsets.UTF_8);
+        } else if (c instanceof IntegerRedisMessage n) {
+          argv[i] = Long.toString(n.value()).getBytes(StandardCharsets.US_ASCII);
+        } else {
+          throw new ProtocolException("expected '$', got '" + c.getClass().getSimpleName() + "'");
+        }
+      }
+      return argv;
+    }
+    throw new ProtocolException("expected '*', got '" + msg.getClass().getSimpleName() + "'");
+  }
+
+  static String lower(byte[] b) {
+    return Args.str(b).toLowerCase(java.util.Locale.ROOT);
+  }
+}

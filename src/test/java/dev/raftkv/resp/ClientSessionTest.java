@@ -1,0 +1,170 @@
+package dev.raftkv.resp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.redis.RedisArrayAggregator;
+import io.netty.handler.codec.redis.RedisBulkStringAggregator;
+import io.netty.handler.codec.redis.RedisDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real RESP pipeline on an EmbeddedChannel. The backend completes replies when the test says
+ * so, in any order, to check that replies still leave in request order.
+ */
+class ClientSessionTest {
+
+  /** Records what reached the backend; the test completes each reply. */
+  static final class ManualBackend implements Backend {
+    final List<String> calls = new ArrayList<>();
+    final List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+
+    private CompletableFuture<byte[]> record(String kind, byte[][] argv) {
+      StringBuilder sb = new StringBuilder(kind);
+      for (byte[] a : argv) {
+        sb.append(' ').append(new String(a, StandardCharsets.UTF_8));
+      }
+      calls.add(sb.toString());
+      CompletableFuture<byte[]> f = new CompletableFuture<>();
+      futures.add(f);
+      return f;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> write(byte[][] argv) {
+      return record("W", argv);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> read(byte[][] argv) {
+      return record("R", argv);
+    }
+
+    @Override
+    public String info(List<String> sections, ServerStats stats) {
+      return "# Raft\r\nraft_role:leader\r\n";
+    }
+  }
+
+  private final ManualBackend backend = new ManualBackend();
+
+  private EmbeddedChannel channel(long maxArgs, long maxBulk) {
+    ServerStats stats = new ServerStats();
+    return new EmbeddedChannel(new RedisDecoder(true), new FrameLimits(maxArgs, maxBulk),
+        new RedisBulkStringAggregator(), new RedisArrayAggregator(),
+        new ClientSession(backend, stats, new LocalCommands(backend, stats, Map.of("save", "")), 100));
+  }
+
+  private static void send(EmbeddedChannel ch, String s) {
+    ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+  }
+
+  private static String out(EmbeddedChannel ch) {
+    StringBuilder sb = new StringBuilder();
+    ByteBuf b;
+    while ((b = ch.readOutbound()) != null) {
+      sb.append(b.toString(StandardCharsets.UTF_8));
+      b.release();
+    }
+    return sb.toString();
+  }
+
+  private static byte[] resp(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void pipelinedRepliesLeaveInRequestOrderWhateverOrderTheyComplete() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*2\r\n$3\r\nGET\r\n$1\r\nb\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n");
+    assertEquals(List.of("R GET a", "R GET b", "R GET c"), backend.calls, "reads run concurrently");
+    backend.futures.get(2).complete(resp("$1\r\nC\r\n"));
+    backend.futures.get(1).complete(resp("$1\r\nB\r\n"));
+    ch.runPendingTasks();
+    assertEquals("", out(ch), "nothing leaves before the first reply");
+    backend.futures.get(0).complete(resp("$1\r\nA\r\n"));
+    ch.runPendingTasks();
+    assertEquals("$1\r\nA\r\n$1\r\nB\r\n+PONG\r\n$1\r\nC\r\n", out(ch));
+  }
+
+  @Test
+  void aReadWaitsForTheSameConnectionsEarlierWrite() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+        + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nw\r\n");
+    assertEquals(List.of("W SET k v"), backend.calls, "GET must not start before SET is done");
+    backend.futures.get(0).complete(resp("+OK\r\n"));
+    ch.runPendingTasks();
+    assertEquals(List.of("W SET k v", "R GET k"), backend.calls, "the second SET waits for the GET");
+    backend.futures.get(1).complete(resp("$1\r\nv\r\n"));
+    ch.runPendingTasks();
+    assertEquals(List.of("W SET k v", "R GET k", "W SET k w"), backend.calls);
+    backend.futures.get(2).complete(resp("+OK\r\n"));
+    ch.runPendingTasks();
+    assertEquals("+OK\r\n$1\r\nv\r\n+OK\r\n", out(ch));
+  }
+
+  @Test
+  void writesAreNormalizedAndBadOnesNeverReachTheBackend() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "SET k v EX 0\r\nSET k v EX 10\r\nGET\r\nFOO bar\r\n");
+    assertEquals(1, backend.calls.size());
+    assertTrue(backend.calls.get(0).startsWith("W SET k v PXAT "), backend.calls.get(0));
+    backend.futures.get(0).complete(resp("+OK\r\n"));
+    ch.runPendingTasks();
+    assertEquals("-ERR invalid expire time in 'set' command\r\n+OK\r\n"
+        + "-ERR wrong number of arguments for 'get' command\r\n"
+        + "-ERR unknown command 'FOO', with args beginning with: 'bar' \r\n", out(ch));
+  }
+
+  @Test
+  void inlineCommandsAndLocalCommands() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "PING\r\nPING \"hello world\"\r\nECHO x\r\nSELECT 0\r\nSELECT 1\r\nCLIENT SETNAME app\r\n"
+        + "CLIENT GETNAME\r\nCONFIG GET save\r\nCONFIG GET appendonly\r\n\r\n");
+    assertEquals("+PONG\r\n$11\r\nhello world\r\n$1\r\nx\r\n+OK\r\n-ERR DB index is out of range\r\n"
+        + "+OK\r\n$3\r\napp\r\n*2\r\n$4\r\nsave\r\n$0\r\n\r\n*0\r\n", out(ch));
+  }
+
+  @Test
+  void quitRepliesThenCloses() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "QUIT\r\nPING\r\n");
+    assertEquals("+OK\r\n", out(ch));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+  }
+
+  @Test
+  void oversizedOrMalformedFramesGetAProtocolErrorAndTheConnectionCloses() {
+    EmbeddedChannel ch = channel(3, 1 << 20);
+    send(ch, "*4\r\n$3\r\nSET\r\n");
+    assertEquals("-ERR Protocol error: invalid multibulk length\r\n", out(ch));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+
+    ch = channel(16, 10);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n");
+    assertEquals("-ERR Protocol error: invalid bulk length\r\n", out(ch));
+    assertTrue(backend.calls.isEmpty());
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*2\r\n*1\r\n$1\r\na\r\n");
+    assertTrue(out(ch).startsWith("-ERR Protocol error: "));
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*1\r\n$x\r\n");
+    assertTrue(out(ch).startsWith("-ERR Protocol error"));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+  }
+}
