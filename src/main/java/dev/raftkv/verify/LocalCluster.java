@@ -500,15 +500,20 @@ public final class LocalCluster implements AutoCloseable {
         continue;
       }
       while (true) {
-        try (RespClient c = client(p, 5000)) {
+        String step = "connect";
+        try (RespClient c = client(p, 15_000)) {
+          step = "SET";
+          long t0 = System.nanoTime();
           Object w = c.call("SET", "verify:health:" + p.id, Long.toString(System.nanoTime()));
+          step = "GET";
           Object r = c.call("GET", "verify:health:" + p.id);
           if ("OK".equals(w) && r instanceof String) {
             break;
           }
-          lastProblem = p.id + ": " + w + " / " + r;
+          lastProblem = p.id + ": SET -> " + w + ", GET -> " + r + String.format(" (%d ms)",
+              (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException e) {
-          lastProblem = p.id + ": " + e;
+          lastProblem = p.id + ": " + step + " -> " + e;
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("cluster not healthy within " + timeoutMs + " ms: "

@@ -50,7 +50,9 @@ public final class Workloads {
     public int registerKeysPerGeneration = 5;
     public int opsPerRegisterGeneration = 600;
     public int counters = 3;
-    public int readTimeoutMs = 5000;
+    /** Client-side timeout; above the server's request timeout (10 s), so the server's own
+     * CLUSTERDOWN / TIMEOUT answer normally arrives first. */
+    public int readTimeoutMs = 12_000;
     /** Max pause between two operations of one thread (uniform in [0, max]). */
     public int thinkMaxMs = 4;
     public long maxOps = Long.MAX_VALUE;
