@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Benchmark raft-kv against a durable redis-server on this machine, in one run.
+#
+# Starts redis-server --appendonly yes --appendfsync always and a 3-peer raft-kv cluster (RocksDB,
+# then memory) on free loopback ports, warms the JVMs up, runs the redis-benchmark cases below
+# against the leader's and a follower's port, and prints one table: req/s, p50, p99 (ms) and the
+# ratio to redis-server. Every run is bounded (-n requests, a timeout per case); every process it
+# starts is stopped by PID on exit.
+#
+#   bin/bench.sh                 # all cases, both stores, 100000 requests per case
+#   BENCH_N=20000 STORES=rocksdb bin/bench.sh    # a short run
+#
+# Environment: BENCH_N (requests per case, default 100000), BENCH_C (clients, default 50),
+#              STORES ("rocksdb memory"), WARMUP_N (default 200000), JAVA_OPTS for the peers.
+set -euo pipefail
+
+ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+N="${BENCH_N:-100000}"
+C="${BENCH_C:-50}"
+STORES="${STORES:-rocksdb memory}"
+WARMUP_N="${WARMUP_N:-200000}"
+CASE_TIMEOUT=300
+export JAVA_OPTS="${JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}"
+
+for tool in java redis-server redis-benchmark redis-cli python3 timeout; do
+  command -v "$tool" >/dev/null || { echo "bench: '$tool' not found" >&2; exit 1; }
+done
+"$ROOT/bin/build-jar.sh"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/raftkv-bench.XXXXXX")"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  pids=()
+}
+trap 'cleanup; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_ports() {
+  python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+wait_ping() {
+  for _ in $(seq 1 600); do
+    [[ "$(redis-cli -p "$1" PING 2>/dev/null)" == PONG ]] && return 0
+    sleep 0.1
+  done
+  echo "bench: nothing answers on port $1" >&2
+  exit 1
+}
+
+# Prints "rps p50 p99" for one redis-benchmark case.
+run_case() {
+  local port="$1"
+  shift
+  local out
+  out="$(timeout "$CASE_TIMEOUT" redis-benchmark -p "$port" -c "$C" --csv "$@" 2>&1)" || {
+    echo "bench: redis-benchmark $* failed: $out" >&2
+    echo "0 0 0"
+    return
+  }
+  if grep -qiE 'error|warning' <<<"$out"; then
+    echo "bench: redis-benchmark $* reported: $out" >&2
+  fi
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  awk -F'"' 'NR == 2 { print $4, $10, $14 }' <<<"$out"
+}
+
+cases=(
+  "SET 3B|-t set -d 3 -n $N -r 100000"
+  "GET 3B|-t get -d 3 -n $N -r 100000"
+  "SET 4KB|-t set -d 4096 -n $((N / 2)) -r 100000"
+  "SET 3B -P 16|-t set -d 3 -n $((N * 3)) -r 100000 -P 16"
+)
+
+declare -A result=()
+# redis-server, durable
+read -r rport <<<"$(free_ports 1)"
+redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
+  --dir "$tmp" --daemonize no >"$tmp/redis.log" 2>&1 &
+pids+=($!)
+wait_ping "$rport"
+for c in "${cases[@]}"; do
+  name="${c%%|*}"
+  # shellcheck disable=SC2086
+  result["redis|$name"]="$(run_case "$rport" ${c#*|})"
+done
+cleanup
+
+for store in $STORES; do
+  read -r -a ports <<<"$(free_ports 6)"
+  peers="$tmp/peers-$store.conf"
+  for i in 1 2 3; do
+    echo "n$i 127.0.0.1:${ports[$((i - 1))]} 127.0.0.1:${ports[$((i + 2))]}"
+  done >"$peers"
+  for i in 1 2 3; do
+    RAFTKV_NO_BUILD=1 "$ROOT/bin/raftkv" server --id "n$i" --peers "$peers" --store "$store" \
+      --data-dir "$tmp/$store/n$i" >"$tmp/$store-n$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in 3 4 5; do wait_ping "${ports[$i]}"; done
+  leader=""
+  for _ in $(seq 1 300); do
+    leader="$(redis-cli -p "${ports[3]}" INFO raft | tr -d '\r' | awk -F: '$1 == "raft_leader_id" { print $2 }')"
+    [[ -n "$leader" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$leader" ]] || { echo "bench: no leader for $store" >&2; exit 1; }
+  lport="${ports[$((${leader#n} + 2))]}"
+  fport="${ports[3]}"; [[ "$fport" == "$lport" ]] && fport="${ports[4]}"
+  echo "bench: $store cluster up, leader $leader (port $lport), follower port $fport; warming up" >&2
+  timeout "$CASE_TIMEOUT" redis-benchmark -p "$lport" -c "$C" -t set,get -n "$WARMUP_N" -r 100000 -q >/dev/null 2>&1 || true
+  timeout "$CASE_TIMEOUT" redis-benchmark -p "$fport" -c "$C" -t set,get -n "$((WARMUP_N / 2))" -r 100000 -q >/dev/null 2>&1 || true
+  for c in "${cases[@]}"; do
+    name="${c%%|*}"
+    # shellcheck disable=SC2086
+    result["$store leader|$name"]="$(run_case "$lport" ${c#*|})"
+  done
+  for c in "${cases[@]:0:2}"; do
+    name="${c%%|*}"
+    # shellcheck disable=SC2086
+    result["$store follower|$name"]="$(run_case "$fport" ${c#*|})"
+  done
+  rss=0
+  for p in "${pids[@]}"; do
+    r="$(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)"
+    rss=$((rss + ${r:-0}))
+  done
+  echo "bench: $store peers' resident memory after the run: $((rss / 1024)) MB in all" >&2
+  cleanup
+done
+
+echo
+echo "raft-kv benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(java -version 2>&1 | head -1)"
+echo "redis-benchmark -c $C, -n $N (4KB: $((N / 2)), -P 16: $((N * 3))), random keys (-r 100000); redis-server --appendonly yes --appendfsync always"
+printf '%-18s %-14s %12s %9s %9s %8s\n' "target" "case" "req/s" "p50 ms" "p99 ms" "ratio"
+targets=(redis)
+for store in $STORES; do targets+=("$store leader" "$store follower"); done
+for t in "${targets[@]}"; do
+  for c in "${cases[@]}"; do
+    name="${c%%|*}"
+    r="${result["$t|$name"]:-}"
+    [[ -n "$r" ]] || continue
+    read -r rps p50 p99 <<<"$r"
+    read -r base _ <<<"${result["redis|$name"]}"
+    ratio="$(python3 -c "print(f'{float($rps)/float($base):.2f}' if float($base) > 0 else '-')")"
+    printf '%-18s %-14s %12s %9s %9s %8s\n' "$t" "$name" "$rps" "$p50" "$p99" "$ratio"
+  done
+done
