@@ -76,6 +76,7 @@ public final class Nemesis implements Runnable {
   private final Consumer<String> log;
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final List<String> crashes = new CopyOnWriteArrayList<>();
+  private final List<String> skipped = new CopyOnWriteArrayList<>();
   private volatile boolean running = true;
 
   /**
@@ -98,6 +99,56 @@ public final class Nemesis implements Runnable {
   /** Peers that exited without being killed, seen while the schedule ran. */
   public List<String> crashes() {
     return List.copyOf(crashes);
+  }
+
+  /**
+   * Wipes skipped because a peer had not caught up (a wiped peer that never catches up is a
+   * liveness problem worth reporting).
+   */
+  public List<String> skipped() {
+    return List.copyOf(skipped);
+  }
+
+  /**
+   * Null when every peer but {@code except} runs and has applied (nearly) everything the leader
+   * has committed; else a description of who is behind. Waits up to {@code waitMs}.
+   */
+  private String othersBehind(Peer except, long waitMs) throws InterruptedException {
+    long deadline = System.nanoTime() + waitMs * 1_000_000;
+    String why;
+    do {
+      why = null;
+      Optional<Peer> leader = cluster.leader();
+      if (leader.isEmpty()) {
+        why = "no leader";
+      } else {
+        long commit = num(cluster.raftInfo(leader.get()).get("raft_commit_index"));
+        for (Peer q : cluster.peers()) {
+          if (q == except) {
+            continue;
+          }
+          long applied = num(cluster.raftInfo(q).get("raft_applied_index"));
+          if (!q.isUp() || applied < commit - 100) {
+            why = q.id + " is behind (applied " + applied + ", leader " + leader.get().id
+                + " committed " + commit + ")";
+            break;
+          }
+        }
+      }
+      if (why == null) {
+        return null;
+      }
+      Thread.sleep(250);
+    } while (System.nanoTime() < deadline);
+    return why;
+  }
+
+  private static long num(String s) {
+    try {
+      return s == null ? -1 : Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   public List<Event> events() {
@@ -185,6 +236,18 @@ public final class Nemesis implements Runnable {
       }
       case WIPE -> {
         Peer p = randomPeer();
+        // Losing a disk counts against the fault budget until the peer has caught up again:
+        // wiping a second peer while an earlier one is still empty would let two empty peers
+        // form a majority and legitimately erase the history. So wipe only when every other
+        // peer is caught up with the leader (waiting a little), else skip and say so.
+        String behind = othersBehind(p, 10_000);
+        if (behind != null) {
+          String msg = "wipe " + p.id + " skipped: " + behind;
+          events.add(new Event(msg, t0, clock.now(), false));
+          skipped.add(msg);
+          log.accept("nemesis: " + msg);
+          return;
+        }
         leaderLoss = leader.filter(l -> l == p).isPresent();
         what = "wipe " + p.id + (leaderLoss ? " (leader)" : "");
         cluster.kill(p);
