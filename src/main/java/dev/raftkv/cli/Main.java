@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "raftkv", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "raft-kv: a strongly consistent, Redis-protocol key-value store on Apache Ratis.",
-    subcommands = {ServerCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServerCommand.class, AdminCommand.class, dev.raftkv.verify.VerifyCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   /** Ratis' shaded gRPC logs through java.util.logging: held here so its level sticks. */

@@ -1,0 +1,613 @@
+package dev.raftkv.verify;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A cluster of raft-kv peers as separate JVM processes on loopback, for fault injection.
+ *
+ * <p>Every peer names the others by host name ({@code n1}, {@code n2}, ...) in one shared peers
+ * file. Each JVM gets its own {@code -Djdk.net.hosts.file}: in peer i's process, {@code nj}
+ * resolves to {@code 127.0.i.j}, where a {@link LinkProxy} for the directed link i→j listens on
+ * peer j's Raft port and forwards to {@code 127.0.0.1}. Peers bind Raft and RESP on {@code
+ * 127.0.0.1}. Cutting proxies partitions the network without root.
+ *
+ * <p>Every process started is tracked by its {@link Process} handle and destroyed in {@link
+ * #close()} and, should the JVM exit first, by a shutdown hook. Nothing is ever killed by name.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+  /** How to start the cluster. */
+  public static final class Options {
+    public int peers = 3;
+    public String store = "rocksdb";
+    public Path jar;
+    public Path workDir;
+    /** {@code -D key=value} settings passed to every peer. */
+    public Map<String, String> config = new LinkedHashMap<>();
+    public List<String> jvmArgs = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC"));
+    public Consumer<String> log = s -> System.out.println("[cluster] " + s);
+    /**
+     * Route Raft traffic through per-link proxies (needed for partitions and slow links). When
+     * false, peers address each other as 127.0.0.1 directly: partitions are unavailable, but a
+     * problem that remains cannot be blamed on the proxies.
+     */
+    public boolean proxies = true;
+  }
+
+  /** One peer. */
+  public final class Peer {
+    public final int index;
+    public final String id;
+    public final int raftPort;
+    public final int redisPort;
+    public final Path dataDir;
+    public final Path logFile;
+    public final Path hostsFile;
+    private volatile Process process;
+    private volatile boolean paused;
+
+    Peer(int index, int raftPort, int redisPort) {
+      this.index = index;
+      this.id = "n" + index;
+      this.raftPort = raftPort;
+      this.redisPort = redisPort;
+      this.dataDir = workDir.resolve("data").resolve(id);
+      this.logFile = workDir.resolve("logs").resolve(id + ".log");
+      this.hostsFile = workDir.resolve("hosts").resolve(id + ".hosts");
+    }
+
+    public boolean isRunning() {
+      Process p = process;
+      return p != null && p.isAlive();
+    }
+
+    public boolean isPaused() {
+      return paused;
+    }
+
+    /** Running and not paused. */
+    public boolean isUp() {
+      return isRunning() && !paused;
+    }
+
+    public Optional<Long> pid() {
+      Process p = process;
+      return p == null ? Optional.empty() : Optional.of(p.pid());
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+  }
+
+  private static final Set<Process> ALL_PROCESSES = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (Process p : ALL_PROCESSES) {
+        signal(p, "CONT");
+        p.destroyForcibly();
+      }
+    }, "local-cluster-cleanup"));
+  }
+
+  private final Options options;
+  private final Path workDir;
+  private final Path peersFile;
+  private final List<Peer> peers = new ArrayList<>();
+  /** Proxies by (from index, to index). */
+  private final Map<Long, LinkProxy> links = new HashMap<>();
+  private final Consumer<String> log;
+
+  public LocalCluster(Options options) throws IOException {
+    this.options = options;
+    this.log = options.log;
+    this.workDir = options.workDir != null ? options.workDir
+        : Files.createTempDirectory("raftkv-verify-");
+    Files.createDirectories(workDir.resolve("logs"));
+    Files.createDirectories(workDir.resolve("hosts"));
+    Files.createDirectories(workDir.resolve("data"));
+    this.peersFile = workDir.resolve("peers.conf");
+    if (options.jar == null || !Files.isRegularFile(options.jar)) {
+      throw new IllegalArgumentException("runnable jar not found: " + options.jar);
+    }
+    int[] ports = freePorts(2 * options.peers);
+    for (int i = 1; i <= options.peers; i++) {
+      peers.add(new Peer(i, ports[2 * (i - 1)], ports[2 * (i - 1) + 1]));
+    }
+    StringBuilder pf = new StringBuilder("# written by raft-kv verify\n");
+    for (Peer p : peers) {
+      pf.append(p.id).append(' ').append(options.proxies ? p.id : "127.0.0.1").append(':')
+          .append(p.raftPort)
+          .append(" 127.0.0.1:").append(p.redisPort).append('\n');
+    }
+    Files.writeString(peersFile, pf.toString());
+    for (Peer p : peers) {
+      StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n");
+      for (Peer q : peers) {
+        hosts.append(p == q ? "127.0.0.1" : linkAddress(p.index, q.index)).append(' ')
+            .append(q.id).append('\n');
+      }
+      Files.writeString(p.hostsFile, hosts.toString());
+    }
+    try {
+      for (Peer from : options.proxies ? peers : List.<Peer>of()) {
+        for (Peer to : peers) {
+          if (from != to) {
+            LinkProxy proxy = new LinkProxy(from.id + "->" + to.id,
+                new InetSocketAddress(linkAddress(from.index, to.index), to.raftPort),
+                new InetSocketAddress("127.0.0.1", to.raftPort));
+            links.put(linkKey(from.index, to.index), proxy);
+          }
+        }
+      }
+    } catch (IOException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static String linkAddress(int from, int to) {
+    return "127.0." + from + "." + to;
+  }
+
+  private static long linkKey(int from, int to) {
+    return ((long) from << 32) | to;
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket();
+        s.bind(new InetSocketAddress("127.0.0.1", 0));
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  public Path peersFile() {
+    return peersFile;
+  }
+
+  public List<Peer> peers() {
+    return List.copyOf(peers);
+  }
+
+  public Peer peer(int index) {
+    return peers.get(index - 1);
+  }
+
+  public Peer peer(String id) {
+    return peers.stream().filter(p -> p.id.equals(id)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no peer " + id));
+  }
+
+  public int size() {
+    return peers.size();
+  }
+
+  // ------------------------------------------------------------------ processes
+
+  /** Starts every peer. */
+  public void startAll() throws IOException {
+    for (Peer p : peers) {
+      start(p);
+    }
+  }
+
+  /** Starts a peer that is not running. */
+  public synchronized void start(Peer p) throws IOException {
+    if (p.isRunning()) {
+      throw new IllegalStateException(p.id + " is already running");
+    }
+    Files.createDirectories(p.dataDir);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(options.jvmArgs);
+    if (options.proxies) {
+      cmd.add("-Djdk.net.hosts.file=" + p.hostsFile);
+    }
+    cmd.add("-jar");
+    cmd.add(options.jar.toString());
+    cmd.addAll(List.of("server", "--id", p.id, "--peers", peersFile.toString(), "--data-dir",
+        p.dataDir.toString(), "--store", options.store));
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("raftkv.raft.bind", "127.0.0.1");
+    conf.put("raftkv.redis.bind", "127.0.0.1");
+    conf.putAll(options.config);
+    for (Map.Entry<String, String> e : conf.entrySet()) {
+      cmd.add("-D");
+      cmd.add(e.getKey() + "=" + e.getValue());
+    }
+    Files.writeString(p.logFile, "\n==== start " + java.time.Instant.now() + ": "
+        + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .directory(workDir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(p.logFile.toFile()));
+    Process proc = pb.start();
+    ALL_PROCESSES.add(proc);
+    p.process = proc;
+    p.paused = false;
+    log.accept("started " + p.id + " pid " + proc.pid());
+  }
+
+  /** SIGTERM and wait for a clean exit (SIGKILL after the timeout). */
+  public synchronized void stop(Peer p) {
+    Process proc = p.process;
+    if (proc == null) {
+      return;
+    }
+    if (p.paused) {
+      resume(p);
+    }
+    proc.destroy();
+    try {
+      if (!proc.waitFor(30, TimeUnit.SECONDS)) {
+        log.accept(p.id + " did not stop within 30 s of SIGTERM: killing it");
+        proc.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    ALL_PROCESSES.remove(proc);
+    p.process = null;
+    log.accept("stopped " + p.id + " (exit " + (proc.isAlive() ? "?" : proc.exitValue()) + ")");
+  }
+
+  /** SIGKILL. */
+  public synchronized void kill(Peer p) {
+    Process proc = p.process;
+    if (proc == null) {
+      return;
+    }
+    proc.destroyForcibly();
+    try {
+      proc.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    ALL_PROCESSES.remove(proc);
+    p.process = null;
+    p.paused = false;
+    log.accept("killed -9 " + p.id);
+  }
+
+  public void restart(Peer p) throws IOException {
+    kill(p);
+    start(p);
+  }
+
+  /** SIGSTOP. */
+  public synchronized void pause(Peer p) {
+    Process proc = p.process;
+    if (proc != null && !p.paused) {
+      signal(proc, "STOP");
+      p.paused = true;
+      log.accept("paused " + p.id);
+    }
+  }
+
+  /** SIGCONT. */
+  public synchronized void resume(Peer p) {
+    Process proc = p.process;
+    if (proc != null && p.paused) {
+      signal(proc, "CONT");
+      p.paused = false;
+      log.accept("resumed " + p.id);
+    }
+  }
+
+  /** Kill -9, delete the data dir, start again: the peer must catch up from the others. */
+  public void wipe(Peer p) throws IOException {
+    kill(p);
+    deleteRecursively(p.dataDir);
+    log.accept("wiped " + p.dataDir);
+    start(p);
+  }
+
+  private static void signal(Process proc, String signal) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(proc.pid()))
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      k.waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ network
+
+  /** Cuts or heals the directed link from → to. */
+  public void setLink(Peer from, Peer to, boolean connected) {
+    LinkProxy l = links.get(linkKey(from.index, to.index));
+    if (l == null) {
+      throw new IllegalStateException("network faults need the cluster to run with proxies");
+    }
+    if (connected) {
+      l.heal();
+    } else {
+      l.cut();
+    }
+  }
+
+  /** Cuts both directions between every pair of peers not in a common component. */
+  public void partition(Collection<? extends Collection<Peer>> components) {
+    for (Peer a : peers) {
+      for (Peer b : peers) {
+        if (a == b) {
+          continue;
+        }
+        boolean together = components.stream().anyMatch(c -> c.contains(a) && c.contains(b));
+        setLink(a, b, together);
+      }
+    }
+    log.accept("partition " + components);
+  }
+
+  /** Cuts every link of one peer. */
+  public void isolate(Peer p) {
+    List<Peer> rest = new ArrayList<>(peers);
+    rest.remove(p);
+    partition(List.of(List.of(p), rest));
+  }
+
+  /** Heals every link and removes added latency. */
+  public void heal() {
+    for (LinkProxy l : links.values()) {
+      l.heal();
+      l.setDelayMs(0);
+    }
+    log.accept("healed network");
+  }
+
+  /** Adds latency to every link from or to {@code p}. */
+  public void slow(Peer p, int delayMs) {
+    for (Peer q : peers) {
+      if (q != p) {
+        if (!options.proxies) {
+          throw new IllegalStateException("network faults need the cluster to run with proxies");
+        }
+        links.get(linkKey(p.index, q.index)).setDelayMs(delayMs);
+        links.get(linkKey(q.index, p.index)).setDelayMs(delayMs);
+      }
+    }
+    log.accept("slowed links of " + p.id + " by " + delayMs + " ms");
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  /** Opens a RESP connection to a peer. */
+  public RespClient client(Peer p, int readTimeoutMs) throws IOException {
+    return new RespClient("127.0.0.1", p.redisPort, 1000, readTimeoutMs);
+  }
+
+  /** The {@code raft} section of INFO, as a map; empty when the peer does not answer. */
+  public Map<String, String> raftInfo(Peer p) {
+    Map<String, String> m = new HashMap<>();
+    if (!p.isUp()) {
+      return m;
+    }
+    try (RespClient c = client(p, 2000)) {
+      Object r = c.call("INFO", "raft");
+      if (r instanceof String s) {
+        for (String line : s.split("\r?\n")) {
+          int i = line.indexOf(':');
+          if (i > 0 && !line.startsWith("#")) {
+            m.put(line.substring(0, i).trim(), line.substring(i + 1).trim());
+          }
+        }
+      }
+    } catch (IOException e) {
+      // not answering
+    }
+    return m;
+  }
+
+  /** The peer that says it is leader, with the highest term if several do. */
+  public Optional<Peer> leader() {
+    Peer best = null;
+    long bestTerm = -1;
+    for (Peer p : peers) {
+      Map<String, String> info = raftInfo(p);
+      if ("leader".equalsIgnoreCase(info.get("raft_role"))) {
+        long term = parseLong(info.get("raft_term"));
+        if (term > bestTerm) {
+          best = p;
+          bestTerm = term;
+        }
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return s == null ? -1 : Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Waits until some peer is leader. */
+  public Peer awaitLeader(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      Optional<Peer> l = leader();
+      if (l.isPresent()) {
+        return l.get();
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("no leader within " + timeoutMs + " ms");
+  }
+
+  /**
+   * Waits until every running peer answers a write and a read through itself: the cluster is
+   * whole again.
+   */
+  public void awaitHealthy(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    String lastProblem = "";
+    for (Peer p : peers) {
+      if (!p.isUp()) {
+        continue;
+      }
+      while (true) {
+        String step = "connect";
+        try (RespClient c = client(p, 15_000)) {
+          step = "SET";
+          long t0 = System.nanoTime();
+          Object w = c.call("SET", "verify:health:" + p.id, Long.toString(System.nanoTime()));
+          step = "GET";
+          Object r = c.call("GET", "verify:health:" + p.id);
+          if ("OK".equals(w) && r instanceof String) {
+            break;
+          }
+          lastProblem = p.id + ": SET -> " + w + ", GET -> " + r + String.format(" (%d ms)",
+              (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
+          lastProblem = p.id + ": " + step + " -> " + e;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("cluster not healthy within " + timeoutMs + " ms: "
+              + lastProblem);
+        }
+        Thread.sleep(250);
+      }
+    }
+  }
+
+  /**
+   * Writes diagnostics for a stuck cluster: each peer's INFO raft section and a thread dump
+   * ({@code jcmd PID Thread.print}) next to its log. Returns a short summary.
+   */
+  public String diagnose() {
+    StringBuilder sb = new StringBuilder();
+    for (Peer p : peers) {
+      sb.append(p.id).append(p.isRunning() ? "" : " (not running)")
+          .append(p.isPaused() ? " (paused)" : "").append(": ").append(raftInfo(p)).append('\n');
+      Process proc = p.process;
+      if (proc != null && proc.isAlive() && !p.paused) {
+        Path dump = workDir.resolve("logs").resolve(p.id + ".threads-" + System.currentTimeMillis()
+            + ".txt");
+        try {
+          Process j = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+              Long.toString(proc.pid()), "Thread.print")
+              .redirectErrorStream(true).redirectOutput(dump.toFile()).start();
+          if (!j.waitFor(20, TimeUnit.SECONDS)) {
+            j.destroyForcibly();
+          }
+          sb.append("  thread dump: ").append(dump).append('\n');
+        } catch (IOException e) {
+          sb.append("  no thread dump: ").append(e).append('\n');
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  /** The last {@code lines} lines of a peer's log (for failure reports). */
+  public String tail(Peer p, int lines) {
+    try {
+      List<String> all = Files.readAllLines(p.logFile, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /**
+   * Peers whose process exited although the cluster did not stop it (a crash): describes each
+   * with its exit code and last log lines, and forgets the dead process so it can be started again.
+   */
+  public synchronized List<String> collectCrashes() {
+    List<String> out = new ArrayList<>();
+    for (Peer p : peers) {
+      Process proc = p.process;
+      if (proc != null && !proc.isAlive()) {
+        ALL_PROCESSES.remove(proc);
+        p.process = null;
+        p.paused = false;
+        String msg = p.id + " exited on its own with code " + proc.exitValue() + "; log tail:\n"
+            + tail(p, 30);
+        out.add(msg);
+        log.accept("CRASH: " + msg);
+      }
+    }
+    return out;
+  }
+
+  /** Stops everything: resumes paused peers, kills every process, closes every proxy. */
+  @Override
+  public void close() {
+    for (Peer p : peers) {
+      Process proc = p.process;
+      if (proc != null) {
+        if (p.paused) {
+          signal(proc, "CONT");
+        }
+        proc.destroyForcibly();
+        try {
+          proc.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        ALL_PROCESSES.remove(proc);
+        p.process = null;
+      }
+    }
+    for (LinkProxy l : links.values()) {
+      l.close();
+    }
+  }
+}

@@ -1,0 +1,324 @@
+package dev.raftkv.verify;
+
+import dev.raftkv.verify.LocalCluster.Peer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Injects faults into a {@link LocalCluster} on a schedule drawn from a seeded {@link Random}:
+ * quiet period, fault, hold, heal, repeat. At most one fault is active at a time, so a majority
+ * of peers is always running; faults that take the leader away are marked, to measure how long
+ * the cluster takes to accept writes again.
+ */
+public final class Nemesis implements Runnable {
+
+  /** Fault kinds (names as on the command line). */
+  public enum Fault {
+    /** kill -9 a random peer, restart it after the hold. */
+    KILL,
+    /** kill -9 the leader, restart it after the hold. */
+    LEADER,
+    /** SIGSTOP the leader or a random peer, SIGCONT after the hold. */
+    PAUSE,
+    /** kill -9 a random peer, delete its data dir, start it empty after the hold. */
+    WIPE,
+    /** Partition the network: isolated leader, random majority/minority, or bridge. */
+    PARTITION,
+    /** Add latency to every link of the leader or of a random peer. */
+    SLOW;
+
+    /** Parses a comma list; {@code mixed} means all but SLOW. */
+    public static Set<Fault> parse(String list) {
+      Set<Fault> out = EnumSet.noneOf(Fault.class);
+      if (list == null || list.isBlank() || list.equalsIgnoreCase("none")) {
+        return out;
+      }
+      for (String s : list.split(",")) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        if (t.isEmpty()) {
+          continue;
+        }
+        if (t.equals("MIXED")) {
+          out.addAll(EnumSet.of(KILL, LEADER, PAUSE, WIPE, PARTITION));
+        } else {
+          try {
+            out.add(Fault.valueOf(t));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown fault '" + s.trim()
+                + "' (expected kill, leader, pause, wipe, partition, slow or mixed)");
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  /** One injected fault. */
+  public record Event(String description, long startNanos, long endNanos, boolean leaderLoss) {}
+
+  private final LocalCluster cluster;
+  private final List<Fault> faults;
+  private final Random rnd;
+  private final History clock;
+  private final long quietMinMs;
+  private final long quietMaxMs;
+  private final long holdMinMs;
+  private final long holdMaxMs;
+  private final Consumer<String> log;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+  private final List<String> crashes = new CopyOnWriteArrayList<>();
+  private final List<String> skipped = new CopyOnWriteArrayList<>();
+  private volatile boolean running = true;
+
+  /**
+   * @param clock the history whose timestamps the events use
+   */
+  public Nemesis(LocalCluster cluster, Set<Fault> faults, long seed, History clock,
+      long quietMinMs, long quietMaxMs, long holdMinMs, long holdMaxMs, Consumer<String> log) {
+    this.cluster = cluster;
+    this.faults = new ArrayList<>(faults);
+    Collections.sort(this.faults);
+    this.rnd = new Random(seed);
+    this.clock = clock;
+    this.quietMinMs = quietMinMs;
+    this.quietMaxMs = quietMaxMs;
+    this.holdMinMs = holdMinMs;
+    this.holdMaxMs = holdMaxMs;
+    this.log = log;
+  }
+
+  /** Peers that exited without being killed, seen while the schedule ran. */
+  public List<String> crashes() {
+    return List.copyOf(crashes);
+  }
+
+  /**
+   * Wipes skipped because a peer had not caught up (a wiped peer that never catches up is a
+   * liveness problem worth reporting).
+   */
+  public List<String> skipped() {
+    return List.copyOf(skipped);
+  }
+
+  /**
+   * Null when every peer but {@code except} runs and has applied (nearly) everything the leader
+   * has committed; else a description of who is behind. Waits up to {@code waitMs}.
+   */
+  private String othersBehind(Peer except, long waitMs) throws InterruptedException {
+    long deadline = System.nanoTime() + waitMs * 1_000_000;
+    String why;
+    do {
+      why = null;
+      Optional<Peer> leader = cluster.leader();
+      if (leader.isEmpty()) {
+        why = "no leader";
+      } else {
+        long commit = num(cluster.raftInfo(leader.get()).get("raft_commit_index"));
+        for (Peer q : cluster.peers()) {
+          if (q == except) {
+            continue;
+          }
+          long applied = num(cluster.raftInfo(q).get("raft_applied_index"));
+          if (!q.isUp() || applied < commit - 100) {
+            why = q.id + " is behind (applied " + applied + ", leader " + leader.get().id
+                + " committed " + commit + ")";
+            break;
+          }
+        }
+      }
+      if (why == null) {
+        return null;
+      }
+      Thread.sleep(250);
+    } while (System.nanoTime() < deadline);
+    return why;
+  }
+
+  private static long num(String s) {
+    try {
+      return s == null ? -1 : Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  public List<Event> events() {
+    return List.copyOf(events);
+  }
+
+  /** Asks the schedule to end; the active fault is healed by {@link #run()} before it returns. */
+  public void stop() {
+    running = false;
+  }
+
+  @Override
+  public void run() {
+    if (faults.isEmpty()) {
+      return;
+    }
+    try {
+      while (running) {
+        if (!sleep(between(quietMinMs, quietMaxMs))) {
+          break;
+        }
+        crashes.addAll(cluster.collectCrashes());
+        Fault f = faults.get(rnd.nextInt(faults.size()));
+        long hold = between(holdMinMs, holdMaxMs);
+        try {
+          inject(f, hold);
+        } catch (IOException | RuntimeException e) {
+          log.accept("nemesis: " + f + " failed: " + e);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      healAll();
+    }
+  }
+
+  private long between(long min, long max) {
+    return min + (max > min ? (long) (rnd.nextDouble() * (max - min)) : 0);
+  }
+
+  /** Sleeps in small steps while running; false when stopped. */
+  private boolean sleep(long ms) throws InterruptedException {
+    long end = System.nanoTime() + ms * 1_000_000;
+    while (running && System.nanoTime() < end) {
+      Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+    }
+    return running;
+  }
+
+  private Peer randomPeer() {
+    List<Peer> ps = cluster.peers();
+    return ps.get(rnd.nextInt(ps.size()));
+  }
+
+  private void inject(Fault f, long hold) throws IOException, InterruptedException {
+    Optional<Peer> leader = cluster.leader();
+    long t0 = clock.now();
+    String what;
+    boolean leaderLoss;
+    switch (f) {
+      case KILL -> {
+        Peer p = randomPeer();
+        leaderLoss = leader.filter(l -> l == p).isPresent();
+        what = "kill -9 " + p.id + (leaderLoss ? " (leader)" : "");
+        cluster.kill(p);
+        sleep(hold);
+        cluster.start(p);
+      }
+      case LEADER -> {
+        Peer p = leader.orElseGet(this::randomPeer);
+        leaderLoss = leader.isPresent();
+        what = "kill -9 leader " + p.id + (leaderLoss ? "" : " (no leader known: random peer)");
+        cluster.kill(p);
+        sleep(hold);
+        cluster.start(p);
+      }
+      case PAUSE -> {
+        Peer p = leader.isPresent() && rnd.nextBoolean() ? leader.get() : randomPeer();
+        leaderLoss = leader.filter(l -> l == p).isPresent();
+        what = "pause " + p.id + (leaderLoss ? " (leader)" : "");
+        cluster.pause(p);
+        sleep(hold);
+        cluster.resume(p);
+      }
+      case WIPE -> {
+        Peer p = randomPeer();
+        // Losing a disk counts against the fault budget until the peer has caught up again:
+        // wiping a second peer while an earlier one is still empty would let two empty peers
+        // form a majority and legitimately erase the history. So wipe only when every other
+        // peer is caught up with the leader (waiting a little), else skip and say so.
+        String behind = othersBehind(p, 10_000);
+        if (behind != null) {
+          String msg = "wipe " + p.id + " skipped: " + behind;
+          events.add(new Event(msg, t0, clock.now(), false));
+          skipped.add(msg);
+          log.accept("nemesis: " + msg);
+          return;
+        }
+        leaderLoss = leader.filter(l -> l == p).isPresent();
+        what = "wipe " + p.id + (leaderLoss ? " (leader)" : "");
+        cluster.kill(p);
+        LocalCluster.deleteRecursively(p.dataDir);
+        sleep(hold);
+        cluster.start(p);
+      }
+      case PARTITION -> {
+        List<Peer> ps = new ArrayList<>(cluster.peers());
+        int shape = rnd.nextInt(3);
+        if (shape == 0 && leader.isPresent()) {
+          Peer l = leader.get();
+          what = "partition: isolate leader " + l.id;
+          leaderLoss = true;
+          cluster.isolate(l);
+        } else if (shape == 1 || !leader.isPresent()) {
+          Collections.shuffle(ps, rnd);
+          int minority = (ps.size() - 1) / 2;
+          List<Peer> small = new ArrayList<>(ps.subList(0, minority));
+          List<Peer> big = new ArrayList<>(ps.subList(minority, ps.size()));
+          what = "partition: minority " + small + " | majority " + big;
+          leaderLoss = leader.filter(small::contains).isPresent();
+          cluster.partition(List.of(small, big));
+        } else {
+          // Bridge: one peer sees both halves, the halves do not see each other.
+          Collections.shuffle(ps, rnd);
+          Peer bridge = ps.get(0);
+          List<Peer> rest = ps.subList(1, ps.size());
+          int half = rest.size() / 2;
+          List<Peer> a = new ArrayList<>(rest.subList(0, half));
+          List<Peer> b = new ArrayList<>(rest.subList(half, rest.size()));
+          a.add(bridge);
+          b.add(bridge);
+          what = "partition: bridge " + bridge.id + " between " + a + " and " + b;
+          leaderLoss = false;
+          cluster.partition(List.of(a, b));
+        }
+        sleep(hold);
+        cluster.heal();
+      }
+      case SLOW -> {
+        Peer p = leader.isPresent() && rnd.nextBoolean() ? leader.get() : randomPeer();
+        int ms = 20 + rnd.nextInt(180);
+        what = "slow links of " + p.id + " by " + ms + " ms";
+        leaderLoss = false;
+        cluster.slow(p, ms);
+        sleep(hold);
+        cluster.heal();
+      }
+      default -> throw new IllegalStateException(f.toString());
+    }
+    long t1 = clock.now();
+    events.add(new Event(what, t0, t1, leaderLoss));
+    log.accept(String.format("nemesis: %s for %.1f s", what, (t1 - t0) / 1e9));
+  }
+
+  /** Resumes paused peers, starts stopped ones, heals the network. */
+  public void healAll() {
+    crashes.addAll(cluster.collectCrashes());
+    cluster.heal();
+    for (Peer p : cluster.peers()) {
+      if (p.isPaused()) {
+        cluster.resume(p);
+      }
+      if (!p.isRunning()) {
+        try {
+          cluster.start(p);
+        } catch (IOException e) {
+          log.accept("nemesis: could not restart " + p.id + ": " + e);
+        }
+      }
+    }
+  }
+}

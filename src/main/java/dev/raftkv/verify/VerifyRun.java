@@ -1,0 +1,350 @@
+package dev.raftkv.verify;
+
+import dev.raftkv.verify.LocalCluster.Peer;
+import dev.raftkv.verify.Nemesis.Fault;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * One verification run: start a local cluster, run the workloads under a nemesis for a bounded
+ * time and number of operations, heal, read the final state from every peer, check, report.
+ */
+public final class VerifyRun {
+
+  /** Settings of a run. */
+  public static final class Config {
+    public int peers = 3;
+    public String store = "rocksdb";
+    public long durationSeconds = 60;
+    public long maxOps = 200_000;
+    public Set<Fault> faults = EnumSet.noneOf(Fault.class);
+    public long seed = 1;
+    /** {@code raftkv.read.mode}, or null for the server's default. */
+    public String readMode;
+    public Path jar;
+    /** Parent of the run's own directory; null = the system temp dir. */
+    public Path workDir;
+    /** Extra {@code -D} settings for every peer. */
+    public Map<String, String> serverConfig = new LinkedHashMap<>();
+    /** Extra JVM arguments for every peer (e.g. -Dlogback.configurationFile=...). */
+    public List<String> jvmArgs = new ArrayList<>();
+    public int snapshotThreshold = 200;
+    public boolean keepWorkDir;
+    /** Route Raft traffic through the partition proxies (required for partition and slow). */
+    public boolean proxies = true;
+    public long quietMinMs = 2000;
+    public long quietMaxMs = 5000;
+    public long holdMinMs = 3000;
+    public long holdMaxMs = 8000;
+    public Workloads.Options workload = new Workloads.Options();
+    public Consumer<String> log = s -> System.out.println("[verify] " + s);
+  }
+
+  private final Config config;
+
+  public VerifyRun(Config config) {
+    this.config = config;
+  }
+
+  /** Runs and returns the report; never throws for a failed verdict. */
+  public Report run() throws IOException, InterruptedException {
+    Consumer<String> log = config.log;
+    LocalCluster.Options o = new LocalCluster.Options();
+    o.peers = config.peers;
+    o.store = config.store;
+    o.jar = config.jar;
+    Path parent = config.workDir != null ? config.workDir : Path.of(System.getProperty("java.io.tmpdir"));
+    Files.createDirectories(parent);
+    o.workDir = Files.createTempDirectory(parent, "raftkv-verify-");
+    o.log = s -> log.accept("cluster: " + s);
+    o.config.put("raftkv.snapshot.auto-threshold", Integer.toString(config.snapshotThreshold));
+    if (config.readMode != null) {
+      o.config.put("raftkv.read.mode", config.readMode);
+    }
+    o.config.putAll(config.serverConfig);
+    o.jvmArgs.addAll(config.jvmArgs);
+    o.proxies = config.proxies;
+    if (!config.proxies
+        && (config.faults.contains(Fault.PARTITION) || config.faults.contains(Fault.SLOW))) {
+      throw new IllegalArgumentException("partition and slow faults need the proxies");
+    }
+
+    Report report = new Report();
+    report.config = config;
+    report.workDir = o.workDir;
+    History clock = new History();
+    long t0 = System.nanoTime();
+    LocalCluster cluster = new LocalCluster(o);
+    log.accept("work dir " + o.workDir + "; seed " + config.seed + "; faults " + config.faults);
+    try {
+      cluster.startAll();
+      Peer leader;
+      try {
+        leader = cluster.awaitLeader(90_000);
+        cluster.awaitHealthy(90_000);
+      } catch (IllegalStateException e) {
+        report.recoveryProblem = "the cluster never became healthy before the load: "
+            + e.getMessage() + "\n" + cluster.diagnose();
+        report.crashes.addAll(cluster.collectCrashes());
+        return report;
+      }
+      log.accept(String.format("cluster up in %.1f s, leader %s", (System.nanoTime() - t0) / 1e9,
+          leader.id));
+
+      List<Workloads.Endpoint> endpoints = new ArrayList<>();
+      for (Peer p : cluster.peers()) {
+        endpoints.add(new Workloads.Endpoint(p.id, "127.0.0.1", p.redisPort));
+      }
+      Workloads.Options wo = config.workload;
+      wo.maxOps = config.maxOps;
+      wo.seed = config.seed;
+      wo.prefix = "v" + Long.toHexString(config.seed & 0xffffffL);
+      Workloads workloads = new Workloads(endpoints, clock, wo, log);
+      Nemesis nemesis = new Nemesis(cluster, config.faults, config.seed, clock,
+          config.quietMinMs, config.quietMaxMs, config.holdMinMs, config.holdMaxMs, log);
+      Thread nemesisThread = new Thread(nemesis, "nemesis");
+      nemesisThread.setDaemon(true);
+
+      long start = clock.now();
+      workloads.start();
+      nemesisThread.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.durationSeconds);
+      long lastProgress = System.nanoTime();
+      while (System.nanoTime() < deadline && !workloads.isDone()) {
+        Thread.sleep(200);
+        if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(10)) {
+          lastProgress = System.nanoTime();
+          log.accept(String.format("%.0f s: %d operations", (clock.now() - start) / 1e9,
+              workloads.opsStarted()));
+        }
+      }
+      nemesis.stop();
+      nemesisThread.join(120_000);
+      workloads.stop();
+      long end = clock.now();
+      report.runSeconds = (end - start) / 1e9;
+      report.faults = nemesis.events();
+      report.crashes.addAll(nemesis.crashes());
+      report.skippedWipes = nemesis.skipped();
+      log.accept(String.format("load stopped after %.1f s, %d operations; healing",
+          report.runSeconds, workloads.opsStarted()));
+
+      // Whatever crashed without the nemesis is restarted, so the final reads can happen.
+      report.crashes.addAll(cluster.collectCrashes());
+      new Nemesis(cluster, Set.of(), 0, clock, 0, 0, 0, 0, log).healAll();
+      try {
+        cluster.awaitHealthy(90_000);
+        report.recovered = true;
+      } catch (IllegalStateException e) {
+        report.recoveryProblem = e.getMessage() + "\n" + cluster.diagnose();
+      }
+      Map<String, Map<String, String>> finalReads = null;
+      if (report.recovered) {
+        try {
+          finalReads = workloads.finalReads();
+        } catch (IOException e) {
+          report.recoveryProblem = "final reads failed: " + e;
+        }
+      }
+      report.crashes.addAll(cluster.collectCrashes());
+
+      List<Op> reg = workloads.registers.ops();
+      List<Op> sets = workloads.sets.ops();
+      List<Op> ctr = workloads.counters.ops();
+      report.unexpectedErrors = workloads.unexpectedErrors();
+      report.unexpectedSamples = workloads.unexpectedSamples();
+      report.stats(reg, sets, ctr);
+      report.availability(clock, reg, sets, ctr);
+      long c0 = System.nanoTime();
+      report.linearizability = new LinearizabilityChecker().check(reg);
+      if (finalReads != null) {
+        report.set = new SetChecker().check(sets, finalReads);
+      }
+      report.counter = new CounterChecker().check(ctr);
+      report.checkSeconds = (System.nanoTime() - c0) / 1e9;
+      writeHistory(o.workDir.resolve("history-registers.txt"), reg);
+      writeHistory(o.workDir.resolve("history-sets.txt"), sets);
+      writeHistory(o.workDir.resolve("history-counters.txt"), ctr);
+      return report;
+    } finally {
+      cluster.close();
+      if (report.valid() && !config.keepWorkDir) {
+        LocalCluster.deleteRecursively(o.workDir);
+      } else {
+        log.accept("kept work dir (logs, histories): " + o.workDir);
+      }
+    }
+  }
+
+  private static void writeHistory(Path file, List<Op> ops) throws IOException {
+    Files.write(file, ops.stream().map(Op::toString).collect(Collectors.toList()));
+  }
+
+  /** What a run found. */
+  public static final class Report {
+    public Config config;
+    public Path workDir;
+    public double runSeconds;
+    public double checkSeconds;
+    public List<Nemesis.Event> faults = List.of();
+    public List<String> crashes = new ArrayList<>();
+    /** Wipes the nemesis skipped because an earlier wiped peer had not caught up. */
+    public List<String> skippedWipes = List.of();
+    public boolean recovered;
+    public String recoveryProblem;
+    public long unexpectedErrors;
+    public List<String> unexpectedSamples = List.of();
+    public LinearizabilityChecker.Result linearizability;
+    public SetChecker.Result set;
+    public CounterChecker.Result counter;
+    public final Map<String, long[]> counts = new LinkedHashMap<>();
+    public double okFraction;
+    public double okFractionDuringFaults;
+    public double okFractionQuiet;
+    public List<Double> leaderLossRecoverySeconds = new ArrayList<>();
+
+    public boolean valid() {
+      return recovered
+          && crashes.isEmpty()
+          && linearizability != null && linearizability.valid()
+          && set != null && set.valid()
+          && counter != null && counter.valid();
+    }
+
+    void stats(List<Op> reg, List<Op> sets, List<Op> ctr) {
+      counts.put("registers", count(reg));
+      counts.put("unique keys", count(sets));
+      counts.put("counters", count(ctr));
+    }
+
+    private static long[] count(List<Op> ops) {
+      long[] c = new long[4]; // invoke, ok, fail, info
+      for (Op op : ops) {
+        c[op.type().ordinal()]++;
+      }
+      return c;
+    }
+
+    void availability(History clock, List<Op> reg, List<Op> sets, List<Op> ctr) {
+      List<Operation> all = new ArrayList<>();
+      all.addAll(History.complete(reg));
+      all.addAll(History.complete(sets));
+      all.addAll(History.complete(ctr));
+      long ok = 0;
+      long n = 0;
+      long okF = 0;
+      long nF = 0;
+      for (Operation op : all) {
+        if (op.process() >= 1_000_000) {
+          continue; // final reads
+        }
+        boolean during = faults.stream()
+            .anyMatch(e -> op.start() >= e.startNanos() && op.start() <= e.endNanos());
+        n++;
+        if (op.ok()) {
+          ok++;
+        }
+        if (during) {
+          nF++;
+          if (op.ok()) {
+            okF++;
+          }
+        }
+      }
+      okFraction = n == 0 ? 0 : (double) ok / n;
+      okFractionDuringFaults = nF == 0 ? Double.NaN : (double) okF / nF;
+      okFractionQuiet = n - nF == 0 ? Double.NaN : (double) (ok - okF) / (n - nF);
+      for (Nemesis.Event e : faults) {
+        if (!e.leaderLoss()) {
+          continue;
+        }
+        long first = Long.MAX_VALUE;
+        for (Operation op : all) {
+          if (op.ok() && op.f() != Op.F.READ && op.start() >= e.startNanos()) {
+            first = Math.min(first, op.end());
+          }
+        }
+        if (first != Long.MAX_VALUE) {
+          leaderLossRecoverySeconds.add((first - e.startNanos()) / 1e9);
+        }
+      }
+    }
+
+    /** The human-readable report. */
+    public String text() {
+      StringBuilder sb = new StringBuilder();
+      sb.append("raft-kv verification report\n");
+      sb.append(String.format("  peers %d, store %s, read mode %s, seed %d, faults %s%n",
+          config.peers, config.store, config.readMode == null ? "(default)" : config.readMode,
+          config.seed, config.faults.isEmpty() ? "none" : config.faults));
+      sb.append(String.format("  ran %.1f s under load; checking took %.1f s%n", runSeconds,
+          checkSeconds));
+      sb.append("operations (ok / fail / unknown):\n");
+      for (Map.Entry<String, long[]> e : counts.entrySet()) {
+        long[] c = e.getValue();
+        sb.append(String.format("  %-12s %7d  (%d / %d / %d)%n", e.getKey(), c[0], c[1], c[2],
+            c[3]));
+      }
+      if (unexpectedErrors > 0) {
+        sb.append("  unexpected replies: ").append(unexpectedErrors).append('\n');
+        for (String s : unexpectedSamples) {
+          sb.append("    ").append(s).append('\n');
+        }
+      }
+      sb.append("faults injected: ").append(faults.size()).append('\n');
+      for (Nemesis.Event e : faults) {
+        sb.append(String.format("  %8.2f s .. %8.2f s  %s%n", e.startNanos() / 1e9,
+            e.endNanos() / 1e9, e.description()));
+      }
+      if (!skippedWipes.isEmpty()) {
+        sb.append("  WARNING: ").append(skippedWipes.size()).append(" wipe(s) skipped because a"
+            + " peer had not caught up within 10 s (a wiped peer that does not catch up is a"
+            + " liveness problem)\n");
+      }
+      sb.append("availability:\n");
+      sb.append(String.format("  ok fraction: %.3f overall (a majority was up throughout),"
+          + " %.3f during faults, %.3f between faults%n", okFraction, okFractionDuringFaults,
+          okFractionQuiet));
+      if (!leaderLossRecoverySeconds.isEmpty()) {
+        sb.append("  leader loss -> first acknowledged write: ")
+            .append(leaderLossRecoverySeconds.stream().map(d -> String.format("%.2f s", d))
+                .collect(Collectors.joining(", ")))
+            .append('\n');
+      }
+      sb.append("verdicts:\n");
+      sb.append("  cluster recovered after healing: ").append(recovered ? "yes" : "NO: "
+          + recoveryProblem).append('\n');
+      sb.append("  peer crashes: ").append(crashes.isEmpty() ? "none" : crashes.size())
+          .append('\n');
+      for (String c : crashes) {
+        sb.append("    ").append(c.replace("\n", "\n      ")).append('\n');
+      }
+      sb.append("  (1) registers, linearizable: ")
+          .append(linearizability == null ? "not checked" : linearizability.report()
+              .replace("\n", "\n      ")).append('\n');
+      sb.append("  (2) acknowledged writes survive: ")
+          .append(set == null ? "NOT CHECKED (no final reads)" : set.report()
+              .replace("\n", "\n      ")).append('\n');
+      sb.append("  (3) counters: ")
+          .append(counter == null ? "not checked" : counter.report().replace("\n", "\n      "))
+          .append('\n');
+      sb.append("  (4) MULTI/EXEC, (5) list append: not run yet (the server has no MULTI or"
+          + " lists)\n");
+      sb.append("VERDICT: ").append(valid() ? "PASS" : "FAIL").append('\n');
+      if (workDir != null && !valid()) {
+        sb.append("logs and histories kept in ").append(workDir).append('\n');
+      }
+      return sb.toString();
+    }
+  }
+}

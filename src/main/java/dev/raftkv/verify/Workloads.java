@@ -1,0 +1,369 @@
+package dev.raftkv.verify;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Concurrent clients running the workloads against a set of RESP endpoints, recording every
+ * operation in a {@link History}:
+ *
+ * <ol>
+ *   <li>registers: SET of unique values and GET on a rotating set of keys (few hundred operations
+ *       per key, so the linearizability search stays small);
+ *   <li>unique keys: each written once (SET), read back on every peer at the end;
+ *   <li>counters: INCRBY with small positive deltas, and GET.
+ * </ol>
+ *
+ * <p>TODO(workloads 4-5): MULTI/EXEC with WATCH, and list append (RPUSH unique elements, LRANGE
+ * the whole list: every read a prefix of every later read), once the server has them.
+ *
+ * <p>Client threads are bound round-robin to the endpoints, so writes go through followers too.
+ * An error reply starting with {@code CLUSTERDOWN} is a definite failure; any other error reply to
+ * a write ({@code TIMEOUT} included), a lost connection or a client-side timeout is an unknown
+ * outcome; after an unknown outcome the thread continues as a new process (reconnecting when
+ * the connection was lost).
+ */
+public final class Workloads {
+
+  /** A RESP endpoint: a peer's name and address. */
+  public record Endpoint(String name, String host, int port) {}
+
+  /** Which workload an operation belongs to. */
+  public enum Kind {
+    REGISTER,
+    SET,
+    COUNTER
+  }
+
+  /** Settings. */
+  public static final class Options {
+    public int registerThreads = 5;
+    public int setThreads = 2;
+    public int counterThreads = 2;
+    public int registerKeysPerGeneration = 5;
+    public int opsPerRegisterGeneration = 600;
+    public int counters = 3;
+    /** Client-side timeout; above the server's request timeout (10 s), so the server's own
+     * CLUSTERDOWN / TIMEOUT answer normally arrives first. */
+    public int readTimeoutMs = 12_000;
+    /** Max pause between two operations of one thread (uniform in [0, max]). */
+    public int thinkMaxMs = 4;
+    public long maxOps = Long.MAX_VALUE;
+    public String prefix = "v";
+    public long seed = 1;
+    /** Register workload: fraction of reads. */
+    public double registerReadRatio = 0.5;
+  }
+
+  private final List<Endpoint> endpoints;
+  private final Options options;
+  private final Consumer<String> log;
+  public final History registers;
+  public final History sets;
+  public final History counters;
+  private final AtomicInteger nextProcess = new AtomicInteger();
+  private final AtomicLong opsStarted = new AtomicLong();
+  private final AtomicLong registerOps = new AtomicLong();
+  private final AtomicLong setKeys = new AtomicLong();
+  private final AtomicLong unexpectedErrors = new AtomicLong();
+  private final List<String> unexpectedSamples = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean running;
+
+  public Workloads(List<Endpoint> endpoints, History clock, Options options,
+      Consumer<String> log) {
+    this.endpoints = List.copyOf(endpoints);
+    this.options = options;
+    this.log = log;
+    long origin = System.nanoTime() - clock.now();
+    this.registers = new History(origin);
+    this.sets = new History(origin);
+    this.counters = new History(origin);
+  }
+
+  public long opsStarted() {
+    return opsStarted.get();
+  }
+
+  public long unexpectedErrors() {
+    return unexpectedErrors.get();
+  }
+
+  public synchronized List<String> unexpectedSamples() {
+    return List.copyOf(unexpectedSamples);
+  }
+
+  /** Key prefix of this run. */
+  public String prefix() {
+    return options.prefix;
+  }
+
+  public String counterKey(int i) {
+    return options.prefix + ":ctr:" + i;
+  }
+
+  public int counterCount() {
+    return options.counters;
+  }
+
+  /** Every register key used so far. */
+  public List<String> registerKeys() {
+    long gens = registerOps.get() / options.opsPerRegisterGeneration + 1;
+    List<String> keys = new ArrayList<>();
+    for (long g = 0; g < gens; g++) {
+      for (int k = 0; k < options.registerKeysPerGeneration; k++) {
+        keys.add(options.prefix + ":reg:" + g + ":" + k);
+      }
+    }
+    return keys;
+  }
+
+  /** Starts the client threads. */
+  public void start() {
+    running = true;
+    int t = 0;
+    Random seeds = new Random(options.seed);
+    for (Kind kind : Kind.values()) {
+      int n = switch (kind) {
+        case REGISTER -> options.registerThreads;
+        case SET -> options.setThreads;
+        case COUNTER -> options.counterThreads;
+      };
+      for (int i = 0; i < n; i++) {
+        Endpoint ep = endpoints.get(t % endpoints.size());
+        long seed = seeds.nextLong();
+        Thread th = new Thread(() -> clientLoop(kind, ep, new Random(seed)),
+            "client-" + kind.name().toLowerCase() + "-" + i + "-" + ep.name());
+        th.setDaemon(true);
+        threads.add(th);
+        t++;
+      }
+    }
+    threads.forEach(Thread::start);
+  }
+
+  public boolean isDone() {
+    return threads.stream().noneMatch(Thread::isAlive);
+  }
+
+  /** Stops the clients and waits for them (each finishes its operation in flight). */
+  public void stop() throws InterruptedException {
+    running = false;
+    for (Thread th : threads) {
+      th.join(options.readTimeoutMs + 5000L);
+    }
+  }
+
+  private void clientLoop(Kind kind, Endpoint ep, Random rnd) {
+    int process = nextProcess.getAndIncrement();
+    RespClient conn = null;
+    try {
+      while (running && opsStarted.get() < options.maxOps) {
+        if (conn == null) {
+          try {
+            conn = new RespClient(ep.host(), ep.port(), 1000, options.readTimeoutMs);
+          } catch (IOException e) {
+            Thread.sleep(100);
+            continue;
+          }
+        }
+        opsStarted.incrementAndGet();
+        boolean unknown;
+        try {
+          unknown = switch (kind) {
+            case REGISTER -> registerOp(conn, ep, process, rnd);
+            case SET -> setOp(conn, ep, process);
+            case COUNTER -> counterOp(conn, ep, process, rnd);
+          };
+        } catch (IOException e) {
+          conn.close();
+          conn = null;
+          unknown = true;
+        }
+        if (unknown) {
+          process = nextProcess.getAndIncrement();
+        }
+        if (options.thinkMaxMs > 0) {
+          Thread.sleep(rnd.nextInt(options.thinkMaxMs + 1));
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (conn != null) {
+        conn.close();
+      }
+    }
+  }
+
+  /** Records the outcome of a write-like call; returns true when the outcome is unknown. */
+  private boolean complete(History h, Op inv, RespClient conn, String... cmd) throws IOException {
+    Object reply;
+    try {
+      reply = conn.call(cmd);
+    } catch (IOException e) {
+      h.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (reply instanceof RespClient.Error err) {
+      if (err.code().equals("CLUSTERDOWN")) {
+        h.fail(inv, err.message());
+        return false;
+      }
+      if (!err.code().equals("TIMEOUT")) {
+        unexpected(inv + " -> " + err);
+      }
+      h.info(inv, err.message());
+      return true;
+    }
+    if (inv.f() == Op.F.INCR) {
+      if (reply instanceof Long v) {
+        h.ok(inv, v);
+        return false;
+      }
+    } else if ("OK".equals(reply)) {
+      h.ok(inv, inv.value());
+      return false;
+    }
+    unexpected(inv + " -> unexpected reply " + reply);
+    h.info(inv, "unexpected reply " + reply);
+    return true;
+  }
+
+  private boolean read(History h, Op inv, RespClient conn) throws IOException {
+    Object reply;
+    try {
+      reply = conn.call("GET", inv.key());
+    } catch (IOException e) {
+      h.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (reply instanceof RespClient.Error err) {
+      if (!err.code().equals("CLUSTERDOWN") && !err.code().equals("TIMEOUT")) {
+        unexpected(inv + " -> " + err);
+      }
+      h.fail(inv, err.message());
+      return false;
+    }
+    if (reply == null || reply instanceof String) {
+      h.ok(inv, reply);
+      return false;
+    }
+    unexpected(inv + " -> unexpected reply " + reply);
+    h.fail(inv, "unexpected reply " + reply);
+    return false;
+  }
+
+  private synchronized void unexpected(String what) {
+    unexpectedErrors.incrementAndGet();
+    if (unexpectedSamples.size() < 20) {
+      unexpectedSamples.add(what);
+      log.accept("unexpected: " + what);
+    }
+  }
+
+  private boolean registerOp(RespClient conn, Endpoint ep, int process, Random rnd)
+      throws IOException {
+    long n = registerOps.getAndIncrement();
+    long gen = n / options.opsPerRegisterGeneration;
+    String key = options.prefix + ":reg:" + gen + ":" + rnd.nextInt(options.registerKeysPerGeneration);
+    if (rnd.nextDouble() < options.registerReadRatio) {
+      Op inv = registers.invoke(process, Op.F.READ, key, null, ep.name());
+      return read(registers, inv, conn);
+    }
+    String value = "p" + process + "-" + n;
+    Op inv = registers.invoke(process, Op.F.WRITE, key, value, ep.name());
+    return complete(registers, inv, conn, "SET", key, value);
+  }
+
+  private boolean setOp(RespClient conn, Endpoint ep, int process) throws IOException {
+    long n = setKeys.getAndIncrement();
+    String key = options.prefix + ":set:" + n;
+    String value = "s" + n;
+    Op inv = sets.invoke(process, Op.F.WRITE, key, value, ep.name());
+    return complete(sets, inv, conn, "SET", key, value);
+  }
+
+  private boolean counterOp(RespClient conn, Endpoint ep, int process, Random rnd)
+      throws IOException {
+    String key = counterKey(rnd.nextInt(options.counters));
+    if (rnd.nextInt(10) < 3) {
+      Op inv = counters.invoke(process, Op.F.READ, key, null, ep.name());
+      return read(counters, inv, conn);
+    }
+    long delta = 1 + rnd.nextInt(5);
+    Op inv = counters.invoke(process, Op.F.INCR, key, delta, ep.name());
+    return complete(counters, inv, conn, "INCRBY", key, Long.toString(delta));
+  }
+
+  // ------------------------------------------------------------------ final reads
+
+  /**
+   * Reads the final state from every endpoint, after the clients stopped and the cluster healed:
+   * each register and counter key (recorded as reads in their histories, so the checkers see
+   * them), and every unique key of workload 2 plus any key of its prefix the peer has.
+   *
+   * @return per endpoint name, the unique keys and values found there
+   */
+  public Map<String, Map<String, String>> finalReads() throws IOException {
+    int process = nextProcess.getAndIncrement() + 1_000_000;
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    long written = setKeys.get();
+    for (Endpoint ep : endpoints) {
+      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000)) {
+        for (String key : registerKeys()) {
+          Op inv = registers.invoke(process, Op.F.READ, key, null, ep.name());
+          read(registers, inv, c);
+        }
+        for (int i = 0; i < options.counters; i++) {
+          Op inv = counters.invoke(process, Op.F.READ, counterKey(i), null, ep.name());
+          read(counters, inv, c);
+        }
+        Map<String, String> found = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>();
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (long n = 0; n < written; n++) {
+          keys.add(options.prefix + ":set:" + n);
+          known.add(options.prefix + ":set:" + n);
+        }
+        Object listed = c.call("KEYS", options.prefix + ":set:*");
+        if (listed instanceof List<?> l) {
+          for (Object k : l) {
+            if (k instanceof String s && known.add(s)) {
+              keys.add(s);
+            }
+          }
+        } else {
+          log.accept("KEYS on " + ep.name() + " answered " + listed
+              + ": invented keys are not looked for");
+        }
+        for (int from = 0; from < keys.size(); from += 200) {
+          List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 200));
+          List<String> cmd = new ArrayList<>();
+          cmd.add("MGET");
+          cmd.addAll(chunk);
+          Object r = c.call(cmd);
+          if (!(r instanceof List<?> values) || values.size() != chunk.size()) {
+            throw new IOException("final MGET on " + ep.name() + " answered " + r);
+          }
+          for (int i = 0; i < chunk.size(); i++) {
+            Object v = values.get(i);
+            if (v != null) {
+              found.put(chunk.get(i), v.toString());
+            }
+          }
+        }
+        out.put(ep.name(), found);
+      }
+      process++;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,138 @@
+package dev.raftkv.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The harness end to end (clients, histories, checkers, proxy) against systems whose behaviour is
+ * known: one redis-server (linearizable: every verdict must pass) and a redis replica cut off from
+ * its master by a {@link LinkProxy} while reads keep going to it (stale: the linearizability
+ * checker must object).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class WorkloadsAgainstRedisTest {
+
+  private final List<Process> processes = new ArrayList<>();
+
+  @BeforeEach
+  void needRedis() {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")),
+        "redis-server not installed");
+  }
+
+  @AfterEach
+  void stopAll() throws InterruptedException {
+    for (Process p : processes) {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  private int redis(String... extra) throws Exception {
+    int port = TestPorts.free();
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/redis-server", "--port",
+        Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+    cmd.addAll(List.of(extra));
+    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return port;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  private static Workloads.Options smallOptions() {
+    Workloads.Options o = new Workloads.Options();
+    o.registerThreads = 4;
+    o.setThreads = 2;
+    o.counterThreads = 2;
+    o.opsPerRegisterGeneration = 300;
+    o.readTimeoutMs = 2000;
+    o.thinkMaxMs = 2;
+    o.maxOps = 50_000;
+    return o;
+  }
+
+  @Test
+  void oneRedisServerPassesEveryCheck() throws Exception {
+    int port = redis();
+    List<Workloads.Endpoint> eps = List.of(
+        new Workloads.Endpoint("a", "127.0.0.1", port),
+        new Workloads.Endpoint("b", "127.0.0.1", port),
+        new Workloads.Endpoint("c", "127.0.0.1", port));
+    Workloads w = new Workloads(eps, new History(), smallOptions(), System.out::println);
+    w.start();
+    Thread.sleep(3000);
+    w.stop();
+    Map<String, Map<String, String>> finals = w.finalReads();
+
+    LinearizabilityChecker.Result lin = new LinearizabilityChecker().check(w.registers.ops());
+    SetChecker.Result set = new SetChecker().check(w.sets.ops(), finals);
+    CounterChecker.Result ctr = new CounterChecker().check(w.counters.ops());
+    System.out.println(lin.report() + "\n" + set.report() + "\n" + ctr.report());
+    assertTrue(lin.valid(), lin.report());
+    assertTrue(lin.operations() > 500, "too few operations: " + lin.operations());
+    assertTrue(set.valid(), set.report());
+    assertTrue(set.acknowledged() > 100, set.report());
+    assertTrue(ctr.valid(), ctr.report());
+    assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
+  }
+
+  @Test
+  void replicaCutOffFromItsMasterServesStaleReadsAndTheCheckerSeesThem() throws Exception {
+    int master = redis();
+    int proxyPort = TestPorts.free();
+    try (LinkProxy link = new LinkProxy("replica->master",
+        new InetSocketAddress("127.0.2.1", proxyPort),
+        new InetSocketAddress("127.0.0.1", master))) {
+      int replica = redis("--replicaof", "127.0.2.1", Integer.toString(proxyPort));
+      // Wait until the replica has synced.
+      try (RespClient m = new RespClient("127.0.0.1", master, 1000, 2000);
+          RespClient r = new RespClient("127.0.0.1", replica, 1000, 2000)) {
+        m.call("SET", "sync-probe", "1");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!"1".equals(r.call("GET", "sync-probe"))) {
+          assertTrue(System.nanoTime() < deadline, "replica did not sync");
+          Thread.sleep(100);
+        }
+      }
+      List<Workloads.Endpoint> eps = List.of(
+          new Workloads.Endpoint("master", "127.0.0.1", master),
+          new Workloads.Endpoint("replica", "127.0.0.1", replica));
+      Workloads.Options o = smallOptions();
+      o.setThreads = 0;
+      o.counterThreads = 0;
+      Workloads w = new Workloads(eps, new History(), o, s -> { });
+      w.start();
+      Thread.sleep(1000);
+      link.cut();
+      Thread.sleep(3000);
+      w.stop();
+      LinearizabilityChecker.Result lin = new LinearizabilityChecker().check(w.registers.ops());
+      System.out.println(lin.report().lines().limit(40).reduce("", (a, b) -> a + "\n" + b));
+      assertEquals(LinearizabilityChecker.Verdict.NOT_LINEARIZABLE, lin.verdict());
+    }
+  }
+}
