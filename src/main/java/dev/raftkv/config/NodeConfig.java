@@ -31,6 +31,7 @@ public final class NodeConfig {
   public static final String PROTO_MAX_BULK_LEN = "raftkv.proto-max-bulk-len";
   public static final String MAX_ARGS = "raftkv.max-args";
   public static final String MAX_PENDING_PER_CLIENT = "raftkv.client.max-pending";
+  public static final String CATCH_UP_STUCK_MS = "raftkv.catch-up.stuck-ms";
 
   /** Built-in defaults, in the order they are documented. */
   public static final Map<String, String> DEFAULTS;
@@ -51,6 +52,7 @@ public final class NodeConfig {
     d.put(PROTO_MAX_BULK_LEN, "536870912");
     d.put(MAX_ARGS, "1048576");
     d.put(MAX_PENDING_PER_CLIENT, "10000");
+    d.put(CATCH_UP_STUCK_MS, "20000");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
     DEFAULTS = Collections.unmodifiableMap(d);
@@ -120,7 +122,7 @@ public final class NodeConfig {
     }
     for (String key : new String[] {MAX_BATCH_OPS, MAX_BATCH_BYTES, MAX_INFLIGHT,
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
-        MAX_ARGS, MAX_PENDING_PER_CLIENT}) {
+        MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS}) {
       long n;
       try {
         n = Long.parseLong(get(key));

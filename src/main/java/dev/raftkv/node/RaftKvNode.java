@@ -63,6 +63,7 @@ public final class RaftKvNode implements Closeable {
   private final RaftClient rpcClient;
   private final RaftGateway gateway;
   private final RespServer resp;
+  private final CatchUpWatchdog watchdog;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
 
@@ -134,6 +135,8 @@ public final class RaftKvNode implements Closeable {
       s.close();
       throw e;
     }
+    this.watchdog = new CatchUpWatchdog(id, server, group, props, dataDir.resolve("raft"),
+        config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
     LOG.info("{}: serving Redis clients on {}:{}, Raft on {}:{}, store {}, data dir {}", id, redisBind,
         self.redis().port(), raftBind, self.raft().port(), s.kind(), dataDir);
   }
@@ -239,6 +242,7 @@ public final class RaftKvNode implements Closeable {
     }
     closed = true;
     LOG.info("{}: shutting down", id);
+    watchdog.close();
     resp.close();
     gateway.close();
     try {

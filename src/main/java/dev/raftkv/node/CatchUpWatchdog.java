@@ -1,0 +1,123 @@
+package dev.raftkv.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets a follower unstuck when the leader stops sending it what it needs.
+ *
+ * <p>Ratis 3.3.0's leader never sends a follower entries below the match index it remembers for
+ * it. A follower that lost its log (a wiped data directory) or that fell into an inconsistency
+ * loop then gets nothing but heartbeats forever, while the cluster goes on without it. A new
+ * leader starts with fresh follower records, so this follower asks the leader to step down when
+ * its log has not moved for {@code stuckMillis}, the leader's commit index is ahead of it, and
+ * nothing in its Raft storage changed meanwhile (no snapshot install in progress). It waits
+ * {@code cooldownMillis} before it asks again.
+ */
+final class CatchUpWatchdog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CatchUpWatchdog.class);
+
+  private final String id;
+  private final RaftServer server;
+  private final RaftGroup group;
+  private final RaftProperties properties;
+  private final Path storage;
+  private final long stuckNanos;
+  private final long cooldownNanos;
+  private final ScheduledExecutorService timer;
+  private long lastNextIndex = -2;
+  private long unchangedSince = System.nanoTime();
+  private long lastAction = Long.MIN_VALUE / 2;
+
+  CatchUpWatchdog(String id, RaftServer server, RaftGroup group, RaftProperties properties,
+      Path storage, long stuckMillis, long cooldownMillis) {
+    this.id = id;
+    this.server = server;
+    this.group = group;
+    this.properties = properties;
+    this.storage = storage;
+    this.stuckNanos = TimeUnit.MILLISECONDS.toNanos(stuckMillis);
+    this.cooldownNanos = TimeUnit.MILLISECONDS.toNanos(cooldownMillis);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, id + "-catch-up-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleWithFixedDelay(this::check, 2, 2, TimeUnit.SECONDS);
+  }
+
+  private void check() {
+    try {
+      RaftServer.Division d = server.getDivision(group.getGroupId());
+      DivisionInfo info = d.getInfo();
+      long next = d.getRaftLog().getNextIndex();
+      long now = System.nanoTime();
+      RaftPeerId leader = info.getLeaderId();
+      if (!info.isFollower() || leader == null || next != lastNextIndex) {
+        lastNextIndex = next;
+        unchangedSince = now;
+        return;
+      }
+      if (now - unchangedSince < stuckNanos || now - lastAction < cooldownNanos
+          || modifiedWithin(storage, stuckNanos)) {
+        return;
+      }
+      try (RaftClient c = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+          .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+        RaftClientReply r = c.getGroupManagementApi(leader).info(group.getGroupId());
+        long leaderCommit = r.getCommitInfos().stream()
+            .filter(ci -> RaftPeerId.valueOf(ci.getServer().getId()).equals(leader))
+            .mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1);
+        if (leaderCommit < next) {
+          unchangedSince = now; // nothing to catch up: the cluster is idle
+          return;
+        }
+        LOG.warn("{}: log stuck at index {} for {} s while leader {} has committed {}: asking {} to"
+            + " step down so that a new leader catches this peer up", id, next,
+            TimeUnit.NANOSECONDS.toSeconds(now - unchangedSince), leader, leaderCommit, leader);
+        lastAction = now;
+        c.admin().transferLeadership(null, leader, 5000);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("{}: catch-up check failed: {}", id, e.toString());
+    }
+  }
+
+  /** Whether any file below {@code dir} was modified in the last {@code nanos}. */
+  private static boolean modifiedWithin(Path dir, long nanos) {
+    long since = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(nanos);
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.anyMatch(p -> {
+        try {
+          String name = p.getFileName().toString();
+          return !name.equals("in_use.lock") && Files.getLastModifiedTime(p).toMillis() > since;
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
