@@ -52,7 +52,7 @@ public final class NodeConfig {
     d.put(PROTO_MAX_BULK_LEN, "536870912");
     d.put(MAX_ARGS, "1048576");
     d.put(MAX_PENDING_PER_CLIENT, "10000");
-    d.put(CATCH_UP_STUCK_MS, "20000");
+    d.put(CATCH_UP_STUCK_MS, "10000");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
     DEFAULTS = Collections.unmodifiableMap(d);

@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
-import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
@@ -68,8 +70,9 @@ final class CatchUpWatchdog implements AutoCloseable {
       DivisionInfo info = d.getInfo();
       long next = d.getRaftLog().getNextIndex();
       long now = System.nanoTime();
-      RaftPeerId leader = info.getLeaderId();
-      if (!info.isFollower() || leader == null || next != lastNextIndex) {
+      // A stuck peer flips between follower and (pre-vote) candidate when heartbeats come
+      // rarely, so only progress of its own log, or leadership, resets the clock.
+      if (info.isLeader() || next != lastNextIndex) {
         lastNextIndex = next;
         unchangedSince = now;
         return;
@@ -80,19 +83,33 @@ final class CatchUpWatchdog implements AutoCloseable {
       }
       try (RaftClient c = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
           .setRetryPolicy(RetryPolicies.noRetry()).build()) {
-        RaftClientReply r = c.getGroupManagementApi(leader).info(group.getGroupId());
-        long leaderCommit = r.getCommitInfos().stream()
-            .filter(ci -> RaftPeerId.valueOf(ci.getServer().getId()).equals(leader))
-            .mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1);
-        if (leaderCommit < next) {
-          unchangedSince = now; // nothing to catch up: the cluster is idle
+        for (RaftPeer peer : group.getPeers()) {
+          if (peer.getId().equals(server.getId())) {
+            continue;
+          }
+          GroupInfoReply r;
+          try {
+            r = c.getGroupManagementApi(peer.getId()).info(group.getGroupId());
+          } catch (IOException e) {
+            continue;
+          }
+          if (r.getRoleInfoProto().getRole() != RaftPeerRole.LEADER) {
+            continue;
+          }
+          long leaderCommit = r.getCommitInfos().stream()
+              .filter(ci -> RaftPeerId.valueOf(ci.getServer().getId()).equals(peer.getId()))
+              .mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1);
+          if (leaderCommit < next) {
+            unchangedSince = now; // nothing to catch up: the cluster is idle
+            return;
+          }
+          LOG.warn("{}: log stuck at index {} for {} s while leader {} has committed {}: asking it"
+              + " to step down so that a new leader catches this peer up", id, next,
+              TimeUnit.NANOSECONDS.toSeconds(now - unchangedSince), peer.getId(), leaderCommit);
+          lastAction = now;
+          c.admin().transferLeadership(null, peer.getId(), 5000);
           return;
         }
-        LOG.warn("{}: log stuck at index {} for {} s while leader {} has committed {}: asking {} to"
-            + " step down so that a new leader catches this peer up", id, next,
-            TimeUnit.NANOSECONDS.toSeconds(now - unchangedSince), leader, leaderCommit, leader);
-        lastAction = now;
-        c.admin().transferLeadership(null, leader, 5000);
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("{}: catch-up check failed: {}", id, e.toString());
@@ -106,7 +123,9 @@ final class CatchUpWatchdog implements AutoCloseable {
       return walk.anyMatch(p -> {
         try {
           String name = p.getFileName().toString();
-          return !name.equals("in_use.lock") && Files.getLastModifiedTime(p).toMillis() > since;
+          // votes and terms (raft-meta) change during elections, which a stuck peer keeps trying
+          return !name.equals("in_use.lock") && !name.startsWith("raft-meta")
+              && Files.getLastModifiedTime(p).toMillis() > since;
         } catch (IOException e) {
           return false;
         }
