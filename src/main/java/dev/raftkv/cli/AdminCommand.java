@@ -5,13 +5,8 @@ import dev.raftkv.config.HostPort;
 import dev.raftkv.config.Peer;
 import dev.raftkv.config.PeersFile;
 import dev.raftkv.node.RaftKvNode;
-import java.io.BufferedInputStream;
+import dev.raftkv.verify.RespClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,57 +70,16 @@ final class AdminCommand implements Runnable {
     }
   }
 
-  /** One round trip of a RESP command over a plain socket; the raw reply text. */
-  static String respCall(HostPort hp, int timeoutMs, String... argv) throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(hp.host(), hp.port()), timeoutMs);
-      s.setSoTimeout(timeoutMs);
-      s.setTcpNoDelay(true);
-      StringBuilder req = new StringBuilder("*").append(argv.length).append("\r\n");
-      for (String a : argv) {
-        byte[] b = a.getBytes(StandardCharsets.UTF_8);
-        req.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
-      }
-      OutputStream out = s.getOutputStream();
-      out.write(req.toString().getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      InputStream in = new BufferedInputStream(s.getInputStream());
-      String head = readLine(in);
-      if (head.startsWith("$")) {
-        int n = Integer.parseInt(head.substring(1));
-        if (n < 0) {
-          return "";
-        }
-        byte[] body = in.readNBytes(n + 2);
-        return new String(body, 0, n, StandardCharsets.UTF_8);
-      }
-      if (head.startsWith("-")) {
-        throw new IOException(head.substring(1));
-      }
-      return head.substring(1);
-    }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    int c;
-    while ((c = in.read()) != -1) {
-      if (c == '\n') {
-        break;
-      }
-      if (c != '\r') {
-        sb.append((char) c);
-      }
-    }
-    if (c == -1 && sb.length() == 0) {
-      throw new IOException("connection closed");
-    }
-    return sb.toString();
-  }
-
   static Map<String, String> infoRaft(HostPort redis) throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
-    for (String line : respCall(redis, 2000, "INFO", "raft").split("\r\n")) {
+    Object reply;
+    try (RespClient c = new RespClient(redis.host(), redis.port(), 2000, 2000)) {
+      reply = c.call("INFO", "raft");
+    }
+    if (!(reply instanceof String text)) {
+      throw new IOException(String.valueOf(reply));
+    }
+    for (String line : text.split("\r\n")) {
       int c = line.indexOf(':');
       if (c > 0) {
         m.put(line.substring(0, c), line.substring(c + 1));

@@ -1,5 +1,6 @@
 package dev.raftkv.raft;
 
+import dev.raftkv.util.Dirs;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -100,7 +101,7 @@ final class SnapshotDirs implements StateMachineStorage {
   /** A fresh temporary directory path (not created) to build a snapshot in. */
   Path newTemp(TermIndex ti) throws IOException {
     Path tmp = smDir.resolve("tmp.snapshot." + ti.getTerm() + "_" + ti.getIndex());
-    deleteRecursively(tmp);
+    Dirs.deleteRecursively(tmp);
     return tmp;
   }
 
@@ -115,7 +116,7 @@ final class SnapshotDirs implements StateMachineStorage {
       }
     }
     Path target = smDir.resolve("snapshot." + ti.getTerm() + "_" + ti.getIndex());
-    deleteRecursively(target);
+    Dirs.deleteRecursively(target);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     cleanup();
     return new Snapshot(target, ti);
@@ -125,14 +126,14 @@ final class SnapshotDirs implements StateMachineStorage {
   void cleanup() throws IOException {
     List<Snapshot> all = list();
     for (int i = retain; i < all.size(); i++) {
-      deleteRecursively(all.get(i).dir());
+      Dirs.deleteRecursively(all.get(i).dir());
     }
     try (Stream<Path> s = Files.list(smDir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         String name = p.getFileName().toString();
         if (name.startsWith("tmp.snapshot.")
             || (NAME.matcher(name).matches() && !Files.exists(p.resolve(MANIFEST)))) {
-          deleteRecursively(p);
+          Dirs.deleteRecursively(p);
         }
       }
     }
@@ -151,14 +152,4 @@ final class SnapshotDirs implements StateMachineStorage {
     return smDir == null ? null : smDir.toFile();
   }
 
-  static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path f : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(f);
-      }
-    }
-  }
 }

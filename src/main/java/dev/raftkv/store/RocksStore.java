@@ -1,5 +1,6 @@
 package dev.raftkv.store;
 
+import dev.raftkv.util.Dirs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -202,7 +203,7 @@ public final class RocksStore implements Store {
   @Override
   public void restore(Path source) throws IOException {
     db.close();
-    deleteRecursively(dir);
+    Dirs.deleteRecursively(dir);
     Files.createDirectories(dir);
     try (Stream<Path> files = Files.list(source)) {
       for (Path f : (Iterable<Path>) files::iterator) {
@@ -214,16 +215,6 @@ public final class RocksStore implements Store {
     open();
   }
 
-  static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path f : (Iterable<Path>) walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())::iterator) {
-        Files.deleteIfExists(f);
-      }
-    }
-  }
 
   @Override
   public void close() {

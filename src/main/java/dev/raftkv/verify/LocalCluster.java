@@ -1,5 +1,6 @@
 package dev.raftkv.verify;
 
+import dev.raftkv.util.Dirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -334,7 +335,7 @@ public final class LocalCluster implements AutoCloseable {
   /** Kill -9, delete the data dir, start again: the peer must catch up from the others. */
   public void wipe(Peer p) throws IOException {
     kill(p);
-    deleteRecursively(p.dataDir);
+    Dirs.deleteRecursively(p.dataDir);
     log.accept("wiped " + p.dataDir);
     start(p);
   }
@@ -351,16 +352,6 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   // ------------------------------------------------------------------ network
 

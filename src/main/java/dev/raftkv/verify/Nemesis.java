@@ -1,5 +1,6 @@
 package dev.raftkv.verify;
 
+import dev.raftkv.util.Dirs;
 import dev.raftkv.verify.LocalCluster.Peer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -251,7 +252,7 @@ public final class Nemesis implements Runnable {
         leaderLoss = leader.filter(l -> l == p).isPresent();
         what = "wipe " + p.id + (leaderLoss ? " (leader)" : "");
         cluster.kill(p);
-        LocalCluster.deleteRecursively(p.dataDir);
+        Dirs.deleteRecursively(p.dataDir);
         sleep(hold);
         cluster.start(p);
       }

@@ -1,5 +1,6 @@
 package dev.raftkv.verify;
 
+import dev.raftkv.util.Dirs;
 import dev.raftkv.verify.LocalCluster.Peer;
 import dev.raftkv.verify.Nemesis.Fault;
 import java.io.IOException;
@@ -179,7 +180,7 @@ public final class VerifyRun {
     } finally {
       cluster.close();
       if (report.valid() && !config.keepWorkDir) {
-        LocalCluster.deleteRecursively(o.workDir);
+        Dirs.deleteRecursively(o.workDir);
       } else {
         log.accept("kept work dir (logs, histories): " + o.workDir);
       }
