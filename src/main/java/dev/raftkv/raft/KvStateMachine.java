@@ -6,6 +6,7 @@ import dev.raftkv.command.Keyspace;
 import dev.raftkv.resp.RespOut;
 import dev.raftkv.store.Store;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,15 +134,14 @@ public final class KvStateMachine extends BaseStateMachine {
     RespOut out = new RespOut(256);
     for (byte[][] argv : batch.commands) {
       CommandSpec spec = Commands.lookup(argv[0]);
-      int mark = out.length();
       if (spec == null || spec.route() != CommandSpec.Route.WRITE || !spec.arityOk(argv.length)) {
         // cannot happen for entries written by this version; deterministic on every replica
-        out.error("ERR command not allowed in the log: " + new String(argv[0]));
+        out.error("ERR command not allowed in the log: " + new String(argv[0], StandardCharsets.UTF_8));
       } else {
         Commands.execute(spec, argv, ks, out);
       }
-      replies.add(java.util.Arrays.copyOfRange(out.toByteArray(), mark, out.length()));
-      out.truncate(mark);
+      replies.add(out.toByteArray());
+      out.truncate(0);
     }
     lock.writeLock().lock();
     try {
