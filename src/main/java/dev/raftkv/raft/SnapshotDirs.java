@@ -111,13 +111,14 @@ final class SnapshotDirs implements StateMachineStorage {
     String text = "term=" + ti.getTerm() + "\nindex=" + ti.getIndex() + "\nstore=" + storeKind + "\n";
     try (OutputStream out = Files.newOutputStream(manifest)) {
       out.write(text.getBytes(StandardCharsets.UTF_8));
-      if (out instanceof java.io.FileOutputStream fos) {
-        fos.getFD().sync();
-      }
     }
+    // the log is purged behind this snapshot: it must be on disk before it is published
+    Dirs.fsync(manifest);
+    Dirs.fsync(tmp);
     Path target = smDir.resolve("snapshot." + ti.getTerm() + "_" + ti.getIndex());
     Dirs.deleteRecursively(target);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    Dirs.fsync(smDir);
     cleanup();
     return new Snapshot(target, ti);
   }

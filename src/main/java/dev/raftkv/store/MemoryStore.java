@@ -1,5 +1,6 @@
 package dev.raftkv.store;
 
+import dev.raftkv.util.Dirs;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -113,10 +114,8 @@ public final class MemoryStore implements Store {
       // the checksum covers everything before it
       new DataOutputStream(file).writeLong(crc.getValue());
       file.flush();
-      if (file instanceof java.io.FileOutputStream fos) {
-        fos.getFD().sync();
-      }
     }
+    Dirs.fsync(dir.resolve(DUMP));
   }
 
   @Override
