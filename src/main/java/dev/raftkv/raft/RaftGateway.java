@@ -15,6 +15,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.raftkv.resp.RespOut;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -143,7 +144,7 @@ public final class RaftGateway implements Closeable {
     CompletableFuture<byte[]> add(byte[][] argv) {
       Pending p = new Pending(argv);
       if (closed) {
-        p.future.complete(error("CLUSTERDOWN this peer is shutting down"));
+        p.future.complete(RespOut.errorBytes("CLUSTERDOWN this peer is shutting down"));
       } else {
         queue.add(p);
       }
@@ -177,14 +178,14 @@ public final class RaftGateway implements Closeable {
         } catch (RuntimeException e) {
           LOG.error("{}: batcher failed", peerName, e);
           for (Pending p : batch) {
-            p.future.complete(error("ERR internal error: " + e));
+            p.future.complete(RespOut.errorBytes("ERR internal error: " + e));
           }
           batch.clear();
         }
       }
       Pending p;
       while ((p = queue.poll()) != null) {
-        p.future.complete(error("CLUSTERDOWN this peer is shutting down"));
+        p.future.complete(RespOut.errorBytes("CLUSTERDOWN this peer is shutting down"));
       }
     }
 
@@ -198,7 +199,7 @@ public final class RaftGateway implements Closeable {
       call.attempt();
       return call.result.handle((message, failure) -> {
         if (failure != null) {
-          byte[] err = error(failure instanceof RaftKvFailure f ? f.getMessage()
+          byte[] err = RespOut.errorBytes(failure instanceof RaftKvFailure f ? f.getMessage()
               : "ERR internal error: " + failure);
           for (Pending p : batch) {
             p.future.complete(err);
@@ -213,7 +214,7 @@ public final class RaftGateway implements Closeable {
         }
         for (int i = 0; i < batch.size(); i++) {
           batch.get(i).future.complete(i < replies.length ? replies[i]
-              : error("ERR internal error: missing reply"));
+              : RespOut.errorBytes("ERR internal error: missing reply"));
         }
         return null;
       });
@@ -352,9 +353,6 @@ public final class RaftGateway implements Closeable {
     return t;
   }
 
-  static byte[] error(String text) {
-    return new dev.raftkv.resp.RespOut(text.length() + 3).error(text).toByteArray();
-  }
 
   @Override
   public void close() {

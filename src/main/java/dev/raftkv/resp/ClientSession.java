@@ -112,11 +112,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private void handle(byte[][] argv) {
     CommandSpec spec = Commands.lookup(argv[0]);
     if (spec == null) {
-      reply(error(Commands.unknownCommandError(argv)));
+      reply(RespOut.errorBytes(Commands.unknownCommandError(argv)));
       return;
     }
     if (!spec.arityOk(argv.length)) {
-      reply(error("ERR wrong number of arguments for '" + spec.name() + "' command"));
+      reply(RespOut.errorBytes("ERR wrong number of arguments for '" + spec.name() + "' command"));
       return;
     }
     switch (spec.route()) {
@@ -139,7 +139,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         try {
           normalized = spec.normalizer().normalize(argv, System.currentTimeMillis());
         } catch (CommandError e) {
-          reply(error(e.getMessage()));
+          reply(RespOut.errorBytes(e.getMessage()));
           return;
         }
         submit(Route.WRITE, normalized);
@@ -166,7 +166,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     inflightRoute = route;
     CompletableFuture<byte[]> f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
     f.whenComplete((reply, err) -> {
-      byte[] r = err == null ? reply : error("ERR internal error: " + err);
+      byte[] r = err == null ? reply : RespOut.errorBytes("ERR internal error: " + err);
       if (ctx.executor().inEventLoop()) {
         complete(slot, r);
       } else {
@@ -228,7 +228,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       return;
     }
     Slot s = new Slot();
-    s.reply = error("ERR Protocol error: " + message);
+    s.reply = RespOut.errorBytes("ERR Protocol error: " + message);
     s.closeAfter = true;
     replies.add(s);
     closing = true;
@@ -248,9 +248,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     protocolError(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
   }
 
-  static byte[] error(String text) {
-    return new RespOut(text.length() + 3).error(text).toByteArray();
-  }
 
   private static final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -60,6 +60,11 @@ public final class RespOut {
     return this;
   }
 
+  /** One error reply as bytes. */
+  public static byte[] errorBytes(String text) {
+    return new RespOut(text.length() + 3).error(text).toByteArray();
+  }
+
   public RespOut error(String s) {
     ensure(1);
     buf[len++] = '-';
