@@ -52,6 +52,16 @@ public final class Commands {
     write("del", -2, AS_IS, KeyCommands::del);
     write("flushdb", -1, KeyCommands::checkFlush, KeyCommands::flush);
     write("flushall", -1, KeyCommands::checkFlush, KeyCommands::flush);
+
+    // hashes (HashCommands)
+
+    // lists (ListCommands)
+
+    // sets (SetCommands)
+
+    // sorted sets (ZSetCommands)
+
+    // transactions and connection-level additions
   }
 
   private Commands() {}

@@ -6,6 +6,14 @@ package dev.raftkv.command;
  */
 public final class Record {
   public static final byte STRING = 0;
+  /** Field/value pairs, payload {@link Packed}: f1 v1 f2 v2 ... sorted by field. */
+  public static final byte HASH = 1;
+  /** Elements in list order, payload {@link Packed}. */
+  public static final byte LIST = 2;
+  /** Members sorted bytewise, payload {@link Packed}. */
+  public static final byte SET = 3;
+  /** Sorted set, payload {@link Packed}: member score pairs; the score as its 8 IEEE bytes. */
+  public static final byte ZSET = 4;
   static final int HEADER = 9;
 
   private Record() {}
@@ -44,6 +52,10 @@ public final class Record {
   public static String typeName(byte type) {
     return switch (type) {
       case STRING -> "string";
+      case HASH -> "hash";
+      case LIST -> "list";
+      case SET -> "set";
+      case ZSET -> "zset";
       default -> "none";
     };
   }

@@ -1,0 +1,112 @@
+package dev.raftkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.raftkv.verify.RespClient;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Differential testing: the same commands go to a real redis-server and to a 3-peer raft-kv
+ * cluster (through a follower, so writes are forwarded and reads are follower ReadIndex reads),
+ * and the replies must be identical: values, integers, nils, arrays and error texts.
+ *
+ * <p>Use one per test class: create it in {@code @BeforeAll}, {@link #flushAll()} in
+ * {@code @BeforeEach}, close it in {@code @AfterAll}. Skipped when redis-server is not installed.
+ */
+final class RedisDiff implements AutoCloseable {
+  private final Process redis;
+  private final TestCluster cluster;
+  private final RespClient toRedis;
+  private final RespClient toRaftKv;
+
+  RedisDiff(Path dir, String store) throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")),
+        "redis-server not installed");
+    int port = TestCluster.freePort();
+    redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    TestCluster c = null;
+    try {
+      awaitPort(port);
+      c = new TestCluster(dir, 3, Map.of("raftkv.store", store));
+      toRedis = new RespClient("127.0.0.1", port, 2000, 15_000);
+      toRaftKv = new RespClient("127.0.0.1", c.redisPorts[c.aFollower()], 2000, 15_000);
+    } catch (Exception | Error e) {
+      if (c != null) {
+        c.close();
+      }
+      redis.destroyForcibly().waitFor();
+      throw e;
+    }
+    cluster = c;
+  }
+
+  private static void awaitPort(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  TestCluster cluster() {
+    return cluster;
+  }
+
+  /** Sends one command to both and returns {redis reply, raft-kv reply}. */
+  Object[] both(String... command) throws IOException {
+    return new Object[] {toRedis.call(command), toRaftKv.call(command)};
+  }
+
+  /** Sends one command to both, requires identical replies and returns the reply. */
+  Object same(String... command) throws IOException {
+    Object[] r = both(command);
+    assertEquals(r[0], r[1], () -> "reply to " + Arrays.toString(command));
+    return r[1];
+  }
+
+  /** {@link #same} for each command in turn. */
+  void same(List<String[]> commands) throws IOException {
+    for (String[] c : commands) {
+      same(c);
+    }
+  }
+
+  /** {@link #same} for each line, split on spaces (no quoting: for commands without spaces in args). */
+  void script(String lines) throws IOException {
+    for (String line : lines.split("\n")) {
+      String t = line.strip();
+      if (!t.isEmpty() && !t.startsWith("#")) {
+        same(t.split(" +"));
+      }
+    }
+  }
+
+  void flushAll() throws IOException {
+    toRedis.call("FLUSHALL");
+    toRaftKv.call("FLUSHALL");
+  }
+
+  @Override
+  public void close() throws Exception {
+    toRedis.close();
+    toRaftKv.close();
+    cluster.close();
+    redis.destroyForcibly().waitFor();
+  }
+}
