@@ -52,6 +52,19 @@ public final class LocalCluster implements AutoCloseable {
      * problem that remains cannot be blamed on the proxies.
      */
     public boolean proxies = true;
+    /**
+     * Start every peer under libfaketime (wall clock only, monotonic time untouched) so {@link
+     * #skewClock} can move its clock. Needs {@link #FAKETIME_LIBRARY}.
+     */
+    public boolean clockFaults;
+  }
+
+  /** Debian's libfaketime (package faketime), multi-threaded variant. */
+  public static final Path FAKETIME_LIBRARY =
+      Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1");
+
+  public static boolean faketimeAvailable() {
+    return Files.isReadable(FAKETIME_LIBRARY);
   }
 
   /** One peer. */
@@ -259,6 +272,20 @@ public final class LocalCluster implements AutoCloseable {
         .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(p.logFile.toFile()));
+    if (options.clockFaults) {
+      if (!faketimeAvailable()) {
+        throw new IllegalStateException("clock faults need libfaketime (" + FAKETIME_LIBRARY
+            + "; Debian package faketime)");
+      }
+      if (!Files.exists(clockFile(p))) {
+        skewClock(p, 0);
+      }
+      Map<String, String> env = pb.environment();
+      env.put("LD_PRELOAD", FAKETIME_LIBRARY.toString());
+      env.put("FAKETIME_TIMESTAMP_FILE", clockFile(p).toString());
+      env.put("FAKETIME_CACHE_DURATION", "1"); // re-read the offset at most once a second
+      env.put("FAKETIME_DONT_FAKE_MONOTONIC", "1"); // timers and leases keep real time
+    }
     Process proc = pb.start();
     ALL_PROCESSES.add(proc);
     p.process = proc;
@@ -380,6 +407,29 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     log.accept("partition " + components);
+  }
+
+  private Path clockFile(Peer p) {
+    return workDir.resolve("clock").resolve(p.id + ".faketime");
+  }
+
+  /**
+   * Sets a peer's wall clock to real time plus {@code offsetSeconds} (negative: behind); it takes
+   * effect within a second, also in a running peer. Only for clusters with {@link
+   * Options#clockFaults}.
+   */
+  public void skewClock(Peer p, long offsetSeconds) throws IOException {
+    Path f = clockFile(p);
+    Files.createDirectories(f.getParent());
+    Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+    Files.writeString(tmp, (offsetSeconds < 0 ? "" : "+") + offsetSeconds + "s\n",
+        StandardCharsets.UTF_8);
+    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    if (offsetSeconds != 0) {
+      log.accept("clock of " + p.id + " set to real time " + (offsetSeconds < 0 ? "" : "+")
+          + offsetSeconds + " s");
+    }
   }
 
   /** Cuts every link of one peer. */

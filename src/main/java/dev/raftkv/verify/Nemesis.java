@@ -35,9 +35,14 @@ public final class Nemesis implements Runnable {
     /** Partition the network: isolated leader, random majority/minority, or bridge. */
     PARTITION,
     /** Add latency to every link of the leader or of a random peer. */
-    SLOW;
+    SLOW,
+    /**
+     * Skew the wall clock of the leader or a random peer (seconds to minutes, ahead or behind; a
+     * jump, then back to real time). Needs libfaketime.
+     */
+    CLOCK;
 
-    /** Parses a comma list; {@code mixed} means all but SLOW. */
+    /** Parses a comma list; {@code mixed} means all but SLOW (and CLOCK without libfaketime). */
     public static Set<Fault> parse(String list) {
       Set<Fault> out = EnumSet.noneOf(Fault.class);
       if (list == null || list.isBlank() || list.equalsIgnoreCase("none")) {
@@ -50,12 +55,15 @@ public final class Nemesis implements Runnable {
         }
         if (t.equals("MIXED")) {
           out.addAll(EnumSet.of(KILL, LEADER, PAUSE, WIPE, PARTITION));
+          if (LocalCluster.faketimeAvailable()) {
+            out.add(CLOCK);
+          }
         } else {
           try {
             out.add(Fault.valueOf(t));
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown fault '" + s.trim()
-                + "' (expected kill, leader, pause, wipe, partition, slow or mixed)");
+                + "' (expected kill, leader, pause, wipe, partition, slow, clock or mixed)");
           }
         }
       }
@@ -298,6 +306,16 @@ public final class Nemesis implements Runnable {
         sleep(hold);
         cluster.heal();
       }
+      case CLOCK -> {
+        Peer p = leader.isPresent() && rnd.nextBoolean() ? leader.get() : randomPeer();
+        long seconds = (1 + rnd.nextInt(300)) * (rnd.nextBoolean() ? 1L : -1L);
+        what = "clock of " + p.id + (leader.filter(l -> l == p).isPresent() ? " (leader)" : "")
+            + " skewed by " + seconds + " s";
+        leaderLoss = false;
+        cluster.skewClock(p, seconds);
+        sleep(hold);
+        cluster.skewClock(p, 0);
+      }
       default -> throw new IllegalStateException(f.toString());
     }
     long t1 = clock.now();
@@ -309,6 +327,15 @@ public final class Nemesis implements Runnable {
   public void healAll() {
     crashes.addAll(cluster.collectCrashes());
     cluster.heal();
+    if (faults.contains(Fault.CLOCK)) {
+      for (Peer p : cluster.peers()) {
+        try {
+          cluster.skewClock(p, 0);
+        } catch (IOException e) {
+          log.accept("nemesis: could not reset the clock of " + p.id + ": " + e);
+        }
+      }
+    }
     for (Peer p : cluster.peers()) {
       if (p.isPaused()) {
         cluster.resume(p);

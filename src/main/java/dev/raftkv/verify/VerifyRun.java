@@ -75,6 +75,7 @@ public final class VerifyRun {
     o.config.putAll(config.serverConfig);
     o.jvmArgs.addAll(config.jvmArgs);
     o.proxies = config.proxies;
+    o.clockFaults = config.faults.contains(Fault.CLOCK);
     if (!config.proxies
         && (config.faults.contains(Fault.PARTITION) || config.faults.contains(Fault.SLOW))) {
       throw new IllegalArgumentException("partition and slow faults need the proxies");
@@ -116,6 +117,7 @@ public final class VerifyRun {
       Thread nemesisThread = new Thread(nemesis, "nemesis");
       nemesisThread.setDaemon(true);
 
+      workloads.setUp();
       long start = clock.now();
       workloads.start();
       nemesisThread.start();
@@ -162,20 +164,30 @@ public final class VerifyRun {
       List<Op> reg = workloads.registers.ops();
       List<Op> sets = workloads.sets.ops();
       List<Op> ctr = workloads.counters.ops();
+      List<Op> bank = workloads.bank.ops();
+      List<Op> lists = workloads.lists.ops();
       report.unexpectedErrors = workloads.unexpectedErrors();
       report.unexpectedSamples = workloads.unexpectedSamples();
-      report.stats(reg, sets, ctr);
-      report.availability(clock, reg, sets, ctr);
+      report.stats(reg, sets, ctr, bank, lists);
+      report.availability(clock, reg, sets, ctr, bank, lists);
       long c0 = System.nanoTime();
       report.linearizability = new LinearizabilityChecker().check(reg);
       if (finalReads != null) {
         report.set = new SetChecker().check(sets, finalReads);
       }
       report.counter = new CounterChecker().check(ctr);
+      if (wo.bankThreads > 0) {
+        report.bank = new BankChecker(workloads.accounts(), workloads.bankTotal()).check(bank);
+      }
+      if (wo.listThreads > 0) {
+        report.lists = new ListAppendChecker().check(lists);
+      }
       report.checkSeconds = (System.nanoTime() - c0) / 1e9;
       writeHistory(o.workDir.resolve("history-registers.txt"), reg);
       writeHistory(o.workDir.resolve("history-sets.txt"), sets);
       writeHistory(o.workDir.resolve("history-counters.txt"), ctr);
+      writeHistory(o.workDir.resolve("history-bank.txt"), bank);
+      writeHistory(o.workDir.resolve("history-lists.txt"), lists);
       return report;
     } finally {
       cluster.close();
@@ -208,6 +220,10 @@ public final class VerifyRun {
     public LinearizabilityChecker.Result linearizability;
     public SetChecker.Result set;
     public CounterChecker.Result counter;
+    /** Null when the workload did not run. */
+    public BankChecker.Result bank;
+    /** Null when the workload did not run. */
+    public ListAppendChecker.Result lists;
     public final Map<String, long[]> counts = new LinkedHashMap<>();
     public double okFraction;
     public double okFractionDuringFaults;
@@ -219,13 +235,17 @@ public final class VerifyRun {
           && crashes.isEmpty()
           && linearizability != null && linearizability.valid()
           && set != null && set.valid()
-          && counter != null && counter.valid();
+          && counter != null && counter.valid()
+          && (config.workload.bankThreads == 0 || bank != null && bank.valid())
+          && (config.workload.listThreads == 0 || lists != null && lists.valid());
     }
 
-    void stats(List<Op> reg, List<Op> sets, List<Op> ctr) {
+    void stats(List<Op> reg, List<Op> sets, List<Op> ctr, List<Op> bank, List<Op> lists) {
       counts.put("registers", count(reg));
       counts.put("unique keys", count(sets));
       counts.put("counters", count(ctr));
+      counts.put("bank", count(bank));
+      counts.put("list append", count(lists));
     }
 
     private static long[] count(List<Op> ops) {
@@ -236,11 +256,12 @@ public final class VerifyRun {
       return c;
     }
 
-    void availability(History clock, List<Op> reg, List<Op> sets, List<Op> ctr) {
+    @SafeVarargs
+    final void availability(History clock, List<Op>... histories) {
       List<Operation> all = new ArrayList<>();
-      all.addAll(History.complete(reg));
-      all.addAll(History.complete(sets));
-      all.addAll(History.complete(ctr));
+      for (List<Op> h : histories) {
+        all.addAll(History.complete(h));
+      }
       long ok = 0;
       long n = 0;
       long okF = 0;
@@ -339,8 +360,12 @@ public final class VerifyRun {
       sb.append("  (3) counters: ")
           .append(counter == null ? "not checked" : counter.report().replace("\n", "\n      "))
           .append('\n');
-      sb.append("  (4) MULTI/EXEC, (5) list append: not run yet (the server has no MULTI or"
-          + " lists)\n");
+      sb.append("  (4) bank, MULTI/EXEC with WATCH: ")
+          .append(bank == null ? "not run" : bank.report().replace("\n", "\n      "))
+          .append('\n');
+      sb.append("  (5) list append: ")
+          .append(lists == null ? "not run" : lists.report().replace("\n", "\n      "))
+          .append('\n');
       sb.append("VERDICT: ").append(valid() ? "PASS" : "FAIL").append('\n');
       if (workDir != null && !valid()) {
         sb.append("logs and histories kept in ").append(workDir).append('\n');

@@ -18,11 +18,12 @@ import java.util.function.Consumer;
  *   <li>registers: SET of unique values and GET on a rotating set of keys (few hundred operations
  *       per key, so the linearizability search stays small);
  *   <li>unique keys: each written once (SET), read back on every peer at the end;
- *   <li>counters: INCRBY with small positive deltas, and GET.
+ *   <li>counters: INCRBY with small positive deltas, and GET;
+ *   <li>bank: transfers between accounts with WATCH/MULTI/EXEC, and MGET of every account
+ *       ({@link BankChecker});
+ *   <li>list append: RPUSH of unique elements to a few lists and LRANGE of a whole list
+ *       ({@link ListAppendChecker}).
  * </ol>
- *
- * <p>TODO(workloads 4-5): MULTI/EXEC with WATCH, and list append (RPUSH unique elements, LRANGE
- * the whole list: every read a prefix of every later read), once the server has them.
  *
  * <p>Client threads are bound round-robin to the endpoints, so writes go through followers too.
  * An error reply starting with {@code CLUSTERDOWN} is a definite failure; any other error reply to
@@ -39,7 +40,9 @@ public final class Workloads {
   public enum Kind {
     REGISTER,
     SET,
-    COUNTER
+    COUNTER,
+    BANK,
+    LIST
   }
 
   /** Settings. */
@@ -50,6 +53,12 @@ public final class Workloads {
     public int registerKeysPerGeneration = 5;
     public int opsPerRegisterGeneration = 600;
     public int counters = 3;
+    public int bankThreads = 0; // TODO: 2 once MULTI/EXEC land
+    public int accounts = 5;
+    public long initialBalance = 100;
+    public int listThreads = 0; // TODO: 2 once lists land
+    public int listKeysPerGeneration = 3;
+    public int opsPerListGeneration = 300;
     /** Client-side timeout; above the server's request timeout (10 s), so the server's own
      * CLUSTERDOWN / TIMEOUT answer normally arrives first. */
     public int readTimeoutMs = 12_000;
@@ -68,10 +77,13 @@ public final class Workloads {
   public final History registers;
   public final History sets;
   public final History counters;
+  public final History bank;
+  public final History lists;
   private final AtomicInteger nextProcess = new AtomicInteger();
   private final AtomicLong opsStarted = new AtomicLong();
   private final AtomicLong registerOps = new AtomicLong();
   private final AtomicLong setKeys = new AtomicLong();
+  private final AtomicLong listOps = new AtomicLong();
   private final AtomicLong unexpectedErrors = new AtomicLong();
   private final List<String> unexpectedSamples = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -86,6 +98,8 @@ public final class Workloads {
     this.registers = new History(origin);
     this.sets = new History(origin);
     this.counters = new History(origin);
+    this.bank = new History(origin);
+    this.lists = new History(origin);
   }
 
   public long opsStarted() {
@@ -113,6 +127,60 @@ public final class Workloads {
     return options.counters;
   }
 
+  public String accountKey(int i) {
+    return options.prefix + ":acct:" + i;
+  }
+
+  public int accounts() {
+    return options.accounts;
+  }
+
+  public long bankTotal() {
+    return options.accounts * options.initialBalance;
+  }
+
+  /** Every list key used so far. */
+  public List<String> listKeys() {
+    long gens = listOps.get() / options.opsPerListGeneration + 1;
+    List<String> keys = new ArrayList<>();
+    for (long g = 0; g < gens; g++) {
+      for (int k = 0; k < options.listKeysPerGeneration; k++) {
+        keys.add(options.prefix + ":list:" + g + ":" + k);
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * Opens the bank: every account gets the initial balance (through the first endpoint, retried
+   * until the cluster answers). Call before {@link #start()} when bank threads are configured.
+   */
+  public void setUp() throws IOException, InterruptedException {
+    if (options.bankThreads == 0) {
+      return;
+    }
+    List<String> cmd = new ArrayList<>(List.of("MSET"));
+    for (int i = 0; i < options.accounts; i++) {
+      cmd.add(accountKey(i));
+      cmd.add(Long.toString(options.initialBalance));
+    }
+    Endpoint ep = endpoints.get(0);
+    IOException last = null;
+    for (int attempt = 0; attempt < 60; attempt++) {
+      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, options.readTimeoutMs)) {
+        Object r = c.call(cmd);
+        if ("OK".equals(r)) {
+          return;
+        }
+        last = new IOException("MSET of the accounts answered " + r);
+      } catch (IOException e) {
+        last = e;
+      }
+      Thread.sleep(500);
+    }
+    throw last;
+  }
+
   /** Every register key used so far. */
   public List<String> registerKeys() {
     long gens = registerOps.get() / options.opsPerRegisterGeneration + 1;
@@ -135,6 +203,8 @@ public final class Workloads {
         case REGISTER -> options.registerThreads;
         case SET -> options.setThreads;
         case COUNTER -> options.counterThreads;
+        case BANK -> options.bankThreads;
+        case LIST -> options.listThreads;
       };
       for (int i = 0; i < n; i++) {
         Endpoint ep = endpoints.get(t % endpoints.size());
@@ -181,6 +251,8 @@ public final class Workloads {
             case REGISTER -> registerOp(conn, ep, process, rnd);
             case SET -> setOp(conn, ep, process);
             case COUNTER -> counterOp(conn, ep, process, rnd);
+            case BANK -> bankOp(conn, ep, process, rnd);
+            case LIST -> listOp(conn, ep, process, rnd);
           };
         } catch (IOException e) {
           conn.close();
@@ -303,6 +375,149 @@ public final class Workloads {
     return complete(counters, inv, conn, "INCRBY", key, Long.toString(delta));
   }
 
+  /** MGET of every account, recorded as one read whose value is the list of balances. */
+  private boolean readAccounts(RespClient conn, Endpoint ep, int process) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("MGET"));
+    for (int i = 0; i < options.accounts; i++) {
+      cmd.add(accountKey(i));
+    }
+    Op inv = bank.invoke(process, Op.F.READ, options.prefix + ":acct", null, ep.name());
+    Object reply;
+    try {
+      reply = conn.call(cmd);
+    } catch (IOException e) {
+      bank.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (reply instanceof List<?> values) {
+      bank.ok(inv, new ArrayList<>(values));
+    } else {
+      if (!(reply instanceof RespClient.Error err
+          && (err.code().equals("CLUSTERDOWN") || err.code().equals("TIMEOUT")))) {
+        unexpected(inv + " -> unexpected reply " + reply);
+      }
+      bank.fail(inv, String.valueOf(reply));
+    }
+    return false;
+  }
+
+  /**
+   * A guarded transfer: WATCH both accounts, read them, and only if the source holds the amount,
+   * MULTI / DECRBY / INCRBY / EXEC. EXEC's nil reply (a watched key changed) is a definite
+   * failure; anything else but an array reply is unknown.
+   */
+  private boolean bankOp(RespClient conn, Endpoint ep, int process, Random rnd)
+      throws IOException {
+    if (rnd.nextInt(10) < 3) {
+      return readAccounts(conn, ep, process);
+    }
+    int from = rnd.nextInt(options.accounts);
+    int to = (from + 1 + rnd.nextInt(options.accounts - 1)) % options.accounts;
+    long amount = 1 + rnd.nextInt(20);
+    String a = accountKey(from);
+    String b = accountKey(to);
+    Object w = conn.call("WATCH", a, b);
+    if (!"OK".equals(w)) {
+      conn.call("UNWATCH");
+      return false; // nothing was attempted
+    }
+    Object balances = conn.call("MGET", a, b);
+    if (!(balances instanceof List<?> l) || l.size() != 2 || l.get(0) == null
+        || Long.parseLong(l.get(0).toString()) < amount) {
+      conn.call("UNWATCH");
+      return false;
+    }
+    Op inv = bank.invoke(process, Op.F.WRITE, options.prefix + ":acct",
+        from + ">" + to + ":" + amount, ep.name());
+    Object reply;
+    try {
+      Object m = conn.call("MULTI");
+      Object q1 = conn.call("DECRBY", a, Long.toString(amount));
+      Object q2 = conn.call("INCRBY", b, Long.toString(amount));
+      if (!"OK".equals(m) || !"QUEUED".equals(q1) || !"QUEUED".equals(q2)) {
+        conn.call("DISCARD");
+        unexpected(inv + " -> MULTI " + m + ", " + q1 + ", " + q2);
+        bank.fail(inv, "not queued");
+        return false;
+      }
+      reply = conn.call("EXEC");
+    } catch (IOException e) {
+      bank.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (reply == null) {
+      bank.fail(inv, "aborted: a watched key changed");
+      return false;
+    }
+    if (reply instanceof List<?> results && results.size() == 2
+        && results.stream().allMatch(x -> x instanceof Long)) {
+      bank.ok(inv, results.get(0));
+      return false;
+    }
+    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
+      bank.fail(inv, err.message());
+      return false;
+    }
+    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
+      unexpected(inv + " -> unexpected reply " + reply);
+    }
+    bank.info(inv, String.valueOf(reply));
+    return true;
+  }
+
+  private boolean listOp(RespClient conn, Endpoint ep, int process, Random rnd)
+      throws IOException {
+    long n = listOps.getAndIncrement();
+    long gen = n / options.opsPerListGeneration;
+    String key = options.prefix + ":list:" + gen + ":" + rnd.nextInt(options.listKeysPerGeneration);
+    if (rnd.nextBoolean()) {
+      Op inv = lists.invoke(process, Op.F.READ, key, null, ep.name());
+      return readList(inv, conn);
+    }
+    String elem = "e" + n;
+    Op inv = lists.invoke(process, Op.F.WRITE, key, elem, ep.name());
+    Object reply;
+    try {
+      reply = conn.call("RPUSH", key, elem);
+    } catch (IOException e) {
+      lists.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (reply instanceof Long len) {
+      lists.ok(inv, len);
+      return false;
+    }
+    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
+      lists.fail(inv, err.message());
+      return false;
+    }
+    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
+      unexpected(inv + " -> unexpected reply " + reply);
+    }
+    lists.info(inv, String.valueOf(reply));
+    return true;
+  }
+
+  private boolean readList(Op inv, RespClient conn) throws IOException {
+    Object reply;
+    try {
+      reply = conn.call("LRANGE", inv.key(), "0", "-1");
+    } catch (IOException e) {
+      lists.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (reply instanceof List<?> values) {
+      lists.ok(inv, new ArrayList<>(values));
+    } else {
+      if (!(reply instanceof RespClient.Error err
+          && (err.code().equals("CLUSTERDOWN") || err.code().equals("TIMEOUT")))) {
+        unexpected(inv + " -> unexpected reply " + reply);
+      }
+      lists.fail(inv, String.valueOf(reply));
+    }
+    return false;
+  }
+
   // ------------------------------------------------------------------ final reads
 
   /**
@@ -325,6 +540,14 @@ public final class Workloads {
         for (int i = 0; i < options.counters; i++) {
           Op inv = counters.invoke(process, Op.F.READ, counterKey(i), null, ep.name());
           read(counters, inv, c);
+        }
+        if (options.bankThreads > 0) {
+          readAccounts(c, ep, process);
+        }
+        if (options.listThreads > 0) {
+          for (String key : listKeys()) {
+            readList(lists.invoke(process, Op.F.READ, key, null, ep.name()), c);
+          }
         }
         Map<String, String> found = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>();

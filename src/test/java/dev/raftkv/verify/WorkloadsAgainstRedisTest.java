@@ -72,6 +72,8 @@ class WorkloadsAgainstRedisTest {
     o.readTimeoutMs = 2000;
     o.thinkMaxMs = 2;
     o.maxOps = 50_000;
+    o.bankThreads = 2;
+    o.listThreads = 2;
     return o;
   }
 
@@ -83,6 +85,7 @@ class WorkloadsAgainstRedisTest {
         new Workloads.Endpoint("b", "127.0.0.1", port),
         new Workloads.Endpoint("c", "127.0.0.1", port));
     Workloads w = new Workloads(eps, new History(), smallOptions(), System.out::println);
+    w.setUp();
     w.start();
     Thread.sleep(3000);
     w.stop();
@@ -91,12 +94,19 @@ class WorkloadsAgainstRedisTest {
     LinearizabilityChecker.Result lin = new LinearizabilityChecker().check(w.registers.ops());
     SetChecker.Result set = new SetChecker().check(w.sets.ops(), finals);
     CounterChecker.Result ctr = new CounterChecker().check(w.counters.ops());
-    System.out.println(lin.report() + "\n" + set.report() + "\n" + ctr.report());
+    BankChecker.Result bank = new BankChecker(w.accounts(), w.bankTotal()).check(w.bank.ops());
+    ListAppendChecker.Result lists = new ListAppendChecker().check(w.lists.ops());
+    System.out.println(lin.report() + "\n" + set.report() + "\n" + ctr.report() + "\n"
+        + bank.report() + "\n" + lists.report());
     assertTrue(lin.valid(), lin.report());
     assertTrue(lin.operations() > 500, "too few operations: " + lin.operations());
     assertTrue(set.valid(), set.report());
     assertTrue(set.acknowledged() > 100, set.report());
     assertTrue(ctr.valid(), ctr.report());
+    assertTrue(bank.valid(), bank.report());
+    assertTrue(bank.committed() > 20 && bank.reads() > 20, bank.report());
+    assertTrue(lists.valid(), lists.report());
+    assertTrue(lists.acknowledged() > 100 && lists.reads() > 100, lists.report());
     assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
   }
 
@@ -124,6 +134,8 @@ class WorkloadsAgainstRedisTest {
       Workloads.Options o = smallOptions();
       o.setThreads = 0;
       o.counterThreads = 0;
+      o.bankThreads = 0;
+      o.listThreads = 0;
       Workloads w = new Workloads(eps, new History(), o, s -> { });
       w.start();
       Thread.sleep(1000);
