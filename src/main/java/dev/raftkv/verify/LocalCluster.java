@@ -1,5 +1,6 @@
 package dev.raftkv.verify;
 
+import dev.raftkv.node.RaftKvNode;
 import dev.raftkv.util.Dirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
 
 /**
  * A cluster of raft-kv peers as separate JVM processes on loopback, for fault injection.
@@ -429,6 +437,63 @@ public final class LocalCluster implements AutoCloseable {
     if (offsetSeconds != 0) {
       log.accept("clock of " + p.id + " set to real time " + (offsetSeconds < 0 ? "" : "+")
           + offsetSeconds + " s");
+    }
+  }
+
+  /**
+   * Moves leadership from {@code from} to {@code to} the way {@code raftkv admin transfer-leader}
+   * does, through Ratis' admin API: a configuration change that raises {@code to}'s priority, the
+   * transfer, then a configuration change back to equal priorities. So it also exercises
+   * configuration changes under load. The requests go straight to {@code from}'s Raft port (the
+   * configured addresses name peers by host names only the peers resolve).
+   */
+  public void transferLeader(Peer from, Peer to, long timeoutMs) throws IOException {
+    List<RaftPeer> direct = new ArrayList<>();
+    for (Peer p : peers) {
+      direct.add(RaftPeer.newBuilder().setId(p.id).setAddress("127.0.0.1:" + p.raftPort).build());
+    }
+    RaftProperties props = new RaftProperties();
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(props,
+        org.apache.ratis.util.TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+    try (RaftClient c = RaftClient.newBuilder()
+        .setProperties(props)
+        .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, direct))
+        .setLeaderId(RaftPeerId.valueOf(from.id))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build()) {
+      ok(c.admin().setConfiguration(configuration(to)), "raise the priority of " + to.id);
+      try {
+        ok(c.admin().transferLeadership(RaftPeerId.valueOf(to.id), timeoutMs),
+            "transfer leadership to " + to.id);
+      } finally {
+        try (RaftClient c2 = RaftClient.newBuilder()
+            .setProperties(props)
+            .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, direct))
+            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
+                org.apache.ratis.util.TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
+            .setLeaderId(RaftPeerId.valueOf(to.id))
+            .build()) {
+          ok(c2.admin().setConfiguration(configuration(null)), "reset priorities");
+        }
+      }
+    }
+    log.accept("leadership moved from " + from.id + " to " + to.id);
+  }
+
+  /** The configuration as the peers file has it, with {@code preferred} at a higher priority. */
+  private List<RaftPeer> configuration(Peer preferred) {
+    List<RaftPeer> out = new ArrayList<>();
+    for (Peer p : peers) {
+      out.add(RaftPeer.newBuilder().setId(p.id)
+          .setAddress((options.proxies ? p.id : "127.0.0.1") + ":" + p.raftPort)
+          .setPriority(p == preferred ? 1 : 0).build());
+    }
+    return out;
+  }
+
+  private static void ok(RaftClientReply reply, String what) throws IOException {
+    if (!reply.isSuccess()) {
+      throw new IOException(what + " failed: " + reply.getException());
     }
   }
 

@@ -40,7 +40,12 @@ public final class Nemesis implements Runnable {
      * Skew the wall clock of the leader or a random peer (seconds to minutes, ahead or behind; a
      * jump, then back to real time). Needs libfaketime.
      */
-    CLOCK;
+    CLOCK,
+    /**
+     * Move leadership to a random follower through Ratis' admin API (two configuration changes
+     * and a leadership transfer, like {@code raftkv admin transfer-leader}).
+     */
+    TRANSFER;
 
     /** Parses a comma list; {@code mixed} means all but SLOW (and CLOCK without libfaketime). */
     public static Set<Fault> parse(String list) {
@@ -54,7 +59,7 @@ public final class Nemesis implements Runnable {
           continue;
         }
         if (t.equals("MIXED")) {
-          out.addAll(EnumSet.of(KILL, LEADER, PAUSE, WIPE, PARTITION));
+          out.addAll(EnumSet.of(KILL, LEADER, PAUSE, WIPE, PARTITION, TRANSFER));
           if (LocalCluster.faketimeAvailable()) {
             out.add(CLOCK);
           }
@@ -63,7 +68,7 @@ public final class Nemesis implements Runnable {
             out.add(Fault.valueOf(t));
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown fault '" + s.trim()
-                + "' (expected kill, leader, pause, wipe, partition, slow, clock or mixed)");
+                + "' (expected kill, leader, pause, wipe, partition, slow, clock, transfer or mixed)");
           }
         }
       }
@@ -315,6 +320,22 @@ public final class Nemesis implements Runnable {
         cluster.skewClock(p, seconds);
         sleep(hold);
         cluster.skewClock(p, 0);
+      }
+      case TRANSFER -> {
+        if (leader.isEmpty()) {
+          log.accept("nemesis: transfer skipped: no leader");
+          return;
+        }
+        List<Peer> others = new ArrayList<>(cluster.peers());
+        others.remove(leader.get());
+        Peer to = others.get(rnd.nextInt(others.size()));
+        what = "transfer leadership " + leader.get().id + " -> " + to.id;
+        leaderLoss = false;
+        try {
+          cluster.transferLeader(leader.get(), to, Math.max(3000, hold));
+        } catch (IOException e) {
+          what += " (failed: " + e.getMessage() + ")";
+        }
       }
       default -> throw new IllegalStateException(f.toString());
     }
