@@ -216,4 +216,13 @@ class ClientSessionTest {
     assertEquals("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+PONG\r\n$1\r\nx\r\n+OK\r\n"
         + "+OK\r\n+OK\r\n-ERR DISCARD without MULTI\r\n", out(ch));
   }
+  @Test
+  void quitInsideMultiIsNotQueuedItCloses() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "MULTI\r\nSET k v\r\nQUIT\r\nEXEC\r\n");
+    assertEquals("+OK\r\n+QUEUED\r\n+OK\r\n", out(ch));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+    assertTrue(backend.calls.isEmpty(), "the discarded transaction never reaches the log");
+  }
 }
