@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -140,9 +141,9 @@ public final class TransactionCommands {
     for (int i = first; i < argv.length; i++) {
       byte[] item = argv[i];
       if (item.length > 0 && item[0] == ITEM_REPLY) {
-        out.append(java.util.Arrays.copyOfRange(item, 1, item.length));
+        out.append(Arrays.copyOfRange(item, 1, item.length));
       } else if (item.length > 0 && item[0] == ITEM_COMMAND) {
-        byte[][] sub = Packed.unpack(java.util.Arrays.copyOfRange(item, 1, item.length))
+        byte[][] sub = Packed.unpack(Arrays.copyOfRange(item, 1, item.length))
             .toArray(new byte[0][]);
         CommandSpec spec = sub.length == 0 ? null : Commands.lookup(sub[0]);
         if (spec == null || spec.route() == CommandSpec.Route.LOCAL || Commands.isInternal(spec)

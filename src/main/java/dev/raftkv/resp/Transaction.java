@@ -6,7 +6,10 @@ import dev.raftkv.command.CommandSpec.Route;
 import dev.raftkv.command.TransactionCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The MULTI/EXEC/DISCARD/WATCH/UNWATCH state of one connection, with Redis 7.0's replies.
@@ -46,8 +49,7 @@ final class Transaction {
      * dispatched, i.e. after the connection's earlier commands of the other route completed;
      * {@code onReply} turns the backend's reply into the client's.
      */
-    void submit(Route route, java.util.function.Supplier<byte[][]> argv,
-        java.util.function.UnaryOperator<byte[]> onReply);
+    void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply);
   }
 
   /** One WATCH command: its keys and, once its read returned, their digests. */
@@ -143,7 +145,7 @@ final class Transaction {
   }
 
   private void watch(byte[][] argv) {
-    byte[][] keys = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+    byte[][] keys = Arrays.copyOfRange(argv, 1, argv.length);
     Watched w = new Watched(keys);
     watches.add(w);
     byte[][] read = new byte[argv.length][];
@@ -175,7 +177,7 @@ final class Transaction {
     if (i + 2 + len + 2 != reply.length || reply[i] != '\r') {
       return null;
     }
-    return java.util.Arrays.copyOfRange(reply, i + 2, i + 2 + len);
+    return Arrays.copyOfRange(reply, i + 2, i + 2 + len);
   }
 
   private void exec() {
@@ -212,7 +214,7 @@ final class Transaction {
     if (!data && watched.isEmpty()) {
       RespOut out = new RespOut().array(items.size());
       for (byte[] item : items) {
-        out.append(java.util.Arrays.copyOfRange(item, 1, item.length));
+        out.append(Arrays.copyOfRange(item, 1, item.length));
       }
       session.reply(out.toByteArray());
       return;
