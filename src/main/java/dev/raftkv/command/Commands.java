@@ -18,6 +18,8 @@ public final class Commands {
 
   private static final Normalizer AS_IS = (argv, now) -> argv;
   private static final Map<String, CommandSpec> TABLE = new LinkedHashMap<>();
+  /** Commands the peers build themselves; never callable by clients, not listed in {@link #all}. */
+  private static final Map<String, CommandSpec> INTERNAL = new LinkedHashMap<>();
 
   static {
     // connection and server: answered by the receiving peer
@@ -62,6 +64,13 @@ public final class Commands {
     // sorted sets (ZSetCommands)
 
     // transactions and connection-level additions
+    local("multi", 1); // MULTI EXEC DISCARD WATCH UNWATCH: connection state, resp.Transaction
+    local("exec", 1);
+    local("discard", 1);
+    local("watch", -2);
+    local("unwatch", 1);
+    internal(TransactionCommands.EXEC, -2, Route.WRITE, TransactionCommands::exec);
+    internal(TransactionCommands.WATCH_READ, -2, Route.READ, TransactionCommands::watchRead);
   }
 
   private Commands() {}
@@ -78,7 +87,16 @@ public final class Commands {
     TABLE.put(name, new CommandSpec(name, arity, Route.WRITE, normalizer, executor));
   }
 
-  /** The row for a command name in any case, or null. */
+  private static void internal(String name, int arity, Route route, Executor executor) {
+    INTERNAL.put(name, new CommandSpec(name, arity, route, AS_IS, executor));
+  }
+
+  /** True for the rows a client must not call (it gets the unknown-command error). */
+  public static boolean isInternal(CommandSpec spec) {
+    return INTERNAL.get(spec.name()) == spec;
+  }
+
+  /** The row for a command name in any case (internal rows included: see {@link #isInternal}), or null. */
   public static CommandSpec lookup(byte[] name) {
     if (name.length == 0 || name.length > 32) {
       return null;
@@ -88,7 +106,9 @@ public final class Commands {
       int b = name[i] & 0xff;
       c[i] = (char) (b >= 'A' && b <= 'Z' ? b + 32 : b);
     }
-    return TABLE.get(new String(c));
+    String n = new String(c);
+    CommandSpec spec = TABLE.get(n);
+    return spec != null ? spec : INTERNAL.get(n);
   }
 
   public static Collection<CommandSpec> all() {

@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * vice versa, so a pipelined {@code SET k v; GET k} sees its own write. Everything here runs on
  * the channel's event loop and never blocks.
  */
-final class ClientSession extends ChannelInboundHandlerAdapter {
+final class ClientSession extends ChannelInboundHandlerAdapter implements Transaction.Session {
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
 
   /** A reply slot, in request order. */
@@ -40,7 +42,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   /** A data command waiting until the opposite kind of command in flight has finished. */
-  private record Waiting(Slot slot, Route route, byte[][] argv) {}
+  private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {}
 
   private final Backend backend;
   private final ServerStats stats;
@@ -49,6 +51,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private final long id;
   private final ArrayDeque<Slot> replies = new ArrayDeque<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+  private final Transaction tx = new Transaction(this);
   private ChannelHandlerContext ctx;
   private Route inflightRoute;
   private int inflight;
@@ -111,13 +114,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   private void handle(byte[][] argv) {
     CommandSpec spec = Commands.lookup(argv[0]);
-    if (spec == null) {
-      reply(RespOut.errorBytes(Commands.unknownCommandError(argv)));
+    if (spec == null || Commands.isInternal(spec)) {
+      reply(RespOut.errorBytes(tx.rejected(null, Commands.unknownCommandError(argv))));
       return;
     }
     if (!spec.arityOk(argv.length)) {
-      reply(RespOut.errorBytes("ERR wrong number of arguments for '" + spec.name() + "' command"));
+      reply(RespOut.errorBytes(tx.rejected(spec, "ERR wrong number of arguments for '" + spec.name() + "' command")));
       return;
+    }
+    if (tx.handle(spec, argv)) {
+      return; // MULTI EXEC DISCARD WATCH UNWATCH, or queued inside MULTI
     }
     switch (spec.route()) {
       case LOCAL -> {
@@ -149,28 +155,33 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   private void submit(Route route, byte[][] argv) {
+    submit(route, () -> argv, null);
+  }
+
+  @Override
+  public void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {
     Slot slot = new Slot();
     replies.add(slot);
     if (waiting.isEmpty() && (inflight == 0 || inflightRoute == route)) {
-      dispatch(slot, route, argv);
+      dispatch(slot, route, argv.get(), onReply);
     } else {
-      waiting.add(new Waiting(slot, route, argv));
+      waiting.add(new Waiting(slot, route, argv, onReply));
     }
     if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
     }
   }
 
-  private void dispatch(Slot slot, Route route, byte[][] argv) {
+  private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply) {
     inflight++;
     inflightRoute = route;
     CompletableFuture<byte[]> f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
     f.whenComplete((reply, err) -> {
       byte[] r = err == null ? reply : RespOut.errorBytes("ERR internal error: " + err);
       if (ctx.executor().inEventLoop()) {
-        complete(slot, r);
+        complete(slot, onReply == null ? r : onReply.apply(r));
       } else {
-        ctx.executor().execute(() -> complete(slot, r));
+        ctx.executor().execute(() -> complete(slot, onReply == null ? r : onReply.apply(r)));
       }
     });
   }
@@ -184,12 +195,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         break;
       }
       waiting.poll();
-      dispatch(w.slot(), w.route(), w.argv());
+      dispatch(w.slot(), w.route(), w.argv().get(), w.onReply());
     }
     drain();
   }
 
-  private void reply(byte[] r) {
+  @Override
+  public byte[] runLocal(CommandSpec spec, byte[][] argv) {
+    RespOut out = new RespOut();
+    local.execute(spec, argv, this, out);
+    return out.toByteArray();
+  }
+
+  @Override
+  public void reply(byte[] r) {
     Slot s = new Slot();
     s.reply = r;
     replies.add(s);

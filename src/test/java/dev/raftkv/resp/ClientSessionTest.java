@@ -167,4 +167,62 @@ class ClientSessionTest {
     ch.runPendingTasks();
     assertFalse(ch.isOpen());
   }
+  @Test
+  void execWaitsForTheWatchReadAndCarriesItsDigestsInOneInternalWrite() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "WATCH k\r\nMULTI\r\nSET a 1 EX 100\r\nGET a\r\nPING\r\nEXEC\r\n");
+    assertEquals(List.of("R raftkv|watch k"), backend.calls, "EXEC waits until WATCH has its digest");
+    byte[] digest = new byte[32];
+    digest[0] = 7;
+    byte[] payload = new byte[33];
+    payload[0] = 32;
+    System.arraycopy(digest, 0, payload, 1, 32);
+    byte[] bulk = new byte[payload.length + 9];
+    byte[] head = "$33\r\n".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(head, 0, bulk, 0, head.length);
+    System.arraycopy(payload, 0, bulk, head.length, payload.length);
+    bulk[head.length + payload.length] = '\r';
+    bulk[head.length + payload.length + 1] = '\n';
+    backend.futures.get(0).complete(java.util.Arrays.copyOf(bulk, head.length + payload.length + 2));
+    ch.runPendingTasks();
+    assertEquals(2, backend.calls.size());
+    String exec = backend.calls.get(1);
+    assertTrue(exec.startsWith("W raftkv|exec 1 k "), exec);
+    assertTrue(exec.contains("PXAT"), "the queued SET is normalized: " + exec);
+    assertTrue(exec.contains("+PONG"), "the PING reply travels in the entry: " + exec);
+    backend.futures.get(1).complete(resp("*3\r\n+OK\r\n$1\r\n1\r\n+PONG\r\n"));
+    ch.runPendingTasks();
+    assertEquals("+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n$1\r\n1\r\n+PONG\r\n",
+        out(ch));
+  }
+
+  @Test
+  void queueTimeErrorsAbortExecAndInternalCommandsAreUnknownToClients() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "raftkv|exec 0\r\nMULTI\r\nSET k\r\nraftkv|watch k\r\nEXEC\r\nEXEC\r\n");
+    assertTrue(backend.calls.isEmpty(), backend.calls.toString());
+    assertEquals("-ERR unknown command 'raftkv|exec', with args beginning with: '0' \r\n+OK\r\n"
+        + "-ERR wrong number of arguments for 'set' command\r\n"
+        + "-ERR unknown command 'raftkv|watch', with args beginning with: 'k' \r\n"
+        + "-EXECABORT Transaction discarded because of previous errors.\r\n"
+        + "-ERR EXEC without MULTI\r\n", out(ch));
+  }
+
+  @Test
+  void aTransactionOfLocalCommandsOnlyIsAnsweredWithoutTheLog() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "MULTI\r\nPING\r\nECHO x\r\nUNWATCH\r\nEXEC\r\nMULTI\r\nDISCARD\r\nDISCARD\r\n");
+    assertTrue(backend.calls.isEmpty(), backend.calls.toString());
+    assertEquals("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+PONG\r\n$1\r\nx\r\n+OK\r\n"
+        + "+OK\r\n+OK\r\n-ERR DISCARD without MULTI\r\n", out(ch));
+  }
+  @Test
+  void quitInsideMultiIsNotQueuedItCloses() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "MULTI\r\nSET k v\r\nQUIT\r\nEXEC\r\n");
+    assertEquals("+OK\r\n+QUEUED\r\n+OK\r\n", out(ch));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+    assertTrue(backend.calls.isEmpty(), "the discarded transaction never reaches the log");
+  }
 }

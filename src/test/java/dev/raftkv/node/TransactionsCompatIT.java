@@ -1,0 +1,328 @@
+package dev.raftkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MULTI/EXEC/DISCARD/WATCH/UNWATCH give redis-server's replies, byte for byte, through a
+ * follower. Key changes between WATCH and EXEC are made on the same connection (Redis aborts
+ * those too); TransactionsIT covers other connections and other peers.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class TransactionsCompatIT {
+  @TempDir static Path dir;
+  static RedisDiff diff;
+
+  @BeforeAll
+  static void start() throws Exception {
+    diff = new RedisDiff(dir, "rocksdb");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (diff != null) {
+      diff.close();
+    }
+  }
+
+  @BeforeEach
+  void flush() throws Exception {
+    diff.flushAll();
+    diff.same("UNWATCH");
+    diff.same("DISCARD"); // leaves no transaction open whatever a failed test did
+  }
+
+  @Test
+  void queuedCommandsRunAtExecAndRuntimeErrorsAreElementsOfTheReply() throws Exception {
+    diff.script("""
+        SET s text
+        MULTI
+        SET k 10
+        GET k
+        INCR k
+        INCR s
+        INCRBY k 5
+        APPEND k x
+        INCR k
+        MGET k s nothing
+        DEL s
+        EXISTS s k
+        STRLEN k
+        TYPE k
+        EXEC
+        GET k
+        GET s
+        """);
+  }
+
+  @Test
+  void emptyTransactionsAndDiscard() throws Exception {
+    diff.script("""
+        MULTI
+        EXEC
+        MULTI
+        SET k v
+        DISCARD
+        GET k
+        EXEC
+        DISCARD
+        MULTI
+        DISCARD
+        """);
+  }
+
+  @Test
+  void errorsWhileQueueingAbortWithExecabortAndNothingRuns() throws Exception {
+    diff.script("""
+        MULTI
+        SET a 1
+        SET k
+        INCR a
+        EXEC
+        GET a
+        MULTI
+        SET a 1
+        NOSUCHCOMMAND x y
+        EXEC
+        GET a
+        MULTI
+        GET
+        EXEC
+        MULTI
+        raftkv|exec 0
+        EXEC
+        MULTI
+        SET a 1
+        MULTI x
+        EXEC
+        MULTI
+        WATCH
+        EXEC
+        MULTI
+        SET a 1
+        DISCARD x
+        DISCARD
+        GET a
+        """);
+  }
+
+  @Test
+  void misplacedTransactionCommandsGetRedisTexts() throws Exception {
+    diff.script("""
+        EXEC
+        DISCARD
+        EXEC x
+        DISCARD x
+        MULTI x
+        UNWATCH x
+        WATCH
+        MULTI
+        MULTI
+        WATCH k
+        SET a 1
+        EXEC
+        GET a
+        MULTI
+        SET a 2
+        EXEC x
+        GET a
+        EXEC
+        """);
+  }
+
+  @Test
+  void normalizerErrorsAreQueuedAndAnsweredInsideExecLikeRedis() throws Exception {
+    diff.script("""
+        MULTI
+        SET k v EX 0
+        SET k v NX XX
+        INCRBY k notanumber
+        SET k v EX 100
+        TTL k
+        SET j v KEEPTTL
+        FLUSHDB ASYNC
+        FLUSHDB BOGUS
+        EXEC
+        DBSIZE
+        """);
+  }
+
+  @Test
+  void localCommandsAreQueuedAndAnsweredInOrder() throws Exception {
+    diff.script("""
+        MULTI
+        PING
+        SET k v
+        PING hello
+        ECHO e
+        SELECT 0
+        UNWATCH
+        GET k
+        EXEC
+        """);
+  }
+
+  @Test
+  void execAbortsWithANilArrayWhenAWatchedKeyChanged() throws Exception {
+    diff.script("""
+        SET k 1
+        WATCH k
+        SET k 2
+        MULTI
+        INCR k
+        EXEC
+        GET k
+        EXEC
+        WATCH k other
+        INCR other
+        MULTI
+        INCR k
+        EXEC
+        GET k
+        WATCH nothing
+        SET nothing x
+        MULTI
+        GET nothing
+        EXEC
+        WATCH k
+        DEL k
+        MULTI
+        EXEC
+        """);
+  }
+
+  @Test
+  void execRunsWhenWatchedKeysDidNotChange() throws Exception {
+    diff.script("""
+        SET k 1
+        WATCH k absent
+        GET k
+        SET other x
+        MULTI
+        INCR k
+        SET absent y
+        EXEC
+        GET k
+        GET absent
+        WATCH k
+        WATCH k
+        MULTI
+        INCR k
+        EXEC
+        """);
+  }
+
+  @Test
+  void unwatchDiscardExecabortAndExecForgetWatches() throws Exception {
+    diff.script("""
+        SET k 1
+        WATCH k
+        UNWATCH
+        SET k 2
+        MULTI
+        INCR k
+        EXEC
+        WATCH k
+        MULTI
+        DISCARD
+        SET k 10
+        MULTI
+        INCR k
+        EXEC
+        WATCH k
+        MULTI
+        NOSUCHCOMMAND
+        EXEC
+        SET k 20
+        MULTI
+        INCR k
+        EXEC
+        WATCH k
+        SET k 30
+        MULTI
+        EXEC
+        SET k 40
+        MULTI
+        INCR k
+        EXEC
+        WATCH k
+        EXEC x
+        SET k 50
+        MULTI
+        INCR k
+        EXEC
+        """);
+  }
+
+  @Test
+  void aWatchedKeyThatExpiresAbortsButOneAlreadyExpiredDoesNot() throws Exception {
+    diff.script("""
+        SET w 1 PX 150
+        WATCH w
+        """);
+    Thread.sleep(400);
+    diff.script("""
+        MULTI
+        PING
+        EXEC
+        SET gone 1 PX 100
+        """);
+    Thread.sleep(300);
+    diff.script("""
+        WATCH gone
+        MULTI
+        PING
+        EXEC
+        """);
+  }
+
+  @Test
+  void flushingAbortsOnlyWhenAWatchedKeyExisted() throws Exception {
+    diff.script("""
+        WATCH absent
+        FLUSHALL
+        MULTI
+        PING
+        EXEC
+        SET k 1
+        WATCH k
+        FLUSHALL
+        MULTI
+        PING
+        EXEC
+        """);
+  }
+
+  @Test
+  void internalCommandNamesAreUnknownToClients() throws Exception {
+    diff.same(List.of(
+        new String[] {"raftkv|exec", "0", "Cx"},
+        new String[] {"raftkv|watch", "k"},
+        new String[] {"RAFTKV|EXEC"}));
+  }
+
+  @Test
+  void aWatchAbortRunsNothing() throws Exception {
+    diff.script("""
+        SET k 1
+        WATCH k
+        SET k 2
+        MULTI
+        SET k 3
+        SET other x
+        EXEC
+        """);
+    assertEquals("2", diff.same("GET", "k"));
+    assertNull(diff.same("GET", "other"));
+  }
+}
