@@ -11,8 +11,8 @@ import java.util.List;
  * on a stale balance) and the initial total (a transaction is all or nothing, and never seen half
  * applied).
  *
- * <p>Transfers are {@link Op.F#WRITE} (value: "from>to:amount"; ok = EXEC ran, fail = EXEC
- * aborted by WATCH or a definite error, info = unknown); reads are {@link Op.F#READ} whose ok
+ * <p>Transfers are {@link Op.F#WRITE} (value: "from>to:amount"; ok with a value = EXEC ran, ok
+ * with null = EXEC aborted by WATCH, fail = a definite error, info = unknown); reads are {@link Op.F#READ} whose ok
  * value is the list of balances as strings (null for a missing account).
  */
 public final class BankChecker {
@@ -51,7 +51,13 @@ public final class BankChecker {
     for (Operation op : History.complete(ops)) {
       if (op.f() == Op.F.WRITE) {
         switch (op.outcome()) {
-          case OK -> committed++;
+          case OK -> {
+            if (op.output() == null) {
+              aborted++;
+            } else {
+              committed++;
+            }
+          }
           case FAIL -> aborted++;
           default -> unknown++;
         }

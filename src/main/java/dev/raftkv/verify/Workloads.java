@@ -53,7 +53,7 @@ public final class Workloads {
     public int registerKeysPerGeneration = 5;
     public int opsPerRegisterGeneration = 600;
     public int counters = 3;
-    public int bankThreads = 0; // TODO: 2 once MULTI/EXEC land
+    public int bankThreads = 2;
     public int accounts = 5;
     public long initialBalance = 100;
     public int listThreads = 0; // TODO: 2 once lists land
@@ -403,8 +403,9 @@ public final class Workloads {
 
   /**
    * A guarded transfer: WATCH both accounts, read them, and only if the source holds the amount,
-   * MULTI / DECRBY / INCRBY / EXEC. EXEC's nil reply (a watched key changed) is a definite
-   * failure; anything else but an array reply is unknown.
+   * MULTI / DECRBY / INCRBY / EXEC. EXEC's nil reply (a watched key changed, nothing ran) is
+   * recorded as ok with a null value; CLUSTERDOWN is a definite failure; anything else but an
+   * array reply is unknown.
    */
   private boolean bankOp(RespClient conn, Endpoint ep, int process, Random rnd)
       throws IOException {
@@ -446,7 +447,7 @@ public final class Workloads {
       throw e;
     }
     if (reply == null) {
-      bank.fail(inv, "aborted: a watched key changed");
+      bank.ok(inv, null); // EXEC answered nil: a watched key changed, nothing ran
       return false;
     }
     if (reply instanceof List<?> results && results.size() == 2

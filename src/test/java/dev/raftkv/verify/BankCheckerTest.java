@@ -20,6 +20,7 @@ class BankCheckerTest {
         .inv(0, 1, W, "acct", "0>1:10").ok(1, 1, W, "acct", 90L)
         .inv(2, 2, W, "acct", "1>2:5").fail(3, 2, W, "acct", "1>2:5")
         .inv(4, 3, W, "acct", "2>0:1").info(5, 3, W, "acct", "2>0:1")
+        .inv(5, 5, W, "acct", "2>1:3").ok(6, 5, W, "acct", null)
         .inv(6, 4, R, "acct", null).ok(7, 4, R, "acct", read);
   }
 
@@ -30,7 +31,7 @@ class BankCheckerTest {
     assertTrue(r.valid(), r.report());
     assertEquals(1, r.reads());
     assertEquals(1, r.committed());
-    assertEquals(1, r.aborted());
+    assertEquals(2, r.aborted());
     assertEquals(1, r.unknown());
   }
 
