@@ -21,8 +21,11 @@ final class ZSetData {
 
   private final List<Entry> entries;
   private final long expireAt;
-  /** member to score, built on the first lookup */
+  /** member to score, built once lookups outnumber {@link #SCANS_BEFORE_INDEX} */
   private Map<Key, Double> index;
+  private int lookups;
+  /** A command touching a few members scans the entries instead of hashing them all. */
+  private static final int SCANS_BEFORE_INDEX = 8;
 
   private ZSetData(List<Entry> entries, long expireAt) {
     this.entries = entries;
@@ -103,6 +106,14 @@ final class ZSetData {
 
   /** The member's score, null when it is not in the set. */
   Double score(byte[] member) {
+    if (index == null && ++lookups <= SCANS_BEFORE_INDEX) {
+      for (Entry e : entries) {
+        if (Arrays.equals(e.member(), member)) {
+          return e.score();
+        }
+      }
+      return null;
+    }
     return index().get(new Key(member));
   }
 
@@ -142,7 +153,9 @@ final class ZSetData {
       entries.remove(search(old, member));
     }
     entries.add(-search(stored, member) - 1, new Entry(member, stored));
-    index().put(new Key(member), stored);
+    if (index != null) {
+      index.put(new Key(member), stored);
+    }
   }
 
   boolean remove(byte[] member) {
@@ -151,7 +164,9 @@ final class ZSetData {
       return false;
     }
     entries.remove(search(old, member));
-    index().remove(new Key(member));
+    if (index != null) {
+      index.remove(new Key(member));
+    }
     return true;
   }
 
