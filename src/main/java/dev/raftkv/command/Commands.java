@@ -60,8 +60,48 @@ public final class Commands {
     // lists (ListCommands)
 
     // sets (SetCommands)
+    write("sadd", -3, SetCommands::asIs, SetCommands::sadd);
+    write("srem", -3, SetCommands::asIs, SetCommands::srem);
+    read("smembers", 2, SetCommands::smembers);
+    read("sismember", 3, SetCommands::sismember);
+    read("smismember", -3, SetCommands::smismember);
+    read("scard", 2, SetCommands::scard);
+    write("spop", -2, SetCommands::normalizeSpop, SetCommands::spop);
+    read("srandmember", -2, SetCommands::srandmember);
+    read("sinter", -2, SetCommands::sinter);
+    read("sintercard", -3, SetCommands::sintercard);
+    read("sunion", -2, SetCommands::sunion);
+    read("sdiff", -2, SetCommands::sdiff);
+    write("sinterstore", -3, SetCommands::asIs, SetCommands::sinterstore);
+    write("sunionstore", -3, SetCommands::asIs, SetCommands::sunionstore);
+    write("sdiffstore", -3, SetCommands::asIs, SetCommands::sdiffstore);
+    write("smove", 4, SetCommands::asIs, SetCommands::smove);
+    read("sscan", -3, SetCommands::sscan);
 
     // sorted sets (ZSetCommands)
+    write("zadd", -4, ZSetCommands::normalizeZadd, ZSetCommands::zadd);
+    write("zincrby", 4, ZSetCommands::normalizeZincrby, ZSetCommands::zincrby);
+    write("zrem", -3, SetCommands::asIs, ZSetCommands::zrem);
+    read("zscore", 3, ZSetCommands::zscore);
+    read("zmscore", -3, ZSetCommands::zmscore);
+    read("zcard", 2, ZSetCommands::zcard);
+    read("zcount", 4, ZSetCommands::zcount);
+    read("zlexcount", 4, ZSetCommands::zlexcount);
+    read("zrank", 3, ZSetCommands::zrank);
+    read("zrevrank", 3, ZSetCommands::zrevrank);
+    read("zrange", -4, ZSetCommands::zrange);
+    read("zrevrange", -4, ZSetCommands::zrevrange);
+    read("zrangebyscore", -4, ZSetCommands::zrangebyscore);
+    read("zrevrangebyscore", -4, ZSetCommands::zrevrangebyscore);
+    read("zrangebylex", -4, ZSetCommands::zrangebylex);
+    read("zrevrangebylex", -4, ZSetCommands::zrevrangebylex);
+    write("zrangestore", -5, SetCommands::asIs, ZSetCommands::zrangestore);
+    write("zpopmin", -2, ZSetCommands::normalizePop, ZSetCommands::zpopmin);
+    write("zpopmax", -2, ZSetCommands::normalizePop, ZSetCommands::zpopmax);
+    write("zremrangebyrank", 4, ZSetCommands::normalizeRemoveRange, ZSetCommands::zremrangebyrank);
+    write("zremrangebyscore", 4, ZSetCommands::normalizeRemoveRange, ZSetCommands::zremrangebyscore);
+    write("zremrangebylex", 4, ZSetCommands::normalizeRemoveRange, ZSetCommands::zremrangebylex);
+    read("zscan", -3, ZSetCommands::zscan);
 
     // transactions and connection-level additions
     local("multi", 1); // MULTI EXEC DISCARD WATCH UNWATCH: connection state, resp.Transaction
