@@ -173,7 +173,7 @@ final class KeyCommands {
       } else if (is(a[j], "db") && j + 1 < a.length) {
         long db = Args.longArg(a[++j]);
         if (db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
-          throw new CommandError(CommandError.NOT_INTEGER);
+          throw new CommandError("ERR value is out of range, value must between -2147483648 and 2147483647");
         }
         if (db != 0) {
           throw new CommandError("ERR DB index is out of range");

@@ -455,7 +455,7 @@ final class StringCommands {
       out.integer(oldLen);
       return;
     }
-    if (offset + value.length > Commands.MAX_STRING) {
+    if (offset > Commands.MAX_STRING - value.length) { // offset + length, without overflow
       throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     }
     int newLen = (int) Math.max(oldLen, offset + value.length);

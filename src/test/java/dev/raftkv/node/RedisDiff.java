@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class RedisDiff implements AutoCloseable {
   private final Process redis;
+  private final int redisPort;
   private final TestCluster cluster;
   private final RespClient toRedis;
   private final RespClient toRaftKv;
@@ -31,6 +32,7 @@ final class RedisDiff implements AutoCloseable {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")),
         "redis-server not installed");
     int port = TestCluster.freePort();
+    redisPort = port;
     redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -62,6 +64,11 @@ final class RedisDiff implements AutoCloseable {
         Thread.sleep(50);
       }
     }
+  }
+
+  /** A new client of the redis-server (for exchanges whose replies legitimately differ, e.g. SCAN cursors). */
+  RespClient redisClient() throws IOException {
+    return new RespClient("127.0.0.1", redisPort, 2000, 15_000);
   }
 
   TestCluster cluster() {
