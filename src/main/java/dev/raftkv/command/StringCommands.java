@@ -557,7 +557,7 @@ final class StringCommands {
         return ZERO;
       }
       long scale = (long) (fracEnd - fracStart) - exp;
-      long magnitude = mantissa.length() - scale; // the value is below 10^magnitude
+      long magnitude = unscaled.toString().length() - scale; // the value is below 10^magnitude
       if (magnitude > 4934) {
         return null; // overflow: strtold answers HUGE_VAL with ERANGE
       }

@@ -240,6 +240,11 @@ class StringsCompatIT {
         INCRBYFLOAT h .5
         INCRBYFLOAT h 5.
         INCRBYFLOAT h +3
+        INCRBYFLOAT h 0000000000000000000000000000000000000000000000000000000000000000000000001
+        INCRBYFLOAT h -00.100e-0001
+        INCRBYFLOAT h 1e+2
+        INCRBYFLOAT h 1E2
+        INCRBYFLOAT h Infinity
         INCRBYFLOAT h -0.0000000000000000001
         INCRBYFLOAT i 0.1
         INCRBYFLOAT i 0.2
@@ -323,5 +328,9 @@ class StringsCompatIT {
     diff.same("SETRANGE", "k", "1", "\u00ff");
     diff.same("GET", "k");
     diff.same("INCRBYFLOAT", "k", "1");
+    diff.same("INCRBYFLOAT", "f", " 1");
+    diff.same("INCRBYFLOAT", "f", "1 ");
+    diff.same("INCRBYFLOAT", "f", "");
+    diff.same("INCRBYFLOAT", "f", "1\u00002");
   }
 }
