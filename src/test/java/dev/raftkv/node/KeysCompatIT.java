@@ -60,7 +60,7 @@ class KeysCompatIT {
         RENAMENX nothing x
         SET a 1 EX 100
         RENAME a b
-        TTL b
+        ~TTL b
         GET a
         GET b
         RENAME b b
@@ -69,9 +69,9 @@ class KeysCompatIT {
         SET c 3
         RENAMENX b c
         RENAMENX b d
-        TTL d
+        ~TTL d
         RENAME d c
-        TTL c
+        ~TTL c
         GET c
         TYPE c
         RENAME
@@ -85,13 +85,13 @@ class KeysCompatIT {
         COPY nothing x
         SET a 1 EX 100
         COPY a b
-        TTL b
+        ~TTL b
         GET b
         COPY a b
         SET a 2
         COPY a b REPLACE
         GET b
-        TTL b
+        ~TTL b
         COPY a a
         COPY a b DB 0 REPLACE
         COPY a b DB 16
@@ -113,9 +113,9 @@ class KeysCompatIT {
         EXPIRE nothing 100
         SET k v
         EXPIRE k 100
-        TTL k
+        ~TTL k
         PEXPIRE k 200000
-        TTL k
+        ~TTL k
         EXPIREAT k 4102444800
         EXPIRETIME k
         PEXPIREAT k 4102444800123
@@ -126,21 +126,21 @@ class KeysCompatIT {
         PERSIST k
         PERSIST k
         PERSIST nothing
-        TTL k
+        ~TTL k
         EXPIRETIME k
         EXPIRE k 100 XX
         EXPIRE k 100 GT
         EXPIRE k 100 LT
-        TTL k
+        ~TTL k
         EXPIRE k 50 NX
         EXPIRE k 50 GT
         EXPIRE k 200 GT
-        TTL k
+        ~TTL k
         EXPIRE k 300 LT
         EXPIRE k 100 LT
-        TTL k
+        ~TTL k
         EXPIRE k 150 XX GT
-        TTL k
+        ~TTL k
         EXPIRE k 150 XX LT
         EXPIRE k 100 NX XX
         EXPIRE k 100 NX GT
@@ -187,16 +187,16 @@ class KeysCompatIT {
     Thread.sleep(200);
     diff.script("""
         GET a
-        TTL a
+        ~TTL a
         PTTL b
         EXPIRETIME a
         PERSIST b
         RENAME a z
         GETEX a PERSIST
         SET a 1 KEEPTTL
-        TTL a
+        ~TTL a
         INCR b
-        TTL b
+        ~TTL b
         """);
     Object[] keys = diff.both("KEYS", "*");
     assertEquals(new TreeSet<>((List<?>) keys[0]), new TreeSet<>((List<?>) keys[1]));

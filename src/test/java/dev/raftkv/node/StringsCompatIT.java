@@ -58,7 +58,7 @@ class StringsCompatIT {
         EXISTS a b n n
         TYPE n
         TYPE nothing
-        TTL n
+        ~TTL n
         PTTL nothing
         GET
         """);
@@ -68,11 +68,11 @@ class StringsCompatIT {
   void setOptionsAndTheirConflicts() throws Exception {
     diff.script("""
         SET k v EX 100
-        TTL k
+        ~TTL k
         SET k v PX 100000
-        TTL k
+        ~TTL k
         SET k v EXAT 4102444800
-        TTL k
+        ~TTL k
         EXPIRETIME k
         SET k v PXAT 4102444800000
         PEXPIRETIME k
@@ -80,9 +80,9 @@ class StringsCompatIT {
         PEXPIRETIME k
         GET k
         SET k v3
-        TTL k
+        ~TTL k
         SET k v EX 10 EX 20
-        TTL k
+        ~TTL k
         SET k v NX NX
         SET k v XX XX GET GET
         SET k v NX XX
@@ -110,7 +110,7 @@ class StringsCompatIT {
         SET k v PX 9223372036854775807
         SET k v EXAT 9223372036854775
         SET k v PXAT 9223372036854775807
-        TTL k
+        ~TTL k
         SET k v EX 99999999999999999999
         SET k v FOO
         SET k v GET
@@ -120,7 +120,7 @@ class StringsCompatIT {
         SET newk v NX GET
         GET newk
         set lower v ex 100 nx
-        TTL lower
+        ~TTL lower
         SET k
         SET
         """);
@@ -134,19 +134,19 @@ class StringsCompatIT {
         GET k
         SETNX k
         SETEX k 100 v
-        TTL k
+        ~TTL k
         SETEX k 0 v
         SETEX k -1 v
         SETEX k abc v
         SETEX k 9223372036854775807 v
         SETEX k 100
         PSETEX k 100000 v
-        TTL k
+        ~TTL k
         PSETEX k 0 v
         PSETEX k abc v
         PSETEX k 9223372036854775807 v
         GETSET k new
-        TTL k
+        ~TTL k
         GETSET nothing x
         GET nothing
         GETDEL k
@@ -166,17 +166,17 @@ class StringsCompatIT {
         GETEX nothing FOO
         SET k v
         GETEX k
-        TTL k
+        ~TTL k
         GETEX k EX 100
-        TTL k
+        ~TTL k
         GETEX k PX 200000
-        TTL k
+        ~TTL k
         GETEX k EXAT 4102444800
         EXPIRETIME k
         GETEX k PXAT 4102444800123
         PEXPIRETIME k
         GETEX k PERSIST
-        TTL k
+        ~TTL k
         GETEX k EX 0
         GETEX k EX -1
         GETEX k PX abc
@@ -266,7 +266,7 @@ class StringsCompatIT {
         INCRBYFLOAT e 1
         SET t 10 EX 100
         INCRBYFLOAT t 1.5
-        TTL t
+        ~TTL t
         INCRBYFLOAT k
         """);
   }
@@ -311,7 +311,7 @@ class StringsCompatIT {
         SETRANGE nothing 536870912 ""
         SET t abc EX 100
         SETRANGE t 1 X
-        TTL t
+        ~TTL t
         GETRANGE s 0
         SETRANGE s 0
         """);
