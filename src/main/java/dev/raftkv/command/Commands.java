@@ -37,23 +37,50 @@ public final class Commands {
     read("get", 2, StringCommands::get);
     read("mget", -2, StringCommands::mget);
     read("strlen", 2, StringCommands::strlen);
+    read("getrange", 4, StringCommands::getrange);
+    read("substr", 4, StringCommands::getrange);
     write("set", -3, StringCommands::normalizeSet, StringCommands::set);
-    write("mset", -3, AS_IS, StringCommands::mset);
+    write("setnx", 3, AS_IS, StringCommands::setnx);
+    write("setex", 4, StringCommands::normalizeSetex, StringCommands::setex);
+    write("psetex", 4, StringCommands::normalizePsetex, StringCommands::setex);
+    write("getset", 3, AS_IS, StringCommands::getset);
+    write("getdel", 2, AS_IS, StringCommands::getdel);
+    write("getex", -2, StringCommands::normalizeGetex, StringCommands::getex);
+    write("mset", -3, StringCommands::checkMset, StringCommands::mset);
+    write("msetnx", -3, StringCommands::checkMset, StringCommands::msetnx);
     write("incr", 2, AS_IS, StringCommands::incr);
     write("decr", 2, AS_IS, StringCommands::decr);
     write("incrby", 3, StringCommands::checkIncrement, StringCommands::incrby);
     write("decrby", 3, StringCommands::checkIncrement, StringCommands::decrby);
+    write("incrbyfloat", 3, AS_IS, StringCommands::incrbyfloat);
     write("append", 3, AS_IS, StringCommands::append);
+    write("setrange", 4, StringCommands::checkSetrange, StringCommands::setrange);
     // keys
     read("exists", -2, KeyCommands::exists);
     read("keys", 2, KeyCommands::keys);
+    read("scan", -2, KeyCommands::scan);
+    read("randomkey", 1, KeyCommands::randomkey);
     read("dbsize", 1, KeyCommands::dbsize);
     read("ttl", 2, KeyCommands::ttl);
     read("pttl", 2, KeyCommands::pttl);
+    read("expiretime", 2, KeyCommands::expiretime);
+    read("pexpiretime", 2, KeyCommands::pexpiretime);
     read("type", 2, KeyCommands::type);
     write("del", -2, AS_IS, KeyCommands::del);
+    write("unlink", -2, AS_IS, KeyCommands::unlink);
+    write("rename", 3, AS_IS, KeyCommands::rename);
+    write("renamenx", 3, AS_IS, KeyCommands::renamenx);
+    write("copy", -3, KeyCommands::checkCopy, KeyCommands::copy);
+    // every EXPIRE variant is logged as an absolute PEXPIREAT
+    write("expire", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
+    write("pexpire", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
+    write("expireat", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
+    write("pexpireat", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
+    write("persist", 2, AS_IS, KeyCommands::persist);
     write("flushdb", -1, KeyCommands::checkFlush, KeyCommands::flush);
     write("flushall", -1, KeyCommands::checkFlush, KeyCommands::flush);
+    // internal, proposed by the leader's expiry sweeper; clients get the unknown-command error
+    internal(KeyCommands.EXPIRED, -1, Route.WRITE, KeyCommands::expired);
 
     // hashes (HashCommands)
 
@@ -115,6 +142,16 @@ public final class Commands {
 
   private Commands() {}
 
+  /** The log form of the expiry sweeper's command: deletes those keys that are still expired. */
+  public static byte[][] expiredKeysCommand(java.util.List<byte[]> keys) {
+    byte[][] argv = new byte[keys.size() + 1][];
+    argv[0] = Args.bytes(KeyCommands.EXPIRED);
+    for (int i = 0; i < keys.size(); i++) {
+      argv[i + 1] = keys.get(i);
+    }
+    return argv;
+  }
+
   private static void local(String name, int arity) {
     TABLE.put(name, new CommandSpec(name, arity, Route.LOCAL, AS_IS, null));
   }
@@ -151,6 +188,7 @@ public final class Commands {
     return spec != null ? spec : INTERNAL.get(n);
   }
 
+  /** Every client-visible row, in table order. */
   public static Collection<CommandSpec> all() {
     return Collections.unmodifiableCollection(TABLE.values());
   }

@@ -28,6 +28,30 @@ public interface Keyspace {
   /** Visits every live key with its record; return false to stop. */
   void scan(dev.raftkv.store.Store.Visitor visitor);
 
+  /**
+   * Visits stored keys in scan order ({@link dev.raftkv.store.KeyHash}: unsigned hash, then bytes)
+   * from the first whose hash is at or after {@code fromHash}; return false to stop. Expired
+   * records are visited too. The committed store does this with a seek; this default, for
+   * keyspaces with pending changes, collects and sorts everything (O(n log n)).
+   */
+  default void scanFrom(long fromHash, dev.raftkv.store.Store.Visitor visitor) {
+    java.util.List<Object[]> all = new java.util.ArrayList<>();
+    scan((k, v) -> {
+      long h = dev.raftkv.store.KeyHash.hash64(k);
+      if (Long.compareUnsigned(h, fromHash) >= 0) {
+        all.add(new Object[] {h, k, v});
+      }
+      return true;
+    });
+    all.sort((x, y) -> dev.raftkv.store.KeyHash.compare((long) x[0], (byte[]) x[1], (long) y[0],
+        (byte[]) y[1]));
+    for (Object[] e : all) {
+      if (!visitor.visit((byte[]) e[1], (byte[]) e[2])) {
+        return;
+      }
+    }
+  }
+
   /** Number of stored keys (like Redis, keys past their deadline count until they are removed). */
   long size();
 }

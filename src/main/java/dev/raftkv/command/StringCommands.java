@@ -4,7 +4,10 @@ import static dev.raftkv.command.Args.is;
 
 import dev.raftkv.resp.RespOut;
 
-/** String commands: GET SET MGET MSET INCR DECR INCRBY DECRBY APPEND STRLEN. */
+/**
+ * String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR
+ * INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE.
+ */
 final class StringCommands {
   private StringCommands() {}
 
@@ -40,103 +43,229 @@ final class StringCommands {
     }
   }
 
-  /** Parsed SET options. */
-  record SetOptions(boolean nx, boolean xx, boolean get, boolean keepTtl, long pxat) {}
+  private static final int NX = 1;
+  private static final int XX = 1 << 1;
+  private static final int GET = 1 << 2;
+  private static final int KEEPTTL = 1 << 3;
+  private static final int PERSIST = 1 << 4;
+  private static final int EX = 1 << 5;
+  private static final int PX = 1 << 6;
+  private static final int EXAT = 1 << 7;
+  private static final int PXAT = 1 << 8;
+  private static final int ANY_EXPIRE = EX | PX | EXAT | PXAT;
+
+  /** SET's or GETEX's options: flag bits and the expire argument (null when none). */
+  record Options(int flags, byte[] expire) {
+    boolean has(int flag) {
+      return (flags & flag) != 0;
+    }
+  }
 
   /**
-   * Parses SET's options the way Redis does. Relative expiries are made absolute with {@code now};
-   * the log form only ever holds PXAT.
+   * Redis's parseExtendedStringArgumentsOrReply: the options of SET (from argument 3) or GETEX
+   * (from argument 2). Only the combination is checked here, not the expire value; a repeated
+   * option is accepted, the last expire value wins.
    */
-  static SetOptions parseSet(byte[][] a, long now) throws CommandError {
-    boolean nx = false;
-    boolean xx = false;
-    boolean get = false;
-    boolean keepTtl = false;
-    String unit = null;
-    long pxat = 0;
-    for (int i = 3; i < a.length; i++) {
-      byte[] o = a[i];
-      boolean hasNext = i + 1 < a.length;
-      if (is(o, "nx") && !xx) {
-        nx = true;
-      } else if (is(o, "xx") && !nx) {
-        xx = true;
-      } else if (is(o, "get")) {
-        get = true;
-      } else if (is(o, "keepttl") && unit == null) {
-        keepTtl = true;
-      } else if ((is(o, "ex") || is(o, "px") || is(o, "exat") || is(o, "pxat"))
-          && unit == null && !keepTtl && hasNext) {
-        unit = Args.str(o).toLowerCase();
-        long v = Args.longArg(a[++i]);
-        if (v <= 0) {
-          throw new CommandError("ERR invalid expire time in 'set' command");
-        }
-        try {
-          pxat = switch (unit) {
-            case "ex" -> Math.addExact(now, Math.multiplyExact(v, 1000L));
-            case "px" -> Math.addExact(now, v);
-            case "exat" -> Math.multiplyExact(v, 1000L);
-            default -> v;
-          };
-        } catch (ArithmeticException e) {
-          throw new CommandError("ERR invalid expire time in 'set' command");
-        }
+  static Options parseOptions(byte[][] a, boolean isSet) throws CommandError {
+    int f = 0;
+    byte[] expire = null;
+    for (int j = isSet ? 3 : 2; j < a.length; j++) {
+      byte[] o = a[j];
+      boolean next = j + 1 < a.length;
+      if (is(o, "nx") && (f & XX) == 0 && isSet) {
+        f |= NX;
+      } else if (is(o, "xx") && (f & NX) == 0 && isSet) {
+        f |= XX;
+      } else if (is(o, "get") && isSet) {
+        f |= GET;
+      } else if (is(o, "keepttl") && (f & (PERSIST | ANY_EXPIRE)) == 0 && isSet) {
+        f |= KEEPTTL;
+      } else if (is(o, "persist") && !isSet && (f & (ANY_EXPIRE | KEEPTTL)) == 0) {
+        f |= PERSIST;
+      } else if (next && expireOption(o) != 0
+          && (f & (KEEPTTL | PERSIST | (ANY_EXPIRE & ~expireOption(o)))) == 0) {
+        f |= expireOption(o);
+        expire = a[++j];
       } else {
         throw new CommandError(CommandError.SYNTAX);
       }
     }
-    return new SetOptions(nx, xx, get, keepTtl, pxat);
+    return new Options(f, expire);
   }
 
+  private static int expireOption(byte[] o) {
+    if (is(o, "ex")) {
+      return EX;
+    } else if (is(o, "px")) {
+      return PX;
+    } else if (is(o, "exat")) {
+      return EXAT;
+    } else if (is(o, "pxat")) {
+      return PXAT;
+    }
+    return 0;
+  }
+
+  static CommandError invalidExpire(String command) {
+    return new CommandError("ERR invalid expire time in '" + command + "' command");
+  }
+
+  /**
+   * Redis's getExpireMillisecondsOrReply: the absolute deadline in ms for an expire option, with
+   * Redis's checks (positive, no overflow in the unit conversion or the addition of now).
+   */
+  static long deadline(Options o, long now, String command) throws CommandError {
+    long v = Args.longArg(o.expire());
+    boolean seconds = o.has(EX) || o.has(EXAT);
+    if (v <= 0 || (seconds && v > Long.MAX_VALUE / 1000)) {
+      throw invalidExpire(command);
+    }
+    if (seconds) {
+      v *= 1000;
+    }
+    if (o.has(EX) || o.has(PX)) {
+      v += now; // wraps around on overflow, like Redis, and is caught below
+    }
+    if (v <= 0) {
+      throw invalidExpire(command);
+    }
+    return v;
+  }
+
+  /**
+   * SET's log form: {@code SET k v [NX|XX] [GET] [KEEPTTL] [PXAT ms]}, every expiry absolute. All
+   * of SET's errors except WRONGTYPE (which depends on the key) are answered here.
+   */
   static byte[][] normalizeSet(byte[][] a, long now) throws CommandError {
-    SetOptions o = parseSet(a, now);
-    int n = 3 + (o.nx() || o.xx() ? 1 : 0) + (o.get() ? 1 : 0) + (o.keepTtl() ? 1 : 0)
-        + (o.pxat() != 0 ? 2 : 0);
-    byte[][] r = new byte[n][];
-    int i = 0;
-    r[i++] = Args.bytes("SET");
-    r[i++] = a[1];
-    r[i++] = a[2];
-    if (o.nx()) {
-      r[i++] = Args.bytes("NX");
+    Options o = parseOptions(a, true);
+    long pxat = o.expire() == null ? 0 : deadline(o, now, "set");
+    return setLogForm(a[1], a[2], o.flags(), pxat);
+  }
+
+  private static byte[][] setLogForm(byte[] key, byte[] value, int flags, long pxat) {
+    java.util.List<byte[]> r = new java.util.ArrayList<>(8);
+    r.add(Args.bytes("SET"));
+    r.add(key);
+    r.add(value);
+    if ((flags & NX) != 0) {
+      r.add(Args.bytes("NX"));
     }
-    if (o.xx()) {
-      r[i++] = Args.bytes("XX");
+    if ((flags & XX) != 0) {
+      r.add(Args.bytes("XX"));
     }
-    if (o.get()) {
-      r[i++] = Args.bytes("GET");
+    if ((flags & GET) != 0) {
+      r.add(Args.bytes("GET"));
     }
-    if (o.keepTtl()) {
-      r[i++] = Args.bytes("KEEPTTL");
+    if ((flags & KEEPTTL) != 0) {
+      r.add(Args.bytes("KEEPTTL"));
     }
-    if (o.pxat() != 0) {
-      r[i++] = Args.bytes("PXAT");
-      r[i++] = Args.bytes(Long.toString(o.pxat()));
+    if (pxat != 0) {
+      r.add(Args.bytes("PXAT"));
+      r.add(Args.bytes(Long.toString(pxat)));
     }
-    return r;
+    return r.toArray(new byte[0][]);
   }
 
   static void set(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    SetOptions o = parseSet(a, ks.now());
+    Options o = parseOptions(a, true);
+    long pxat = o.expire() == null ? 0 : deadline(o, ks.now(), "set");
     byte[] old = ks.get(a[1]);
-    if (o.get() && old != null && Record.type(old) != Record.STRING) {
+    if (o.has(GET) && old != null && Record.type(old) != Record.STRING) {
       throw new CommandError(CommandError.WRONGTYPE);
     }
-    boolean apply = !(o.nx() && old != null) && !(o.xx() && old == null);
+    boolean apply = !(o.has(NX) && old != null) && !(o.has(XX) && old == null);
     if (apply) {
-      long expireAt = o.pxat();
-      if (o.keepTtl() && old != null) {
+      long expireAt = pxat;
+      if (o.has(KEEPTTL) && old != null) {
         expireAt = Record.expireAt(old);
       }
       ks.put(a[1], Record.encode(Record.STRING, expireAt, a[2]));
     }
-    if (o.get()) {
+    if (o.has(GET)) {
       out.bulk(old == null ? null : Record.payload(old));
     } else if (apply) {
       out.ok();
     } else {
       out.nil();
+    }
+  }
+
+  static void setnx(byte[][] a, Keyspace ks, RespOut out) {
+    if (ks.get(a[1]) != null) {
+      out.integer(0);
+      return;
+    }
+    ks.put(a[1], Record.encode(Record.STRING, 0, a[2]));
+    out.integer(1);
+  }
+
+  /** SETEX k seconds v: validated here and logged as SET k v PXAT ms (same reply: OK). */
+  static byte[][] normalizeSetex(byte[][] a, long now) throws CommandError {
+    return setLogForm(a[1], a[3], 0, deadline(new Options(EX, a[2]), now, "setex"));
+  }
+
+  /** SETEX/PSETEX arrive as SET (their log form); a raw one is converted with the entry's time. */
+  static void setex(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    set(is(a[0], "setex") ? normalizeSetex(a, ks.now()) : normalizePsetex(a, ks.now()), ks, out);
+  }
+
+  static byte[][] normalizePsetex(byte[][] a, long now) throws CommandError {
+    return setLogForm(a[1], a[3], 0, deadline(new Options(PX, a[2]), now, "psetex"));
+  }
+
+  static void getset(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    byte[] old = getString(ks, a[1]);
+    ks.put(a[1], Record.encode(Record.STRING, 0, a[2]));
+    out.bulk(old);
+  }
+
+  static void getdel(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    byte[] old = getString(ks, a[1]);
+    if (old != null) {
+      ks.delete(a[1]);
+    }
+    out.bulk(old);
+  }
+
+  /**
+   * GETEX's log form. Syntax errors are answered here; a valid relative expiry becomes PXAT. An
+   * invalid expire value stays as it is: Redis answers nil for a missing key before it looks at
+   * the value, so the error (or not) is decided when the entry is applied.
+   */
+  static byte[][] normalizeGetex(byte[][] a, long now) throws CommandError {
+    Options o = parseOptions(a, false);
+    if (o.expire() == null) {
+      return o.has(PERSIST)
+          ? new byte[][] {Args.bytes("GETEX"), a[1], Args.bytes("PERSIST")}
+          : new byte[][] {Args.bytes("GETEX"), a[1]};
+    }
+    long at;
+    try {
+      at = deadline(o, now, "getex");
+    } catch (CommandError e) {
+      return a;
+    }
+    return new byte[][] {Args.bytes("GETEX"), a[1], Args.bytes("PXAT"), Args.bytes(Long.toString(at))};
+  }
+
+  static void getex(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    Options o = parseOptions(a, false);
+    byte[] r = ks.get(a[1]);
+    if (r == null) {
+      out.nil();
+      return;
+    }
+    if (Record.type(r) != Record.STRING) {
+      throw new CommandError(CommandError.WRONGTYPE);
+    }
+    long at = o.expire() == null ? 0 : deadline(o, ks.now(), "getex");
+    out.bulk(Record.payload(r));
+    if ((o.has(PXAT) || o.has(EXAT)) && at <= ks.now()) {
+      ks.delete(a[1]);
+    } else if (o.expire() != null) {
+      ks.put(a[1], Record.encode(Record.STRING, at, Record.payload(r)));
+    } else if (o.has(PERSIST) && Record.expireAt(r) != 0) {
+      ks.put(a[1], Record.encode(Record.STRING, 0, Record.payload(r)));
     }
   }
 
@@ -222,5 +351,296 @@ final class StringCommands {
     }
     ks.put(a[1], Record.encode(Record.STRING, expireAt, value));
     out.integer(value.length);
+  }
+
+  static byte[][] checkMset(byte[][] a, long now) throws CommandError {
+    if (a.length % 2 != 1) {
+      throw CommandError.arity(Args.str(a[0]).toLowerCase());
+    }
+    return a;
+  }
+
+  static void msetnx(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    if (a.length % 2 != 1) {
+      throw CommandError.arity("msetnx");
+    }
+    for (int i = 1; i < a.length; i += 2) {
+      if (ks.get(a[i]) != null) {
+        out.integer(0);
+        return;
+      }
+    }
+    for (int i = 1; i < a.length; i += 2) {
+      ks.put(a[i], Record.encode(Record.STRING, 0, a[i + 1]));
+    }
+    out.integer(1);
+  }
+
+  static void incrbyfloat(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    byte[] r = ks.get(a[1]);
+    if (r != null && Record.type(r) != Record.STRING) {
+      throw new CommandError(CommandError.WRONGTYPE);
+    }
+    LongDouble value = r == null ? LongDouble.ZERO : LongDouble.parse(Record.payload(r));
+    LongDouble incr = LongDouble.parse(a[2]);
+    if (value == null || incr == null) {
+      throw new CommandError("ERR value is not a valid float");
+    }
+    LongDouble sum = value.add(incr);
+    if (sum == null) {
+      throw new CommandError("ERR increment would produce NaN or Infinity");
+    }
+    byte[] text = Args.bytes(sum.format());
+    ks.put(a[1], Record.encode(Record.STRING, r == null ? 0 : Record.expireAt(r), text));
+    out.bulk(text);
+  }
+
+  static void getrange(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    long start = Args.longArg(a[2]);
+    long end = Args.longArg(a[3]);
+    byte[] s = getString(ks, a[1]);
+    if (s == null) {
+      out.bulk(new byte[0]);
+      return;
+    }
+    long len = s.length;
+    if (start < 0 && end < 0 && start > end) {
+      out.bulk(new byte[0]);
+      return;
+    }
+    if (start < 0) {
+      start = len + start;
+    }
+    if (end < 0) {
+      end = len + end;
+    }
+    if (start < 0) {
+      start = 0;
+    }
+    if (end < 0) {
+      end = 0;
+    }
+    if (end >= len) {
+      end = len - 1;
+    }
+    if (start > end || len == 0) {
+      out.bulk(new byte[0]);
+    } else {
+      out.bulk(java.util.Arrays.copyOfRange(s, (int) start, (int) end + 1));
+    }
+  }
+
+  private static long setrangeOffset(byte[][] a) throws CommandError {
+    long offset = Args.longArg(a[2]);
+    if (offset < 0) {
+      throw new CommandError("ERR offset is out of range");
+    }
+    return offset;
+  }
+
+  static byte[][] checkSetrange(byte[][] a, long now) throws CommandError {
+    setrangeOffset(a);
+    return a;
+  }
+
+  static void setrange(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    long offset = setrangeOffset(a);
+    byte[] value = a[3];
+    byte[] r = ks.get(a[1]);
+    if (r != null && Record.type(r) != Record.STRING) {
+      throw new CommandError(CommandError.WRONGTYPE);
+    }
+    int oldLen = r == null ? 0 : Record.payloadLength(r);
+    if (value.length == 0) {
+      out.integer(oldLen);
+      return;
+    }
+    if (offset > Commands.MAX_STRING - value.length) { // offset + length, without overflow
+      throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    }
+    int newLen = (int) Math.max(oldLen, offset + value.length);
+    byte[] s = new byte[newLen];
+    if (r != null) {
+      System.arraycopy(r, Record.HEADER, s, 0, oldLen);
+    }
+    System.arraycopy(value, 0, s, (int) offset, value.length);
+    ks.put(a[1], Record.encode(Record.STRING, r == null ? 0 : Record.expireAt(r), s));
+    out.integer(newLen);
+  }
+
+  /**
+   * An x87 80-bit long double (64-bit significand), the type Redis's INCRBYFLOAT computes in,
+   * emulated exactly with big decimals so every replica (and redis-server) gets the same digits:
+   * parse like strtold, round each value and the sum to 64 significant bits (ties to even), print
+   * like {@code %.17Lf} with trailing zeros removed. Hexadecimal inputs and subnormal results are
+   * not supported (rejected as not a valid float).
+   */
+  static final class LongDouble {
+    static final LongDouble ZERO = new LongDouble(java.math.BigDecimal.ZERO, false, 0);
+    private static final java.math.BigInteger TWO_64 = java.math.BigInteger.ONE.shiftLeft(64);
+    private static final int MAX_EXP = 16383; // largest value below 2^(MAX_EXP + 1)
+    private static final int MIN_EXP = -16382; // smallest normal value 2^MIN_EXP
+
+    final java.math.BigDecimal value; // exact, when finite
+    final boolean infinite;
+    final int sign;
+
+    private LongDouble(java.math.BigDecimal value, boolean infinite, int sign) {
+      this.value = value;
+      this.infinite = infinite;
+      this.sign = sign;
+    }
+
+    /** Redis's string2ld; null when not a valid float. */
+    static LongDouble parse(byte[] b) {
+      int n = b.length;
+      if (n == 0 || n >= 5 * 1024) {
+        return null;
+      }
+      int i = 0;
+      int sign = 1;
+      if (b[0] == '+' || b[0] == '-') {
+        sign = b[0] == '-' ? -1 : 1;
+        i = 1;
+      }
+      String rest = new String(b, i, n - i, java.nio.charset.StandardCharsets.ISO_8859_1);
+      if (rest.equalsIgnoreCase("inf") || rest.equalsIgnoreCase("infinity")) {
+        return new LongDouble(null, true, sign);
+      }
+      int digits = 0;
+      int intStart = i;
+      while (i < n && b[i] >= '0' && b[i] <= '9') {
+        i++;
+        digits++;
+      }
+      int intEnd = i;
+      int fracStart = i;
+      int fracEnd = i;
+      if (i < n && b[i] == '.') {
+        i++;
+        fracStart = i;
+        while (i < n && b[i] >= '0' && b[i] <= '9') {
+          i++;
+          digits++;
+        }
+        fracEnd = i;
+      }
+      if (digits == 0) {
+        return null;
+      }
+      long exp = 0;
+      if (i < n && (b[i] == 'e' || b[i] == 'E')) {
+        i++;
+        int esign = 1;
+        if (i < n && (b[i] == '+' || b[i] == '-')) {
+          esign = b[i] == '-' ? -1 : 1;
+          i++;
+        }
+        int expDigits = 0;
+        while (i < n && b[i] >= '0' && b[i] <= '9') {
+          exp = Math.min(exp * 10 + (b[i] - '0'), 1_000_000_000L);
+          i++;
+          expDigits++;
+        }
+        if (expDigits == 0) {
+          return null;
+        }
+        exp *= esign;
+      }
+      if (i != n) {
+        return null;
+      }
+      String mantissa = new String(b, intStart, intEnd - intStart, java.nio.charset.StandardCharsets.ISO_8859_1)
+          + new String(b, fracStart, fracEnd - fracStart, java.nio.charset.StandardCharsets.ISO_8859_1);
+      java.math.BigInteger unscaled = new java.math.BigInteger(mantissa);
+      if (unscaled.signum() == 0) {
+        return ZERO;
+      }
+      long scale = (long) (fracEnd - fracStart) - exp;
+      long magnitude = unscaled.toString().length() - scale; // the value is below 10^magnitude
+      if (magnitude > 4934) {
+        return null; // overflow: strtold answers HUGE_VAL with ERANGE
+      }
+      if (magnitude < -4950) {
+        return null; // underflow
+      }
+      java.math.BigDecimal exact = new java.math.BigDecimal(unscaled, (int) scale);
+      return round(sign < 0 ? exact.negate() : exact, true);
+    }
+
+    /** Rounds an exact value to the nearest long double; null (or infinite) when out of range. */
+    private static LongDouble round(java.math.BigDecimal x, boolean nullOnOverflow) {
+      int sign = x.signum();
+      if (sign == 0) {
+        return ZERO;
+      }
+      java.math.BigDecimal abs = x.abs();
+      java.math.BigInteger p;
+      java.math.BigInteger q;
+      if (abs.scale() <= 0) {
+        p = abs.unscaledValue().multiply(java.math.BigInteger.TEN.pow(-abs.scale()));
+        q = java.math.BigInteger.ONE;
+      } else {
+        p = abs.unscaledValue();
+        q = java.math.BigInteger.TEN.pow(abs.scale());
+      }
+      int e = p.bitLength() - q.bitLength() - 64;
+      java.math.BigInteger[] qr;
+      while (true) {
+        java.math.BigInteger num = e < 0 ? p.shiftLeft(-e) : p;
+        java.math.BigInteger den = e > 0 ? q.shiftLeft(e) : q;
+        qr = num.divideAndRemainder(den);
+        int bits = qr[0].bitLength();
+        if (bits > 64) {
+          e++;
+        } else if (bits < 64) {
+          e--;
+        } else {
+          java.math.BigInteger m = qr[0];
+          int c = qr[1].shiftLeft(1).compareTo(den);
+          if (c > 0 || (c == 0 && m.testBit(0))) {
+            m = m.add(java.math.BigInteger.ONE);
+            if (m.equals(TWO_64)) {
+              m = m.shiftRight(1);
+              e++;
+            }
+          }
+          if (e + 63 > MAX_EXP) {
+            return nullOnOverflow ? null : new LongDouble(null, true, sign);
+          }
+          if (e + 63 < MIN_EXP) {
+            return nullOnOverflow ? null : ZERO;
+          }
+          java.math.BigDecimal v = e >= 0 ? new java.math.BigDecimal(m.shiftLeft(e))
+              : new java.math.BigDecimal(m.multiply(java.math.BigInteger.valueOf(5).pow(-e)), -e);
+          return new LongDouble(sign < 0 ? v.negate() : v, false, sign);
+        }
+      }
+    }
+
+    /** The rounded sum; null when it is infinite or not a number. */
+    LongDouble add(LongDouble o) {
+      if (infinite || o.infinite) {
+        return null;
+      }
+      LongDouble r = round(value.add(o.value), false);
+      return r.infinite ? null : r;
+    }
+
+    /** {@code %.17Lf} without trailing zeros (and "-0" as "0"), like Redis's LD_STR_HUMAN. */
+    String format() {
+      String s = value.setScale(17, java.math.RoundingMode.HALF_EVEN).toPlainString();
+      int end = s.length();
+      if (s.indexOf('.') >= 0) {
+        while (s.charAt(end - 1) == '0') {
+          end--;
+        }
+        if (s.charAt(end - 1) == '.') {
+          end--;
+        }
+      }
+      s = s.substring(0, end);
+      return s.equals("-0") ? "0" : s;
+    }
   }
 }

@@ -32,6 +32,8 @@ public final class NodeConfig {
   public static final String MAX_ARGS = "raftkv.max-args";
   public static final String MAX_PENDING_PER_CLIENT = "raftkv.client.max-pending";
   public static final String CATCH_UP_STUCK_MS = "raftkv.catch-up.stuck-ms";
+  public static final String EXPIRY_KEYS_PER_ENTRY = "raftkv.expiry.keys-per-entry";
+  public static final String EXPIRY_ENTRIES_PER_SECOND = "raftkv.expiry.entries-per-second";
 
   /** Built-in defaults, in the order they are documented. */
   public static final Map<String, String> DEFAULTS;
@@ -53,6 +55,8 @@ public final class NodeConfig {
     d.put(MAX_ARGS, "1048576");
     d.put(MAX_PENDING_PER_CLIENT, "10000");
     d.put(CATCH_UP_STUCK_MS, "10000");
+    d.put(EXPIRY_KEYS_PER_ENTRY, "500");
+    d.put(EXPIRY_ENTRIES_PER_SECOND, "10");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
     DEFAULTS = Collections.unmodifiableMap(d);
@@ -122,7 +126,8 @@ public final class NodeConfig {
     }
     for (String key : new String[] {MAX_BATCH_OPS, MAX_BATCH_BYTES, MAX_INFLIGHT,
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
-        MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS}) {
+        MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,
+        EXPIRY_ENTRIES_PER_SECOND}) {
       long n;
       try {
         n = Long.parseLong(get(key));

@@ -64,6 +64,7 @@ public final class RaftKvNode implements Closeable {
   private final RaftGateway gateway;
   private final RespServer resp;
   private final CatchUpWatchdog watchdog;
+  private final ExpirySweeper expiry;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
 
@@ -135,6 +136,9 @@ public final class RaftKvNode implements Closeable {
       s.close();
       throw e;
     }
+    this.expiry = new ExpirySweeper(id, server, GROUP_ID, s, gateway,
+        config.getInt(NodeConfig.EXPIRY_KEYS_PER_ENTRY),
+        config.getInt(NodeConfig.EXPIRY_ENTRIES_PER_SECOND));
     this.watchdog = new CatchUpWatchdog(id, server, group, props, dataDir.resolve("raft"),
         config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
     LOG.info("{}: serving Redis clients on {}:{}, Raft on {}:{}, store {}, data dir {}", id, redisBind,
@@ -231,6 +235,10 @@ public final class RaftKvNode implements Closeable {
     return store;
   }
 
+  ExpirySweeper expirySweeper() {
+    return expiry;
+  }
+
   long startMillis() {
     return startMillis;
   }
@@ -243,6 +251,7 @@ public final class RaftKvNode implements Closeable {
     closed = true;
     LOG.info("{}: shutting down", id);
     watchdog.close();
+    expiry.close();
     resp.close();
     gateway.close();
     try {

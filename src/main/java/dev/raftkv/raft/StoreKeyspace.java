@@ -44,6 +44,11 @@ final class StoreKeyspace implements Keyspace {
   }
 
   @Override
+  public void scanFrom(long fromHash, Store.Visitor visitor) {
+    store.scanFrom(fromHash, visitor);
+  }
+
+  @Override
   public long size() {
     return store.count();
   }

@@ -15,19 +15,52 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The in-memory store: a hash map. Nothing is persisted by the store itself; the state comes back
- * from the latest snapshot (a deterministic dump: keys in unsigned byte order) plus the Raft log.
+ * The in-memory store: a hash map for the values, so GET and overwriting SET stay O(1). Nothing is
+ * persisted by the store itself; the state comes back from the latest snapshot (a deterministic
+ * dump: keys in unsigned byte order) plus the Raft log.
+ *
+ * <p>Two ordered indexes sit beside the map. {@code order} holds every key in scan order (hash,
+ * then bytes): a SCAN call costs O(log n + COUNT). It changes only when a key is created or
+ * removed (an overwrite leaves it alone), at O(log n) and about 60 bytes per key.
+ * {@code deadlines} holds the keys that have a deadline, earliest first, for the expiry sweeper.
+ * Both are derived from the map: a restore rebuilds them, so they are exact after a restart.
+ *
+ * <p>Concurrency: the state machine never runs reads during a commit; {@link #expiredKeys} is
+ * called by the sweeper thread outside that lock, so it and every method that changes the
+ * indexes are synchronized.
  */
 public final class MemoryStore implements Store {
   static final String DUMP = "memory.dump";
   private static final int MAGIC = 0x524b4d31; // "RKM1"
+  private static final Key LOWEST = new Key(new byte[0]);
+
+  /** A key at its position in scan order. */
+  private record Slot(long hash, Key key) implements Comparable<Slot> {
+    @Override
+    public int compareTo(Slot o) {
+      int c = Long.compareUnsigned(hash, o.hash);
+      return c != 0 ? c : key.compareTo(o.key);
+    }
+  }
+
+  /** A key with its deadline, ordered by deadline. */
+  private record Deadline(long at, Key key) implements Comparable<Deadline> {
+    @Override
+    public int compareTo(Deadline o) {
+      int c = Long.compare(at, o.at);
+      return c != 0 ? c : key.compareTo(o.key);
+    }
+  }
 
   private HashMap<Key, byte[]> map = new HashMap<>();
+  private TreeSet<Slot> order = new TreeSet<>();
+  private TreeSet<Deadline> deadlines = new TreeSet<>();
   private long bytes;
   private long appliedTerm;
   private long appliedIndex;
@@ -43,10 +76,41 @@ public final class MemoryStore implements Store {
   }
 
   @Override
-  public void scan(Visitor visitor) {
-    for (Map.Entry<Key, byte[]> e : map.entrySet()) {
-      if (!visitor.visit(e.getKey().bytes(), e.getValue())) {
+  public void scanFrom(long fromHash, Visitor visitor) {
+    for (Slot s : order.tailSet(new Slot(fromHash, LOWEST), true)) {
+      if (!visitor.visit(s.key().bytes(), map.get(s.key()))) {
         return;
+      }
+    }
+  }
+
+  @Override
+  public synchronized List<byte[]> expiredKeys(long now, int limit) {
+    List<byte[]> keys = new ArrayList<>();
+    for (Deadline d : deadlines) {
+      if (d.at() > now || keys.size() >= limit) {
+        break;
+      }
+      keys.add(d.key().bytes());
+    }
+    return keys;
+  }
+
+  /** Keeps the indexes in line with one key going from {@code old} to {@code value} (null: absent). */
+  private void index(Key k, byte[] old, byte[] value) {
+    if (old == null && value != null) {
+      order.add(new Slot(KeyHash.hash64(k.bytes()), k));
+    } else if (old != null && value == null) {
+      order.remove(new Slot(KeyHash.hash64(k.bytes()), k));
+    }
+    long was = Store.expireAt(old);
+    long is = Store.expireAt(value);
+    if (was != is) {
+      if (was != 0) {
+        deadlines.remove(new Deadline(was, k));
+      }
+      if (is != 0) {
+        deadlines.add(new Deadline(is, k));
       }
     }
   }
@@ -62,13 +126,17 @@ public final class MemoryStore implements Store {
   }
 
   @Override
-  public void commit(boolean clearFirst, Map<Key, byte[]> writes, long newCount, long term, long index) {
+  public synchronized void commit(boolean clearFirst, Map<Key, byte[]> writes, long newCount,
+      long term, long index) {
     if (clearFirst) {
       map = new HashMap<>();
+      order = new TreeSet<>();
+      deadlines = new TreeSet<>();
       bytes = 0;
     }
     for (Map.Entry<Key, byte[]> e : writes.entrySet()) {
       byte[] old = e.getValue() == null ? map.remove(e.getKey()) : map.put(e.getKey(), e.getValue());
+      index(e.getKey(), old, e.getValue());
       if (old != null) {
         bytes -= e.getKey().bytes().length + old.length;
       }
@@ -119,7 +187,7 @@ public final class MemoryStore implements Store {
   }
 
   @Override
-  public void restore(Path dir) throws IOException {
+  public synchronized void restore(Path dir) throws IOException {
     Path dump = dir.resolve(DUMP);
     CRC32 crc = new CRC32();
     HashMap<Key, byte[]> m = new HashMap<>();
@@ -149,13 +217,20 @@ public final class MemoryStore implements Store {
       }
     }
     map = m;
+    order = new TreeSet<>();
+    deadlines = new TreeSet<>();
+    for (Map.Entry<Key, byte[]> e : m.entrySet()) {
+      index(e.getKey(), null, e.getValue());
+    }
     bytes = b;
     appliedTerm = term;
     appliedIndex = index;
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     map = new HashMap<>();
+    order = new TreeSet<>();
+    deadlines = new TreeSet<>();
   }
 }

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
@@ -23,9 +25,17 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The persistent store: RocksDB. Data keys are stored under the prefix {@code 0x01}, metadata
- * (applied term and index, key count) under {@code 0x00}, and every log entry is one write batch
- * holding both, so the applied index always describes exactly the data beside it.
+ * The persistent store: RocksDB. Layout:
+ * <ul>
+ *   <li>{@code 0x00 'a'}, {@code 0x00 'c'}: metadata (applied term and index, key count);
+ *   <li>{@code 0x02 hash64(key):8 key}: the records, in scan order ({@link KeyHash});
+ *   <li>{@code 0x03 deadline:8 key}: empty values, one per key that has a deadline, in deadline
+ *       order (the deadline with its sign bit flipped, so negative values would sort first);
+ *   <li>{@code 0x01 key}: the records in the layout before SCAN existed; a store that still has
+ *       any is rewritten into the current layout when it is opened.
+ * </ul>
+ * Every log entry is one write batch holding its data, index and metadata changes, so the applied
+ * index always describes exactly the data beside it.
  *
  * <p>RocksDB's own write-ahead log is off: the Raft log is the write-ahead log. After a crash the
  * store is back at its last flush, which is never older than the latest snapshot (a snapshot
@@ -39,7 +49,10 @@ public final class RocksStore implements Store {
   }
 
   private static final byte META = 0x00;
-  private static final byte DATA = 0x01;
+  private static final byte LEGACY_DATA = 0x01;
+  private static final byte DATA = 0x02;
+  private static final byte DEADLINE = 0x03;
+  private static final byte[] EMPTY = new byte[0];
   private static final byte[] APPLIED = {META, 'a'};
   private static final byte[] COUNT = {META, 'c'};
 
@@ -89,16 +102,92 @@ public final class RocksStore implements Store {
       }
       byte[] c = db.get(COUNT);
       count = c == null ? 0 : ByteBuffer.wrap(c).getLong();
+      migrateLegacyLayout();
     } catch (RocksDBException e) {
       throw new IOException("cannot open RocksDB at " + dir + ": " + e.getMessage(), e);
     }
   }
 
+  /**
+   * Rewrites records of the old layout ({@code 0x01 key}) into the current one, in batches that
+   * each move some keys atomically (a crash in between leaves a mix that the next open finishes).
+   * The applied index and key count do not change.
+   */
+  private void migrateLegacyLayout() throws RocksDBException {
+    long moved = 0;
+    while (true) {
+      int n = 0;
+      try (ReadOptions ro = new ReadOptions();
+          Slice upper = new Slice(new byte[] {LEGACY_DATA + 1});
+          WriteBatch batch = new WriteBatch()) {
+        ro.setIterateUpperBound(upper);
+        try (RocksIterator it = db.newIterator(ro)) {
+          for (it.seek(new byte[] {LEGACY_DATA}); it.isValid() && n < 10_000; it.next()) {
+            byte[] old = it.key();
+            byte[] key = new byte[old.length - 1];
+            System.arraycopy(old, 1, key, 0, key.length);
+            byte[] value = it.value();
+            batch.put(dataKey(key), value);
+            long at = Store.expireAt(value);
+            if (at != 0) {
+              batch.put(deadlineKey(at, key), EMPTY);
+            }
+            batch.delete(old);
+            n++;
+          }
+        }
+        if (n == 0) {
+          break;
+        }
+        db.write(writeOptions, batch);
+        moved += n;
+      }
+    }
+    if (moved > 0) {
+      try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(fo);
+      }
+      org.slf4j.LoggerFactory.getLogger(RocksStore.class)
+          .info("{}: rewrote {} keys into the hash-ordered layout", dir, moved);
+    }
+  }
+
   private static byte[] dataKey(byte[] key) {
-    byte[] k = new byte[key.length + 1];
+    long h = KeyHash.hash64(key);
+    byte[] k = new byte[key.length + 9];
     k[0] = DATA;
-    System.arraycopy(key, 0, k, 1, key.length);
+    putLong(k, 1, h);
+    System.arraycopy(key, 0, k, 9, key.length);
     return k;
+  }
+
+  private static byte[] deadlineKey(long at, byte[] key) {
+    byte[] k = new byte[key.length + 9];
+    k[0] = DEADLINE;
+    putLong(k, 1, at ^ Long.MIN_VALUE);
+    System.arraycopy(key, 0, k, 9, key.length);
+    return k;
+  }
+
+  private static void putLong(byte[] b, int off, long v) {
+    for (int i = 7; i >= 0; i--) {
+      b[off + i] = (byte) v;
+      v >>>= 8;
+    }
+  }
+
+  private static long getLong(byte[] b, int off) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (b[off + i] & 0xff);
+    }
+    return v;
+  }
+
+  private static byte[] tail(byte[] k) {
+    byte[] key = new byte[k.length - 9];
+    System.arraycopy(k, 9, key, 0, key.length);
+    return key;
   }
 
   @Override
@@ -116,21 +205,44 @@ public final class RocksStore implements Store {
   }
 
   @Override
-  public void scan(Visitor visitor) {
+  public void scanFrom(long fromHash, Visitor visitor) {
+    byte[] start = new byte[9];
+    start[0] = DATA;
+    putLong(start, 1, fromHash);
     try (ReadOptions ro = new ReadOptions();
         Slice upper = new Slice(new byte[] {DATA + 1})) {
       ro.setIterateUpperBound(upper);
       try (RocksIterator it = db.newIterator(ro)) {
-        for (it.seek(new byte[] {DATA}); it.isValid(); it.next()) {
-          byte[] k = it.key();
-          byte[] key = new byte[k.length - 1];
-          System.arraycopy(k, 1, key, 0, key.length);
-          if (!visitor.visit(key, it.value())) {
+        for (it.seek(start); it.isValid(); it.next()) {
+          if (!visitor.visit(tail(it.key()), it.value())) {
             return;
           }
         }
       }
     }
+  }
+
+  /** Synchronized with {@link #restore} and {@link #close}, which replace or close the database. */
+  @Override
+  public synchronized List<byte[]> expiredKeys(long now, int limit) {
+    List<byte[]> keys = new ArrayList<>();
+    if (db == null) {
+      return keys;
+    }
+    try (ReadOptions ro = new ReadOptions();
+        Slice upper = new Slice(new byte[] {DEADLINE + 1})) {
+      ro.setIterateUpperBound(upper);
+      try (RocksIterator it = db.newIterator(ro)) {
+        for (it.seek(new byte[] {DEADLINE}); it.isValid() && keys.size() < limit; it.next()) {
+          byte[] k = it.key();
+          if ((getLong(k, 1) ^ Long.MIN_VALUE) > now) {
+            break;
+          }
+          keys.add(tail(k));
+        }
+      }
+    }
+    return keys;
   }
 
   @Override
@@ -153,13 +265,34 @@ public final class RocksStore implements Store {
       throws IOException {
     try (WriteBatch batch = new WriteBatch()) {
       if (clearFirst) {
-        batch.deleteRange(new byte[] {DATA}, new byte[] {DATA + 1});
+        batch.deleteRange(new byte[] {LEGACY_DATA}, new byte[] {DEADLINE + 1});
       }
+      List<byte[]> keys = new ArrayList<>(writes.size());
+      List<byte[]> values = new ArrayList<>(writes.size());
       for (Map.Entry<Key, byte[]> e : writes.entrySet()) {
-        if (e.getValue() == null) {
-          batch.delete(dataKey(e.getKey().bytes()));
+        keys.add(dataKey(e.getKey().bytes()));
+        values.add(e.getValue());
+      }
+      // the previous deadlines, to keep the deadline index exact (after a clear there are none)
+      List<byte[]> olds = clearFirst || keys.isEmpty() ? null : db.multiGetAsList(readOptions, keys);
+      for (int i = 0; i < keys.size(); i++) {
+        byte[] dk = keys.get(i);
+        byte[] value = values.get(i);
+        long was = olds == null ? 0 : Store.expireAt(olds.get(i));
+        long is = Store.expireAt(value);
+        if (was != is) {
+          byte[] key = tail(dk);
+          if (was != 0) {
+            batch.delete(deadlineKey(was, key));
+          }
+          if (is != 0) {
+            batch.put(deadlineKey(is, key), EMPTY);
+          }
+        }
+        if (value == null) {
+          batch.delete(dk);
         } else {
-          batch.put(dataKey(e.getKey().bytes()), e.getValue());
+          batch.put(dk, value);
         }
       }
       batch.put(APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -201,8 +334,9 @@ public final class RocksStore implements Store {
   }
 
   @Override
-  public void restore(Path source) throws IOException {
+  public synchronized void restore(Path source) throws IOException {
     db.close();
+    db = null;
     Dirs.deleteRecursively(dir);
     Files.createDirectories(dir);
     try (Stream<Path> files = Files.list(source)) {
@@ -217,7 +351,7 @@ public final class RocksStore implements Store {
 
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (db != null) {
       try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
         db.flush(fo);

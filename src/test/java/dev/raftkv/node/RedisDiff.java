@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class RedisDiff implements AutoCloseable {
   private final Process redis;
+  private final int redisPort;
   private final TestCluster cluster;
   private final RespClient toRedis;
   private final RespClient toRaftKv;
@@ -31,6 +32,7 @@ final class RedisDiff implements AutoCloseable {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")),
         "redis-server not installed");
     int port = TestCluster.freePort();
+    redisPort = port;
     redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -64,6 +66,11 @@ final class RedisDiff implements AutoCloseable {
     }
   }
 
+  /** A new client of the redis-server (for exchanges whose replies legitimately differ, e.g. SCAN cursors). */
+  RespClient redisClient() throws IOException {
+    return new RespClient("127.0.0.1", redisPort, 2000, 15_000);
+  }
+
   TestCluster cluster() {
     return cluster;
   }
@@ -87,13 +94,32 @@ final class RedisDiff implements AutoCloseable {
     }
   }
 
-  /** {@link #same} for each line, split on spaces (no quoting: for commands without spaces in args). */
+  /**
+   * {@link #same} for each line, split on spaces (no quoting: for commands without spaces in args).
+   * A line starting with {@code ~} (e.g. {@code ~TTL k}) must give integers that are equal when
+   * negative and within 2 of each other otherwise: for remaining times, which depend on when each
+   * server received the command.
+   */
   void script(String lines) throws IOException {
     for (String line : lines.split("\n")) {
       String t = line.strip();
-      if (!t.isEmpty() && !t.startsWith("#")) {
+      if (t.startsWith("~")) {
+        close(t.substring(1).split(" +"));
+      } else if (!t.isEmpty() && !t.startsWith("#")) {
         same(t.split(" +"));
       }
+    }
+  }
+
+  /** Integer replies within 2 of each other (equal when either is negative). */
+  void close(String... command) throws IOException {
+    Object[] r = both(command);
+    String what = Arrays.toString(command) + ": " + r[0] + " vs " + r[1];
+    if (!(r[0] instanceof Long a) || !(r[1] instanceof Long b)) {
+      throw new AssertionError("integer replies expected to " + what);
+    }
+    if (a < 0 || b < 0 ? !a.equals(b) : Math.abs(a - b) > 2) {
+      throw new AssertionError("replies too far apart to " + what);
     }
   }
 

@@ -1,0 +1,360 @@
+package dev.raftkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.raftkv.verify.RespClient;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Key and expiry commands give redis-server's replies; SCAN returns what Redis's SCAN returns. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class KeysCompatIT {
+  @TempDir static Path dir;
+  static RedisDiff diff;
+
+  @BeforeAll
+  static void start() throws Exception {
+    diff = new RedisDiff(dir, "rocksdb");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (diff != null) {
+      diff.close();
+    }
+  }
+
+  @BeforeEach
+  void flush() throws Exception {
+    diff.flushAll();
+  }
+
+  @Test
+  void delUnlinkExistsType() throws Exception {
+    diff.script("""
+        MSET a 1 b 2 c 3
+        UNLINK a nothing
+        DEL b c c
+        UNLINK
+        DBSIZE
+        """);
+  }
+
+  @Test
+  void renameKeepsTheValueAndTheDeadline() throws Exception {
+    diff.script("""
+        RENAME nothing x
+        RENAMENX nothing x
+        SET a 1 EX 100
+        RENAME a b
+        ~TTL b
+        GET a
+        GET b
+        RENAME b b
+        RENAMENX b b
+        RENAME b b2 b3
+        SET c 3
+        RENAMENX b c
+        RENAMENX b d
+        ~TTL d
+        RENAME d c
+        ~TTL c
+        GET c
+        TYPE c
+        RENAME
+        RENAMENX c
+        """);
+  }
+
+  @Test
+  void copy() throws Exception {
+    diff.script("""
+        COPY nothing x
+        SET a 1 EX 100
+        COPY a b
+        ~TTL b
+        GET b
+        COPY a b
+        SET a 2
+        COPY a b REPLACE
+        GET b
+        ~TTL b
+        COPY a a
+        COPY a b DB 0 REPLACE
+        COPY a b DB 16
+        COPY a b DB abc
+        COPY a b DB 99999999999
+        COPY a b DB -1
+        COPY a b DB 1.5
+        COPY a b DB
+        COPY a b FOO
+        COPY a a FOO
+        COPY a a DB 0
+        COPY a
+        """);
+  }
+
+  @Test
+  void expireWithFlagsAndErrors() throws Exception {
+    diff.script("""
+        EXPIRE nothing 100
+        SET k v
+        EXPIRE k 100
+        ~TTL k
+        PEXPIRE k 200000
+        ~TTL k
+        EXPIREAT k 4102444800
+        EXPIRETIME k
+        PEXPIREAT k 4102444800123
+        PEXPIRETIME k
+        EXPIRETIME k
+        EXPIRETIME nothing
+        PEXPIRETIME nothing
+        PERSIST k
+        PERSIST k
+        PERSIST nothing
+        ~TTL k
+        EXPIRETIME k
+        EXPIRE k 100 XX
+        EXPIRE k 100 GT
+        EXPIRE k 100 LT
+        ~TTL k
+        EXPIRE k 50 NX
+        EXPIRE k 50 GT
+        EXPIRE k 200 GT
+        ~TTL k
+        EXPIRE k 300 LT
+        EXPIRE k 100 LT
+        ~TTL k
+        EXPIRE k 150 XX GT
+        ~TTL k
+        EXPIRE k 150 XX LT
+        EXPIRE k 100 NX XX
+        EXPIRE k 100 NX GT
+        EXPIRE k 100 NX LT
+        EXPIRE k 100 GT LT
+        EXPIRE k 100 FOO
+        EXPIRE k 100 xx gt
+        EXPIRE k abc
+        EXPIRE k 1.5
+        EXPIRE k 9223372036854775807
+        EXPIRE k -9223372036854775808
+        EXPIRE k 9223372036854775
+        PEXPIRE k 9223372036854775807
+        EXPIREAT k 9223372036854775807
+        PEXPIREAT k 9223372036854775807
+        PEXPIRETIME k
+        PERSIST k
+        EXPIRE k abc FOO
+        EXPIRE k
+        SET gone v
+        EXPIRE gone 0
+        EXISTS gone
+        SET gone v
+        PEXPIRE gone -100
+        EXISTS gone
+        SET gone v
+        EXPIREAT gone 1
+        EXISTS gone
+        SET gone v EX 100
+        EXPIRE gone -1 LT
+        EXISTS gone
+        SET gone v
+        EXPIRE gone -1 GT
+        EXISTS gone
+        """);
+  }
+
+  @Test
+  void expiredKeysAreGoneForEveryRead() throws Exception {
+    diff.script("""
+        SET a 1 PX 50
+        SET b 2 PX 50
+        """);
+    Thread.sleep(200);
+    diff.script("""
+        GET a
+        ~TTL a
+        PTTL b
+        EXPIRETIME a
+        PERSIST b
+        RENAME a z
+        GETEX a PERSIST
+        SET a 1 KEEPTTL
+        ~TTL a
+        INCR b
+        ~TTL b
+        """);
+    Object[] keys = diff.both("KEYS", "*");
+    assertEquals(new TreeSet<>((List<?>) keys[0]), new TreeSet<>((List<?>) keys[1]));
+  }
+
+  @Test
+  void aClientCannotCallTheInternalExpiryCommand() throws Exception {
+    diff.script("""
+        SET k v PX 1
+        raftkv-expired k
+        RAFTKV-EXPIRED
+        raftkv-expired k a b c d e f g
+        """);
+  }
+
+  @Test
+  void scanErrors() throws Exception {
+    diff.script("""
+        SCAN abc
+        SCAN 1.5
+        SCAN 0x10
+        SCAN 18446744073709551616
+        SCAN 0 COUNT 0
+        SCAN 0 COUNT -1
+        SCAN 0 COUNT abc
+        SCAN 0 COUNT
+        SCAN 0 MATCH
+        SCAN 0 TYPE
+        SCAN 0 FOO bar
+        SCAN 0 COUNT 10 MATCH
+        SCAN +
+        SCAN -
+        SCAN 0 TYPE string MATCH * COUNT 5 FOO
+        SCAN
+        """);
+    // an empty keyspace ends at once, whatever the cursor
+    diff.script("""
+        SCAN 0
+        SCAN 0 COUNT 100 MATCH * TYPE string
+        """);
+  }
+
+  private static Set<String> fullScan(RespClient c, String... options) throws Exception {
+    Set<String> seen = new HashSet<>();
+    String cursor = "0";
+    int calls = 0;
+    do {
+      List<String> cmd = new ArrayList<>(List.of("SCAN", cursor));
+      cmd.addAll(List.of(options));
+      @SuppressWarnings("unchecked")
+      List<Object> reply = (List<Object>) c.call(cmd);
+      cursor = (String) reply.get(0);
+      @SuppressWarnings("unchecked")
+      List<Object> keys = (List<Object>) reply.get(1);
+      keys.forEach(k -> seen.add((String) k));
+      assertTrue(++calls < 100_000, "SCAN does not end");
+    } while (!cursor.equals("0"));
+    return seen;
+  }
+
+  @Test
+  void aFullScanReturnsWhatRedisReturns() throws Exception {
+    TestCluster cluster = diff.cluster();
+    try (RespClient redis = redisClient(); RespClient kv = new RespClient("127.0.0.1",
+        cluster.redisPorts[cluster.leader()], 2000, 15_000)) {
+      List<String> mset = new ArrayList<>(List.of("MSET"));
+      for (int i = 0; i < 700; i++) {
+        mset.add("user:" + i);
+        mset.add("v" + i);
+      }
+      diff.same(mset.toArray(new String[0]));
+      for (int i = 0; i < 50; i++) {
+        diff.same("SET", "gone:" + i, "x", "PX", "1");
+      }
+      Thread.sleep(50);
+      for (String[] options : new String[][] {{}, {"COUNT", "1"}, {"COUNT", "7"}, {"COUNT", "1000"},
+          {"MATCH", "user:1*"}, {"MATCH", "*:4?"}, {"TYPE", "string"}, {"TYPE", "STRING"},
+          {"TYPE", "string", "MATCH", "user:6*", "COUNT", "3"}, {"TYPE", "nosuchtype"},
+          {"MATCH", "gone:*"}}) {
+        Set<String> expected = new TreeSet<>(fullScan(redis, options));
+        assertEquals(expected, new TreeSet<>(fullScan(kv, options)), () -> "SCAN " + List.of(options));
+      }
+      assertEquals(700, fullScan(kv).size());
+      @SuppressWarnings("unchecked")
+      List<Object> keys = (List<Object>) kv.call("KEYS", "*");
+      assertEquals(700, keys.size());
+      diff.same("EXISTS", "user:0");
+    }
+  }
+
+  @Test
+  void aScanStartedOnOnePeerContinuesOnAnother() throws Exception {
+    TestCluster cluster = diff.cluster();
+    List<String> mset = new ArrayList<>(List.of("MSET"));
+    for (int i = 0; i < 300; i++) {
+      mset.add("k" + i);
+      mset.add("v");
+    }
+    diff.same(mset.toArray(new String[0]));
+    RespClient[] peers = new RespClient[3];
+    try {
+      for (int i = 0; i < 3; i++) {
+        peers[i] = new RespClient("127.0.0.1", cluster.redisPorts[i], 2000, 15_000);
+      }
+      Set<String> seen = new HashSet<>();
+      String cursor = "0";
+      int call = 0;
+      do {
+        // every call goes to the next peer; meanwhile keys come and go
+        @SuppressWarnings("unchecked")
+        List<Object> reply = (List<Object>) peers[call % 3].call("SCAN", cursor, "COUNT", "20");
+        cursor = (String) reply.get(0);
+        @SuppressWarnings("unchecked")
+        List<Object> keys = (List<Object>) reply.get(1);
+        keys.forEach(k -> seen.add((String) k));
+        peers[(call + 1) % 3].call("SET", "new" + call, "x");
+        peers[(call + 2) % 3].call("DEL", "k" + (1000 + call));
+        call++;
+      } while (!cursor.equals("0"));
+      for (int i = 0; i < 300; i++) {
+        assertTrue(seen.contains("k" + i), "k" + i + " present for the whole scan was returned");
+      }
+      assertTrue(call >= 15, "COUNT 20 over 300 keys takes many calls, took " + call);
+    } finally {
+      for (RespClient p : peers) {
+        if (p != null) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void randomkey() throws Exception {
+    diff.same("RANDOMKEY");
+    diff.same("RANDOMKEY", "x");
+    diff.same("SET", "only", "1");
+    diff.same("RANDOMKEY");
+    diff.script("""
+        SET gone v PX 1
+        DEL only
+        """);
+    Thread.sleep(20);
+    diff.same("RANDOMKEY");
+    for (int i = 0; i < 20; i++) {
+      diff.same("SET", "k" + i, "v");
+    }
+    Set<String> picked = new HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      Object[] r = diff.both("RANDOMKEY");
+      assertNotNull(r[1]);
+      assertTrue(((String) r[1]).startsWith("k"), "a live key: " + r[1]);
+      picked.add((String) r[1]);
+    }
+    assertTrue(picked.size() > 3, "random keys: " + picked);
+  }
+
+  private static RespClient redisClient() throws Exception {
+    return diff.redisClient();
+  }
+}
