@@ -3,6 +3,7 @@ package dev.raftkv.command;
 import dev.raftkv.command.CommandSpec.Executor;
 import dev.raftkv.command.CommandSpec.Normalizer;
 import dev.raftkv.command.CommandSpec.Route;
+import dev.raftkv.store.StoreException;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.Map;
  * checked once, generically, before anything else; writes are normalized on the receiving peer.
  */
 public final class Commands {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Commands.class);
   /** Largest string value, like Redis's proto-max-bulk-len default. */
   public static final long MAX_STRING = 512L * 1024 * 1024;
 
@@ -214,11 +216,25 @@ public final class Commands {
    */
   public static void execute(CommandSpec spec, byte[][] argv, Keyspace ks, dev.raftkv.resp.RespOut out) {
     int mark = out.length();
+    int savepoint = ks.savepoint();
     try {
       spec.executor().execute(argv, ks, out);
+      ks.release(savepoint);
     } catch (CommandError e) {
+      ks.rollback(savepoint);
       out.truncate(mark);
       out.error(e.getMessage());
+    } catch (StoreException e) {
+      // the store itself failed on this peer: not deterministic, so it must not become a reply
+      ks.rollback(savepoint);
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      // A bug in a command, the same on every replica (the input is the same): answer an error
+      // and undo the command's changes rather than stop every peer of the cluster.
+      ks.rollback(savepoint);
+      out.truncate(mark);
+      out.error("ERR internal error in '" + spec.name() + "': " + e.getClass().getSimpleName());
+      LOG.error("internal error executing '{}' ({} arguments)", spec.name(), argv.length - 1, e);
     }
   }
 }

@@ -54,4 +54,20 @@ public interface Keyspace {
 
   /** Number of stored keys (like Redis, keys past their deadline count until they are removed). */
   long size();
+
+  /**
+   * Starts a nestable savepoint: changes made after it can be undone with {@link #rollback}.
+   * Read-only keyspaces need not support it.
+   *
+   * @return the savepoint's mark, for {@link #release} or {@link #rollback}
+   */
+  default int savepoint() {
+    return 0;
+  }
+
+  /** Keeps the changes made since the savepoint. */
+  default void release(int mark) {}
+
+  /** Undoes every change made since the savepoint. */
+  default void rollback(int mark) {}
 }

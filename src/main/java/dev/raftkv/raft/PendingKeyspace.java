@@ -4,6 +4,7 @@ import dev.raftkv.command.Keyspace;
 import dev.raftkv.store.Key;
 import dev.raftkv.store.Store;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,6 +19,13 @@ public final class PendingKeyspace implements Keyspace {
   private final HashMap<Key, byte[]> writes = new HashMap<>();
   private boolean cleared;
   private long count;
+  /** Undo records of the open savepoints, oldest first; empty when none is open. */
+  private final ArrayList<Undo> journal = new ArrayList<>();
+  private int openSavepoints;
+
+  /** What a change replaced: the key's pending entry (or its absence), or the whole overlay. */
+  private record Undo(Key key, boolean hadEntry, byte[] entry, long count, boolean cleared,
+      HashMap<Key, byte[]> overlay) {}
 
   public PendingKeyspace(Store store, long now) {
     this.store = store;
@@ -41,25 +49,69 @@ public final class PendingKeyspace implements Keyspace {
 
   @Override
   public void put(byte[] key, byte[] record) {
+    Key k = new Key(key);
+    remember(k);
     if (getRaw(key) == null) {
       count++;
     }
-    writes.put(new Key(key), record);
+    writes.put(k, record);
   }
 
   @Override
   public void delete(byte[] key) {
+    Key k = new Key(key);
+    remember(k);
     if (getRaw(key) != null) {
       count--;
     }
-    writes.put(new Key(key), null);
+    writes.put(k, null);
   }
 
   @Override
   public void clear() {
+    if (openSavepoints > 0) {
+      journal.add(new Undo(null, false, null, count, cleared, new HashMap<>(writes)));
+    }
     cleared = true;
     writes.clear();
     count = 0;
+  }
+
+  private void remember(Key k) {
+    if (openSavepoints > 0) {
+      journal.add(new Undo(k, writes.containsKey(k), writes.get(k), count, cleared, null));
+    }
+  }
+
+  @Override
+  public int savepoint() {
+    openSavepoints++;
+    return journal.size();
+  }
+
+  @Override
+  public void release(int mark) {
+    if (--openSavepoints == 0) {
+      journal.clear();
+    }
+  }
+
+  @Override
+  public void rollback(int mark) {
+    for (int i = journal.size() - 1; i >= mark; i--) {
+      Undo u = journal.remove(i);
+      count = u.count();
+      cleared = u.cleared();
+      if (u.overlay() != null) {
+        writes.clear();
+        writes.putAll(u.overlay());
+      } else if (u.hadEntry()) {
+        writes.put(u.key(), u.entry());
+      } else {
+        writes.remove(u.key());
+      }
+    }
+    release(mark);
   }
 
   @Override

@@ -200,7 +200,7 @@ public final class RocksStore implements Store {
     try {
       return db.get(readOptions, dataKey(key));
     } catch (RocksDBException e) {
-      throw new IllegalStateException("RocksDB read failed: " + e.getMessage(), e);
+      throw new StoreException("RocksDB read failed: " + e.getMessage(), e);
     }
   }
 
