@@ -31,6 +31,24 @@ final class ListCommands {
     return Packed.unpack(Record.payload(r));
   }
 
+  /** The live LIST record at {@code key}, null when absent. */
+  private static byte[] record(Keyspace ks, byte[] key) throws CommandError {
+    byte[] r = ks.get(key);
+    if (r != null && Record.type(r) != Record.LIST) {
+      throw new CommandError(CommandError.WRONGTYPE);
+    }
+    return r;
+  }
+
+  /** Stores what a pop left: the rest of the list, or nothing when it is empty. */
+  private static void storeRest(Keyspace ks, byte[] key, byte[] rest) {
+    if (rest == null) {
+      ks.delete(key);
+    } else {
+      ks.put(key, rest);
+    }
+  }
+
   /** Writes the list back, keeping the key's deadline; an empty list deletes the key. */
   private static void store(Keyspace ks, byte[] key, List<byte[]> list) {
     if (list.isEmpty()) {
@@ -64,23 +82,14 @@ final class ListCommands {
 
   private static void push(byte[][] a, Keyspace ks, RespOut out, boolean left, boolean onlyIfExists)
       throws CommandError {
-    List<byte[]> list = load(ks, a[1]);
-    if (list == null) {
-      if (onlyIfExists) {
-        out.integer(0);
-        return;
-      }
-      list = new ArrayList<>(a.length - 2);
+    byte[] old = record(ks, a[1]);
+    if (old == null && onlyIfExists) {
+      out.integer(0);
+      return;
     }
-    for (int i = 2; i < a.length; i++) {
-      if (left) {
-        list.add(0, a[i]);
-      } else {
-        list.add(a[i]);
-      }
-    }
-    store(ks, a[1], list);
-    out.integer(list.size());
+    byte[] r = ListRecord.push(old, old == null ? 0 : Record.expireAt(old), a, 2, left);
+    ks.put(a[1], r);
+    out.integer(ListRecord.count(r));
   }
 
   static void lpush(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
@@ -112,27 +121,12 @@ final class ListCommands {
     return a;
   }
 
-  /** Removes up to {@code count} elements from one end; returns them in pop order. */
-  private static List<byte[]> popRange(List<byte[]> list, boolean left, long count) {
-    int n = (int) Math.min(count, list.size());
-    List<byte[]> popped = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      popped.add(left ? list.get(i) : list.get(list.size() - 1 - i));
-    }
-    if (left) {
-      list.subList(0, n).clear();
-    } else {
-      list.subList(list.size() - n, list.size()).clear();
-    }
-    return popped;
-  }
-
   private static void pop(byte[][] a, Keyspace ks, RespOut out, boolean left) throws CommandError {
     checkPop(a, 0);
     boolean hasCount = a.length == 3;
     long count = hasCount ? positive(a[2], "ERR value is out of range, must be positive") : 1;
-    List<byte[]> list = load(ks, a[1]);
-    if (list == null) {
+    byte[] r = record(ks, a[1]);
+    if (r == null) {
       if (hasCount) {
         out.nilArray();
       } else {
@@ -144,8 +138,9 @@ final class ListCommands {
       out.array(0);
       return;
     }
-    List<byte[]> popped = popRange(list, left, count);
-    store(ks, a[1], list);
+    byte[][] rest = new byte[1][];
+    List<byte[]> popped = ListRecord.pop(r, left, (int) Math.min(count, Integer.MAX_VALUE), rest);
+    storeRest(ks, a[1], rest[0]);
     if (hasCount) {
       out.array(popped.size());
       for (byte[] e : popped) {
@@ -202,12 +197,14 @@ final class ListCommands {
   static void lmpop(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
     MpopArgs m = parseMpop(a, 1);
     for (int i = m.firstKey(); i < m.firstKey() + m.numKeys(); i++) {
-      List<byte[]> list = load(ks, a[i]);
-      if (list == null) {
+      byte[] r = record(ks, a[i]);
+      if (r == null) {
         continue;
       }
-      List<byte[]> popped = popRange(list, m.left(), m.count());
-      store(ks, a[i], list);
+      byte[][] rest = new byte[1][];
+      List<byte[]> popped =
+          ListRecord.pop(r, m.left(), (int) Math.min(m.count(), Integer.MAX_VALUE), rest);
+      storeRest(ks, a[i], rest[0]);
       out.array(2).bulk(a[i]).array(popped.size());
       for (byte[] e : popped) {
         out.bulk(e);
@@ -230,19 +227,19 @@ final class ListCommands {
   // ---- reads
 
   static void llen(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    List<byte[]> list = load(ks, a[1]);
-    out.integer(list == null ? 0 : list.size());
+    byte[] r = record(ks, a[1]);
+    out.integer(r == null ? 0 : ListRecord.count(r));
   }
 
   static void lrange(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
     long start = Args.longArg(a[2]);
     long end = Args.longArg(a[3]);
-    List<byte[]> list = load(ks, a[1]);
-    if (list == null) {
+    byte[] r = record(ks, a[1]);
+    if (r == null) {
       out.array(0);
       return;
     }
-    long n = list.size();
+    long n = ListRecord.count(r);
     if (start < 0) {
       start += n;
     }
@@ -259,26 +256,27 @@ final class ListCommands {
     if (end >= n) {
       end = n - 1;
     }
-    out.array((int) (end - start + 1));
-    for (long i = start; i <= end; i++) {
-      out.bulk(list.get((int) i));
+    List<byte[]> range = ListRecord.range(r, (int) start, (int) end);
+    out.array(range.size());
+    for (byte[] e : range) {
+      out.bulk(e);
     }
   }
 
   /** The position of a Redis index (negative counts from the tail), or -1 when out of range. */
-  private static int position(List<byte[]> list, long index) {
-    long i = index < 0 ? list.size() + index : index;
-    return i < 0 || i >= list.size() ? -1 : (int) i;
+  private static int position(int size, long index) {
+    long i = index < 0 ? size + index : index;
+    return i < 0 || i >= size ? -1 : (int) i;
   }
 
   static void lindex(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    List<byte[]> list = load(ks, a[1]);
-    if (list == null) {
+    byte[] r = record(ks, a[1]);
+    if (r == null) {
       out.nil();
       return;
     }
-    int i = position(list, Args.longArg(a[2]));
-    out.bulk(i < 0 ? null : list.get(i));
+    int i = position(ListRecord.count(r), Args.longArg(a[2]));
+    out.bulk(i < 0 ? null : ListRecord.element(r, ListRecord.offset(r, i)));
   }
 
   static void lpos(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
@@ -350,7 +348,7 @@ final class ListCommands {
     if (list == null) {
       throw new CommandError("ERR no such key");
     }
-    int i = position(list, Args.longArg(a[2]));
+    int i = position(list.size(), Args.longArg(a[2]));
     if (i < 0) {
       throw new CommandError("ERR index out of range");
     }
@@ -487,26 +485,24 @@ final class ListCommands {
 
   private static void move(byte[] source, byte[] destination, boolean fromLeft, boolean toLeft,
       Keyspace ks, RespOut out) throws CommandError {
-    List<byte[]> src = load(ks, source);
+    byte[] src = record(ks, source);
     if (src == null) {
       out.nil();
       return;
     }
     boolean same = Arrays.equals(source, destination);
-    List<byte[]> dst = same ? src : load(ks, destination);
-    byte[] value = fromLeft ? src.remove(0) : src.remove(src.size() - 1);
-    if (dst == null) {
-      dst = new ArrayList<>(1);
-    }
-    if (toLeft) {
-      dst.add(0, value);
+    byte[] dst = same ? null : record(ks, destination);
+    byte[][] rest = new byte[1][];
+    byte[] value = ListRecord.pop(src, fromLeft, 1, rest).get(0);
+    byte[][] pushed = {value};
+    if (same) {
+      // the list never stops existing: it keeps its deadline even when it held one element
+      ks.put(source, ListRecord.push(rest[0], Record.expireAt(src), pushed, 0, toLeft));
     } else {
-      dst.add(value);
+      storeRest(ks, source, rest[0]);
+      long expireAt = dst == null ? 0 : Record.expireAt(dst);
+      ks.put(destination, ListRecord.push(dst, expireAt, pushed, 0, toLeft));
     }
-    if (!same) {
-      store(ks, source, src);
-    }
-    store(ks, destination, dst);
     out.bulk(value);
   }
 
