@@ -37,6 +37,15 @@ final class HashCommands {
     return Packed.unpack(Record.payload(r));
   }
 
+  /** The live HASH record at {@code key}, null when absent. */
+  private static byte[] record(Keyspace ks, byte[] key) throws CommandError {
+    byte[] r = ks.get(key);
+    if (r != null && Record.type(r) != Record.HASH) {
+      throw new CommandError(CommandError.WRONGTYPE);
+    }
+    return r;
+  }
+
   /** Writes the hash back, keeping the key's deadline; an empty hash deletes the key. */
   private static void store(Keyspace ks, byte[] key, List<byte[]> pairs) {
     if (pairs.isEmpty()) {
@@ -70,14 +79,6 @@ final class HashCommands {
     return true;
   }
 
-  private static byte[] value(List<byte[]> pairs, byte[] field) {
-    if (pairs == null) {
-      return null;
-    }
-    int i = find(pairs, field);
-    return i < 0 ? null : pairs.get(i + 1);
-  }
-
   // ---- writes
 
   /** HSET and HMSET need field/value pairs; rejected on the receiving peer. */
@@ -90,6 +91,21 @@ final class HashCommands {
 
   private static int setPairs(byte[][] a, Keyspace ks) throws CommandError {
     checkPairs(a, 0);
+    if (a.length <= 10) {
+      // a few fields: splice the record once per field
+      byte[] r = record(ks, a[1]);
+      long expireAt = r == null ? 0 : Record.expireAt(r);
+      int created = 0;
+      for (int i = 2; i < a.length; i += 2) {
+        int pos = r == null ? -1 : HashRecord.find(r, a[i]);
+        if (pos < 0) {
+          created++;
+        }
+        r = HashRecord.set(r, expireAt, pos, a[i], a[i + 1]);
+      }
+      ks.put(a[1], r);
+      return created;
+    }
     List<byte[]> pairs = load(ks, a[1]);
     if (pairs == null) {
       pairs = new ArrayList<>(a.length - 2);
@@ -114,15 +130,12 @@ final class HashCommands {
   }
 
   static void hsetnx(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    List<byte[]> pairs = load(ks, a[1]);
-    if (pairs == null) {
-      pairs = new ArrayList<>(2);
-    } else if (find(pairs, a[2]) >= 0) {
+    byte[] r = record(ks, a[1]);
+    if (r != null && HashRecord.find(r, a[2]) >= 0) {
       out.integer(0);
       return;
     }
-    set(pairs, a[2], a[3]);
-    store(ks, a[1], pairs);
+    ks.put(a[1], HashRecord.set(r, r == null ? 0 : Record.expireAt(r), -1, a[2], a[3]));
     out.integer(1);
   }
 
@@ -155,12 +168,10 @@ final class HashCommands {
 
   static void hincrby(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
     long incr = Args.longArg(a[3]);
-    List<byte[]> pairs = load(ks, a[1]);
-    if (pairs == null) {
-      pairs = new ArrayList<>(2);
-    }
+    byte[] r = record(ks, a[1]);
+    int pos = r == null ? -1 : HashRecord.find(r, a[2]);
     long current = 0;
-    byte[] old = value(pairs, a[2]);
+    byte[] old = pos < 0 ? null : HashRecord.valueAt(r, pos);
     if (old != null) {
       Long v = Args.parseLong(old);
       if (v == null) {
@@ -174,8 +185,8 @@ final class HashCommands {
     } catch (ArithmeticException e) {
       throw new CommandError(CommandError.OVERFLOW);
     }
-    set(pairs, a[2], Args.bytes(Long.toString(next)));
-    store(ks, a[1], pairs);
+    byte[] text = Args.bytes(Long.toString(next));
+    ks.put(a[1], HashRecord.set(r, r == null ? 0 : Record.expireAt(r), pos, a[2], text));
     out.integer(next);
   }
 
@@ -203,12 +214,10 @@ final class HashCommands {
    */
   static void hincrbyfloat(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
     BigDecimal incr = floatIncrement(a[3]);
-    List<byte[]> pairs = load(ks, a[1]);
-    if (pairs == null) {
-      pairs = new ArrayList<>(2);
-    }
+    byte[] r = record(ks, a[1]);
+    int pos = r == null ? -1 : HashRecord.find(r, a[2]);
     BigDecimal current = BigDecimal.ZERO;
-    byte[] old = value(pairs, a[2]);
+    byte[] old = pos < 0 ? null : HashRecord.valueAt(r, pos);
     if (old != null) {
       current = HashLongDouble.parse(old);
       if (current == null) {
@@ -223,36 +232,36 @@ final class HashCommands {
       throw new CommandError("ERR increment would produce NaN or Infinity");
     }
     byte[] text = Args.bytes(HashLongDouble.format(sum));
-    set(pairs, a[2], text);
-    store(ks, a[1], pairs);
+    ks.put(a[1], HashRecord.set(r, r == null ? 0 : Record.expireAt(r), pos, a[2], text));
     out.bulk(text);
   }
 
   // ---- reads
 
   static void hget(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    out.bulk(value(load(ks, a[1]), a[2]));
+    out.bulk(HashRecord.value(record(ks, a[1]), a[2]));
   }
 
   static void hmget(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    List<byte[]> pairs = load(ks, a[1]);
+    byte[] r = record(ks, a[1]);
     out.array(a.length - 2);
     for (int i = 2; i < a.length; i++) {
-      out.bulk(value(pairs, a[i]));
+      out.bulk(HashRecord.value(r, a[i]));
     }
   }
 
   static void hexists(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    out.integer(value(load(ks, a[1]), a[2]) != null ? 1 : 0);
+    byte[] r = record(ks, a[1]);
+    out.integer(r != null && HashRecord.find(r, a[2]) >= 0 ? 1 : 0);
   }
 
   static void hlen(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    List<byte[]> pairs = load(ks, a[1]);
-    out.integer(pairs == null ? 0 : pairs.size() / 2);
+    byte[] r = record(ks, a[1]);
+    out.integer(r == null ? 0 : HashRecord.fields(r));
   }
 
   static void hstrlen(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    byte[] v = value(load(ks, a[1]), a[2]);
+    byte[] v = HashRecord.value(record(ks, a[1]), a[2]);
     out.integer(v == null ? 0 : v.length);
   }
 

@@ -8,7 +8,8 @@ import java.util.List;
  * bytes]...}, the {@link Packed} layout) for the hot list commands: pushes and pops at either end,
  * LLEN, LINDEX and LRANGE splice or walk the bytes without decoding every element, so they cost a
  * copy of the record rather than an object per element. Everything else unpacks the whole list.
- * ListRecordTest pins the bytes to {@link Packed#pack}'s.
+ * ListRecordTest pins the bytes to {@link Packed#pack}'s. The walking primitives serve
+ * {@link HashRecord} too: both types use the same layout.
  */
 final class ListRecord {
   private ListRecord() {}
@@ -148,19 +149,24 @@ final class ListRecord {
   }
 
   private static byte[] header(int size, long expireAt) {
+    return header(Record.LIST, size, expireAt);
+  }
+
+  /** A record of {@code size} bytes with its header written. */
+  static byte[] header(byte type, int size, long expireAt) {
     byte[] r = new byte[size];
-    r[0] = Record.LIST;
+    r[0] = type;
     Record.putLong(r, 1, expireAt);
     return r;
   }
 
-  private static int putElement(byte[] r, int pos, byte[] e) {
+  static int putElement(byte[] r, int pos, byte[] e) {
     pos = putVarint(r, pos, e.length);
     System.arraycopy(e, 0, r, pos, e.length);
     return pos + e.length;
   }
 
-  private static int varintSize(int v) {
+  static int varintSize(int v) {
     int n = 1;
     while ((v & ~0x7f) != 0) {
       v >>>= 7;
@@ -169,7 +175,7 @@ final class ListRecord {
     return n;
   }
 
-  private static int putVarint(byte[] b, int pos, int v) {
+  static int putVarint(byte[] b, int pos, int v) {
     while ((v & ~0x7f) != 0) {
       b[pos++] = (byte) ((v & 0x7f) | 0x80);
       v >>>= 7;
@@ -179,7 +185,7 @@ final class ListRecord {
   }
 
   /** The varint at {@code pos}: its value in the low 32 bits, the offset after it in the high. */
-  private static long varint(byte[] b, int pos) {
+  static long varint(byte[] b, int pos) {
     int v = 0;
     for (int shift = 0; shift < 35; shift += 7) {
       if (pos >= b.length) {

@@ -162,6 +162,24 @@ class HashCommandsTest {
   }
 
   @Test
+  void splicedUpdatesStoreThePackedLayout() throws Exception {
+    run("HSET", "h", "a", "1", "b", "22");
+    run("HSET", "h", "a", "x".repeat(200), "c", "3");
+    run("HSETNX", "h", "d", "4");
+    run("HINCRBY", "h", "b", "-30");
+    run("HINCRBYFLOAT", "h", "c", "0.5");
+    run("HSET", "h", "d", "");
+    List<byte[]> expected = List.of(b("a"), b("x".repeat(200)), b("b"), b("-8"), b("c"), b("3.5"),
+        b("d"), b(""));
+    assertArrayEquals(Record.encode(Record.HASH, 0, Packed.pack(expected)), store.get(b("h")));
+    // the many-pairs path (unpack, update, pack) agrees
+    run("HSET", "g", "a", "x".repeat(200), "b", "-8", "c", "3.5", "d", "", "a", "x".repeat(200));
+    run("HSET", "g", "b", "-8", "c", "3.5", "d", "", "a", "x".repeat(200), "b", "-8");
+    byte[] g = store.get(b("g"));
+    assertArrayEquals(Packed.pack(expected), Record.payload(g));
+  }
+
+  @Test
   void hscanCursorParsesLikeStrtoul() throws Exception {
     assertEquals(0, HashCommands.parseCursor(b("")));
     assertEquals(5, HashCommands.parseCursor(b("+5")));
