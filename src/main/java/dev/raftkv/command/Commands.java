@@ -85,8 +85,46 @@ public final class Commands {
     internal(KeyCommands.EXPIRED, -1, Route.WRITE, KeyCommands::expired);
 
     // hashes (HashCommands)
+    write("hset", -4, HashCommands::checkPairs, HashCommands::hset);
+    write("hmset", -4, HashCommands::checkPairs, HashCommands::hmset);
+    write("hsetnx", 4, AS_IS, HashCommands::hsetnx);
+    write("hdel", -3, AS_IS, HashCommands::hdel);
+    write("hincrby", 4, HashCommands::checkIncrBy, HashCommands::hincrby);
+    write("hincrbyfloat", 4, HashCommands::checkIncrByFloat, HashCommands::hincrbyfloat);
+    read("hget", 3, HashCommands::hget);
+    read("hmget", -3, HashCommands::hmget);
+    read("hexists", 3, HashCommands::hexists);
+    read("hlen", 2, HashCommands::hlen);
+    read("hstrlen", 3, HashCommands::hstrlen);
+    read("hkeys", 2, HashCommands::hkeys);
+    read("hvals", 2, HashCommands::hvals);
+    read("hgetall", 2, HashCommands::hgetall);
+    read("hscan", -3, HashCommands::hscan);
 
     // lists (ListCommands)
+    write("lpush", -3, AS_IS, ListCommands::lpush);
+    write("rpush", -3, AS_IS, ListCommands::rpush);
+    write("lpushx", -3, AS_IS, ListCommands::lpushx);
+    write("rpushx", -3, AS_IS, ListCommands::rpushx);
+    write("lpop", -2, ListCommands::checkPop, ListCommands::lpop);
+    write("rpop", -2, ListCommands::checkPop, ListCommands::rpop);
+    write("lmpop", -4, ListCommands::checkMpop, ListCommands::lmpop);
+    write("lset", 4, AS_IS, ListCommands::lset);
+    write("lrem", 4, ListCommands::checkRem, ListCommands::lrem);
+    write("ltrim", 4, ListCommands::checkTrim, ListCommands::ltrim);
+    write("linsert", 5, ListCommands::checkInsert, ListCommands::linsert);
+    write("lmove", 5, ListCommands::checkMove, ListCommands::lmove);
+    write("rpoplpush", 3, AS_IS, ListCommands::rpoplpush);
+    read("llen", 2, ListCommands::llen);
+    read("lrange", 4, ListCommands::lrange);
+    read("lindex", 3, ListCommands::lindex);
+    read("lpos", -3, ListCommands::lpos);
+    // blocking commands: refused on the receiving peer until they are supported
+    write("blpop", -3, ListCommands::refuseBlocking, ListCommands::blocking);
+    write("brpop", -3, ListCommands::refuseBlocking, ListCommands::blocking);
+    write("blmove", 6, ListCommands::refuseBlocking, ListCommands::blocking);
+    write("brpoplpush", 4, ListCommands::refuseBlocking, ListCommands::blocking);
+    write("blmpop", -5, ListCommands::refuseBlocking, ListCommands::blocking);
 
     // sets (SetCommands)
     write("sadd", -3, SetCommands::asIs, SetCommands::sadd);
