@@ -6,7 +6,7 @@ package dev.raftkv.command;
  */
 public final class Record {
   public static final byte STRING = 0;
-  /** Field/value pairs, payload {@link Packed}: f1 v1 f2 v2 ... sorted by field. */
+  /** Field/value pairs, payload {@link Packed}: f1 v1 f2 v2 ... in insertion order (like Redis). */
   public static final byte HASH = 1;
   /** Elements in list order, payload {@link Packed}. */
   public static final byte LIST = 2;

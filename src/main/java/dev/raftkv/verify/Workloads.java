@@ -56,7 +56,7 @@ public final class Workloads {
     public int bankThreads = 2;
     public int accounts = 5;
     public long initialBalance = 100;
-    public int listThreads = 0; // TODO: 2 once lists land
+    public int listThreads = 2;
     public int listKeysPerGeneration = 3;
     public int opsPerListGeneration = 300;
     /** Client-side timeout; above the server's request timeout (10 s), so the server's own
