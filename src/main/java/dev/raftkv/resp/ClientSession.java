@@ -37,6 +37,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private static final class Slot {
     byte[] reply;
     boolean closeAfter;
+    byte[][] resp3Argv; // the command as sent, when its reply must be converted to RESP3
+    String cmd; // for INFO commandstats
+    long startNanos;
   }
 
   /** A data command waiting until the opposite kind of command in flight has finished. */
@@ -53,10 +56,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private Route inflightRoute;
   private int inflight;
   private boolean closing;
-  String name;
-  String libName;
-  String libVersion;
-  final long createdMillis = System.currentTimeMillis();
+  // read by CLIENT LIST on other connections' threads
+  volatile String name;
+  volatile String libName;
+  volatile String libVersion;
+  /** 2, or 3 after HELLO 3: replies are converted to RESP3 as they leave (see Resp3). */
+  volatile int proto = 2;
+  volatile String lastCommand = "NULL";
+  volatile long lastMillis = System.currentTimeMillis();
+  final long createdMillis = lastMillis;
 
   ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending) {
     this.backend = backend;
@@ -77,6 +85,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
+    stats.sessions.put(id, this);
     stats.connectedClients.incrementAndGet();
     stats.totalConnections.incrementAndGet();
     super.channelActive(ctx);
@@ -84,6 +93,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    stats.sessions.remove(id);
     stats.connectedClients.decrementAndGet();
     closing = true;
     replies.clear();
@@ -115,16 +125,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       reply(RespOut.errorBytes(Commands.unknownCommandError(argv)));
       return;
     }
+    lastCommand = LocalCommands.statName(spec, argv);
+    lastMillis = System.currentTimeMillis();
     if (!spec.arityOk(argv.length)) {
+      stats.rejected(lastCommand);
       reply(RespOut.errorBytes("ERR wrong number of arguments for '" + spec.name() + "' command"));
       return;
     }
     switch (spec.route()) {
       case LOCAL -> {
         RespOut out = new RespOut();
+        long t0 = System.nanoTime();
         boolean close = local.execute(spec, argv, this, out);
         Slot s = new Slot();
         s.reply = out.toByteArray();
+        stats.executed(lastCommand, System.nanoTime() - t0, s.reply.length > 0 && s.reply[0] == '-');
+        s.reply = proto == 3 ? Resp3.convert(argv, s.reply) : s.reply;
         s.closeAfter = close;
         replies.add(s);
         if (close) {
@@ -133,23 +149,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         drain();
       }
-      case READ -> submit(Route.READ, argv);
+      case READ -> submit(Route.READ, argv, argv);
       case WRITE -> {
         byte[][] normalized;
         try {
           normalized = spec.normalizer().normalize(argv, System.currentTimeMillis());
         } catch (CommandError e) {
+          stats.executed(lastCommand, 0, true);
           reply(RespOut.errorBytes(e.getMessage()));
           return;
         }
-        submit(Route.WRITE, normalized);
+        submit(Route.WRITE, normalized, argv);
       }
       default -> throw new IllegalStateException();
     }
   }
 
-  private void submit(Route route, byte[][] argv) {
+  private void submit(Route route, byte[][] argv, byte[][] asSent) {
     Slot slot = new Slot();
+    slot.resp3Argv = proto == 3 ? asSent : null;
+    slot.cmd = lastCommand;
+    slot.startNanos = System.nanoTime();
     replies.add(slot);
     if (waiting.isEmpty() && (inflight == 0 || inflightRoute == route)) {
       dispatch(slot, route, argv);
@@ -176,7 +196,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   private void complete(Slot slot, byte[] reply) {
-    slot.reply = reply;
+    stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply.length > 0 && reply[0] == '-');
+    slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
     while (!waiting.isEmpty()) {
       Waiting w = waiting.peek();
@@ -220,6 +241,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     if (!closing && !ctx.channel().config().isAutoRead() && replies.size() < maxPending / 2) {
       ctx.channel().config().setAutoRead(true);
     }
+  }
+
+  /** RESET: back to a fresh connection's state (RESP2, no name). */
+  void resetState() {
+    proto = 2;
+    name = null;
+  }
+
+  /** CLIENT KILL from any connection's thread: closes this connection. */
+  void kill() {
+    if (ctx != null) {
+      ctx.channel().close();
+    }
+  }
+
+  String localAddress() {
+    return ctx == null ? "?" : String.valueOf(ctx.channel().localAddress()).replace("/", "");
   }
 
   /** Unparseable framing: Redis answers with an error and closes the connection. */
