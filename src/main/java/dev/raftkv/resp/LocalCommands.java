@@ -23,7 +23,7 @@ final class LocalCommands {
   private static final String SYNTAX = "ERR syntax error";
   private static final Set<String> CONTAINERS = Set.of("client", "command", "config");
   /** Subcommands of the container commands and their Redis arity. */
-  private static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
+  static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
       Map.entry("client|kill", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
