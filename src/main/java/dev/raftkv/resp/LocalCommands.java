@@ -272,7 +272,7 @@ final class LocalCommands {
       ids = new ArrayList<>();
       for (int i = 3; i < a.length; i++) {
         Long id = Args.parseLong(a[i]);
-        if (id == null || id < 1) {
+        if (id == null) {
           out.error("ERR Invalid client ID");
           return;
         }
@@ -397,7 +397,7 @@ final class LocalCommands {
     out.array(m.flags().size());
     m.flags().forEach(out::simple);
     out.integer(m.firstKey()).integer(m.lastKey()).integer(m.step());
-    List<String> categories = CommandMeta.categories(m);
+    List<String> categories = m.categories();
     out.array(categories.size());
     categories.forEach(out::simple);
     out.array(0) // tips
@@ -444,7 +444,7 @@ final class LocalCommands {
         List<String> names = new ArrayList<>();
         for (CommandSpec c : Commands.all()) {
           if (!module && (filter == null || filter.test(c.name()))
-              && (aclcat == null || CommandMeta.categories(CommandMeta.of(c)).contains(aclcat))) {
+              && (aclcat == null || CommandMeta.of(c).categories().contains(aclcat))) {
             names.add(c.name());
           }
         }
