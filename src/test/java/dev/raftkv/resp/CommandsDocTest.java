@@ -37,6 +37,33 @@ class CommandsDocTest {
     return i < 0 ? GROUPS.size() : i;
   }
 
+  /** Where raft-kv deliberately answers differently from a stand-alone Redis 7.0. */
+  static final String NOTES = """
+      ## Differences from a stand-alone Redis 7.0
+
+      - `WAIT numreplicas timeout` answers at once with the number of other peers: a write is
+        acknowledged only after a majority has it in its Raft log, so there is nothing to wait for.
+      - `READONLY` and `READWRITE` answer `OK` (Redis without cluster mode refuses them): every peer
+        serves linearizable reads, so there is nothing to switch.
+      - `SELECT`: there is one database; `SELECT 0` is `OK`, any other index gets Redis's
+        `ERR DB index is out of range` (Redis started with `--databases 1` answers the same).
+      - `AUTH`: there is no password (like Redis's default user `nopass`), so `AUTH password` gets
+        Redis's "called without any password configured" error and `AUTH default anything` is `OK`.
+      - `CONFIG GET` knows the parameters clients read (`maxmemory 0`, `save ""`, `appendonly yes`:
+        the Raft log is the append-only file, `databases 1`, ...) and raft-kv's own `raftkv.*` keys.
+        `CONFIG SET` accepts only the value a parameter already has; configuration is read at
+        start-up (`--conf`, `-D`).
+      - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
+        tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
+        and group only.
+      - `CLIENT LIST` / `CLIENT INFO` list the connections of the peer that answers, with Redis's
+        fields; buffer and memory fields are 0 and `fd` is -1. `CLIENT SETINFO` (Redis 7.2) is
+        accepted. `CLIENT NO-EVICT` and `NO-TOUCH` answer `OK` and change nothing.
+      - `INFO keyspace`: `expires` is exact up to 10,000 keys and extrapolated from a sample of
+        that many beyond; `avg_ttl` is 0.
+
+      """;
+
   static String render() {
     StringBuilder sb = new StringBuilder();
     sb.append("# Supported commands\n\n")
@@ -50,7 +77,8 @@ class CommandsDocTest {
         .append("  read (ReadIndex) run against the applied state, on any peer; `write` goes through the\n")
         .append("  Raft log and is applied on every peer, and is acknowledged once a majority has it.\n")
         .append("- **Keys**: first key, last key (negative counts from the end) and step, as COMMAND INFO\n")
-        .append("  reports them; 0 0 0 for commands without key arguments.\n\n");
+        .append("  reports them; 0 0 0 for commands without key arguments.\n\n")
+        .append(NOTES);
     List<CommandSpec> specs = new ArrayList<>(Commands.all());
     specs.sort(Comparator.comparing((CommandSpec c) -> groupRank(CommandMeta.of(c).group()))
         .thenComparing(c -> CommandMeta.of(c).group()).thenComparing(CommandSpec::name));
