@@ -80,7 +80,11 @@ final class InfoReport {
               .append("used_cpu_user:").append(String.format(Locale.ROOT, "%.6f", cpu)).append("\r\n");
         }
         case "modules" -> sb.append("# Modules\r\n");
-        case "errorstats" -> sb.append("# Errorstats\r\n");
+        case "errorstats" -> {
+          sb.append("# Errorstats\r\n");
+          stats.errorStats().forEach((code, n) ->
+              sb.append("errorstat_").append(code).append(":count=").append(n).append("\r\n"));
+        }
         case "cluster" -> sb.append("# Cluster\r\n").append("cluster_enabled:0\r\n");
         case "commandstats" -> {
           sb.append("# Commandstats\r\n");

@@ -122,14 +122,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private void handle(byte[][] argv) {
     CommandSpec spec = Commands.lookup(argv[0]);
     if (spec == null) {
-      reply(RespOut.errorBytes(Commands.unknownCommandError(argv)));
+      byte[] unknown = RespOut.errorBytes(Commands.unknownCommandError(argv));
+      stats.error(unknown);
+      reply(unknown);
       return;
     }
     lastCommand = LocalCommands.statName(spec, argv);
     lastMillis = System.currentTimeMillis();
     if (!spec.arityOk(argv.length)) {
-      stats.rejected(lastCommand);
-      reply(RespOut.errorBytes("ERR wrong number of arguments for '" + spec.name() + "' command"));
+      byte[] arity = RespOut.errorBytes("ERR wrong number of arguments for '" + spec.name() + "' command");
+      stats.rejected(lastCommand, arity);
+      reply(arity);
       return;
     }
     switch (spec.route()) {
@@ -139,7 +142,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         boolean close = local.execute(spec, argv, this, out);
         Slot s = new Slot();
         s.reply = out.toByteArray();
-        stats.executed(lastCommand, System.nanoTime() - t0, s.reply.length > 0 && s.reply[0] == '-');
+        stats.executed(lastCommand, System.nanoTime() - t0, s.reply);
         s.reply = proto == 3 ? Resp3.convert(argv, s.reply) : s.reply;
         s.closeAfter = close;
         replies.add(s);
@@ -155,8 +158,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         try {
           normalized = spec.normalizer().normalize(argv, System.currentTimeMillis());
         } catch (CommandError e) {
-          stats.executed(lastCommand, 0, true);
-          reply(RespOut.errorBytes(e.getMessage()));
+          byte[] error = RespOut.errorBytes(e.getMessage());
+          stats.executed(lastCommand, 0, error);
+          reply(error);
           return;
         }
         submit(Route.WRITE, normalized, argv);
@@ -196,7 +200,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   private void complete(Slot slot, byte[] reply) {
-    stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply.length > 0 && reply[0] == '-');
+    stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
     slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
     while (!waiting.isEmpty()) {

@@ -19,6 +19,7 @@ public final class ServerStats {
   /** Open connections by id (ids grow, so this is also connection order). */
   final ConcurrentSkipListMap<Long, ClientSession> sessions = new ConcurrentSkipListMap<>();
   private final ConcurrentHashMap<String, CommandStat> commands = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> errors = new ConcurrentHashMap<>();
 
   /** Calls, time and errors of one command, like a line of Redis's INFO commandstats. */
   public static final class CommandStat {
@@ -38,18 +39,37 @@ public final class ServerStats {
   }
 
   /** Counts one executed command: how long it took until its reply and whether it failed. */
-  void executed(String name, long nanos, boolean failed) {
+  void executed(String name, long nanos, byte[] reply) {
     CommandStat s = commands.computeIfAbsent(name, n -> new CommandStat());
     s.calls.increment();
     s.micros.add(nanos / 1000);
-    if (failed) {
+    if (reply.length > 0 && reply[0] == '-') {
       s.failed.increment();
+      error(reply);
     }
   }
 
-  /** Counts a command refused before it ran (wrong arity, bad syntax caught on the way in). */
-  void rejected(String name) {
+  /** Counts a command refused before it ran (wrong arity). */
+  void rejected(String name, byte[] reply) {
     commands.computeIfAbsent(name, n -> new CommandStat()).rejected.increment();
+    error(reply);
+  }
+
+  /** Counts an error reply by its code (ERR, WRONGTYPE, CLUSTERDOWN, ...), like INFO errorstats. */
+  void error(byte[] reply) {
+    int end = 1;
+    while (end < reply.length && end < 64 && reply[end] != ' ' && reply[end] != '\r') {
+      end++;
+    }
+    String code = new String(reply, 1, end - 1, java.nio.charset.StandardCharsets.US_ASCII);
+    errors.computeIfAbsent(code, c -> new LongAdder()).increment();
+  }
+
+  /** Error replies by code, in code order. */
+  public Map<String, Long> errorStats() {
+    Map<String, Long> m = new TreeMap<>();
+    errors.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
   }
 
   /** Per-command statistics by name, in name order. */
@@ -57,9 +77,10 @@ public final class ServerStats {
     return new TreeMap<>(commands);
   }
 
-  /** Forgets the per-command statistics (CONFIG RESETSTAT). */
+  /** Forgets the per-command and error statistics (CONFIG RESETSTAT). */
   public void resetCommandStats() {
     commands.clear();
+    errors.clear();
   }
 
   Collection<ClientSession> sessions() {

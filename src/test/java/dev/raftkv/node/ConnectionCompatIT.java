@@ -431,6 +431,7 @@ class ConnectionCompatIT {
     assertEquals(":2\r\n", toRaftKv.call("WAIT", "2", "0"));
     toRaftKv.call("SET", "a", "1");
     toRaftKv.call("SET", "b", "2", "EX", "100");
+    toRaftKv.call("GET", "b"); // INFO is local: a linearizable read first makes this peer apply the SETs
     String info = toRaftKv.call("INFO", "everything");
     for (String s : new String[] {"# Server", "# Clients", "# Memory", "# Persistence\r\nloading:0",
         "# Stats", "# Commandstats", "cmdstat_set:calls=", "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0",
@@ -445,5 +446,8 @@ class ConnectionCompatIT {
       }
     }
     assertEquals(List.of("cmdstat_info:calls=2", "cmdstat_wait:calls=1"), got, "INFO everything, INFO");
+    toRaftKv.call("GET");
+    toRaftKv.call("NOSUCHCOMMAND");
+    assertTrue(toRaftKv.call("INFO", "errorstats").contains("errorstat_ERR:count=2\r\n"));
   }
 }

@@ -63,7 +63,13 @@ class JedisIT {
   @ParameterizedTest
   @EnumSource(RedisProtocol.class)
   void theHandshakeNamesTheConnectionAndClientCommandsWork(RedisProtocol protocol) {
-    try (Jedis j = connect(cluster.aFollower(), protocol)) {
+    int peer = cluster.aFollower();
+    try (Jedis admin = connect(peer, RedisProtocol.RESP2)) {
+      assertEquals("OK", admin.configResetStat());
+    }
+    try (Jedis j = connect(peer, protocol)) {
+      String errors = j.info("errorstats");
+      assertTrue(!errors.contains("errorstat_"), "the handshake got error replies: " + errors);
       assertEquals("jedis-it", j.clientGetname());
       assertEquals("OK", j.clientSetname("renamed"));
       assertEquals("renamed", j.clientGetname());
