@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
@@ -19,6 +20,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.SetParams;
@@ -81,6 +83,31 @@ class JedisIT {
       assertEquals("PONG", j.ping());
       assertEquals("hi", j.echo("hi"));
       assertEquals(2, j.time().size());
+    }
+  }
+
+  @Test
+  void jedis8sRedisClientNegotiatesResp3ByItself() {
+    int peer = cluster.aFollower();
+    try (RedisClient client = RedisClient.create("127.0.0.1", cluster.redisPorts[peer]);
+        Jedis admin = connect(peer, RedisProtocol.RESP2)) {
+      assertNull(client.get("missing"));
+      assertEquals("OK", client.set("k", "v"));
+      assertEquals(java.util.Arrays.asList("v", null), client.mget("k", "missing"));
+      assertEquals(3, client.incrBy("n", 3));
+      try (Pipeline p = client.pipelined()) {
+        Response<String> got = p.get("k");
+        Response<Long> incr = p.incr("n");
+        p.sync();
+        assertEquals("v", got.get());
+        assertEquals(4, incr.get());
+      }
+      assertTrue(client.info("server").contains("redis_version:"));
+      boolean resp3 = false;
+      for (String line : admin.clientList().split("\n")) {
+        resp3 |= line.contains(" resp=3 ") && line.contains(" lib-name=jedis");
+      }
+      assertTrue(resp3, admin.clientList());
     }
   }
 
