@@ -35,6 +35,11 @@ public final class Commands {
     local("config", -2);
     local("info", -1);
     local("time", 1);
+    local("auth", -2);
+    local("wait", 3);
+    local("reset", 1);
+    local("readonly", 1);
+    local("readwrite", 1);
     // strings
     read("get", 2, StringCommands::get);
     read("mget", -2, StringCommands::mget);

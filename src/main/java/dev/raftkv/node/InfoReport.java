@@ -12,14 +12,29 @@ import org.apache.ratis.server.RaftServer;
 
 /** The text of INFO: Redis's usual sections plus {@code raft}. */
 final class InfoReport {
+  /** Redis's default sections (plus raft); {@code all} adds commandstats, like Redis. */
   private static final List<String> DEFAULT = List.of("server", "clients", "memory", "persistence",
-      "stats", "replication", "keyspace", "raft");
+      "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace", "raft");
+  private static final List<String> ALL = List.of("server", "clients", "memory", "persistence",
+      "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace",
+      "raft");
+  /** How many keys INFO keyspace reads to count expiring keys; beyond that it extrapolates. */
+  static final int EXPIRES_SAMPLE = 10_000;
 
   private InfoReport() {}
 
   static String render(RaftKvNode node, List<String> requested, ServerStats stats) {
-    List<String> sections = requested.isEmpty() || requested.contains("default")
-        || requested.contains("all") || requested.contains("everything") ? DEFAULT : requested;
+    java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+    for (String r : requested.isEmpty() ? List.of("default") : requested) {
+      switch (r) {
+        case "default" -> wanted.addAll(DEFAULT);
+        case "all", "everything" -> wanted.addAll(ALL);
+        default -> wanted.add(r);
+      }
+    }
+    // in Redis's order whatever order they were asked in; unknown ones are empty, like Redis
+    List<String> sections = new java.util.ArrayList<>();
+    ALL.stream().filter(wanted::contains).forEach(sections::add);
     StringBuilder sb = new StringBuilder();
     for (String s : sections) {
       int before = sb.length();
@@ -30,7 +45,9 @@ final class InfoReport {
         case "server" -> server(node, sb);
         case "clients" -> sb.append("# Clients\r\n")
             .append("connected_clients:").append(stats.connectedClients.get()).append("\r\n")
-            .append("blocked_clients:0\r\n");
+            .append("maxclients:10000\r\n")
+            .append("blocked_clients:0\r\n")
+            .append("tracking_clients:0\r\n");
         case "memory" -> {
           Runtime rt = Runtime.getRuntime();
           long used = rt.totalMemory() - rt.freeMemory();
@@ -49,15 +66,40 @@ final class InfoReport {
         case "stats" -> sb.append("# Stats\r\n")
             .append("total_connections_received:").append(stats.totalConnections.get()).append("\r\n")
             .append("total_commands_processed:").append(stats.totalCommands.get()).append("\r\n")
-            .append("rejected_connections:").append(stats.rejectedConnections.get()).append("\r\n");
+            .append("rejected_connections:").append(stats.rejectedConnections.get()).append("\r\n")
+            .append("expired_keys:0\r\n")
+            .append("evicted_keys:0\r\n")
+            .append("keyspace_hits:0\r\n")
+            .append("keyspace_misses:0\r\n");
+        case "cpu" -> {
+          java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+          double cpu = os instanceof com.sun.management.OperatingSystemMXBean sun
+              ? sun.getProcessCpuTime() / 1e9 : 0;
+          sb.append("# CPU\r\n")
+              .append("used_cpu_sys:0.000000\r\n") // the JVM reports user and system time together
+              .append("used_cpu_user:").append(String.format(Locale.ROOT, "%.6f", cpu)).append("\r\n");
+        }
+        case "modules" -> sb.append("# Modules\r\n");
+        case "errorstats" -> {
+          sb.append("# Errorstats\r\n");
+          stats.errorStats().forEach((code, n) ->
+              sb.append("errorstat_").append(code).append(":count=").append(n).append("\r\n"));
+        }
+        case "cluster" -> sb.append("# Cluster\r\n").append("cluster_enabled:0\r\n");
+        case "commandstats" -> {
+          sb.append("# Commandstats\r\n");
+          stats.commandStats().forEach((name, st) ->
+              sb.append("cmdstat_").append(name).append(':').append(st.line()).append("\r\n"));
+        }
         case "replication" -> sb.append("# Replication\r\n")
             .append("role:master\r\n")
             .append("connected_slaves:0\r\n");
         case "keyspace" -> {
           sb.append("# Keyspace\r\n");
-          long keys = node.store().count();
-          if (keys > 0) {
-            sb.append("db0:keys=").append(keys).append(",expires=0,avg_ttl=0\r\n");
+          long[] counted = node.stateMachine().readStore(InfoReport::countKeys);
+          if (counted[0] > 0) {
+            sb.append("db0:keys=").append(counted[0]).append(",expires=").append(counted[1])
+                .append(",avg_ttl=0\r\n");
           }
         }
         case "raft" -> raft(node, sb);
@@ -65,6 +107,52 @@ final class InfoReport {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * {keys, keys with a deadline}. Expiring keys are counted exactly up to {@link #EXPIRES_SAMPLE}
+   * keys and extrapolated from that many beyond, so INFO stays cheap on a large store.
+   */
+  static long[] countKeys(dev.raftkv.store.Store store) {
+    long keys = store.count();
+    long[] seen = {0, 0};
+    store.scan((k, v) -> {
+      seen[0]++;
+      if (v.length >= 9 && dev.raftkv.command.Record.expireAt(v) != 0) {
+        seen[1]++;
+      }
+      return seen[0] < EXPIRES_SAMPLE;
+    });
+    long expires = seen[0] == 0 ? 0 : seen[0] >= keys ? seen[1] : Math.round((double) seen[1] * keys / seen[0]);
+    return new long[] {keys, Math.min(expires, keys)};
+  }
+
+  /**
+   * What CONFIG GET answers: the Redis parameters clients look at, with the values that describe
+   * raft-kv (nothing is evicted; the Raft log plays the part of an always-fsynced append-only
+   * file), then raft-kv's own keys.
+   */
+  static java.util.Map<String, String> configView(dev.raftkv.config.NodeConfig config, int port) {
+    java.util.Map<String, String> view = new java.util.LinkedHashMap<>();
+    view.put("save", "");
+    view.put("appendonly", "yes");
+    view.put("appendfsync", "always");
+    view.put("databases", "1");
+    view.put("maxmemory", "0");
+    view.put("maxmemory-policy", "noeviction");
+    view.put("maxclients", "10000");
+    view.put("timeout", "0");
+    view.put("tcp-keepalive", "300");
+    view.put("port", Integer.toString(port));
+    view.put("proto-max-bulk-len", config.get(dev.raftkv.config.NodeConfig.PROTO_MAX_BULK_LEN));
+    view.put("notify-keyspace-events", "");
+    view.put("cluster-enabled", "no");
+    new java.util.TreeMap<>(config.asMap()).forEach((k, v) -> {
+      if (k.startsWith("raftkv.")) {
+        view.put(k, v);
+      }
+    });
+    return view;
   }
 
   private static void server(RaftKvNode node, StringBuilder sb) {

@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -116,13 +115,7 @@ public final class RaftKvNode implements Closeable {
             config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
             config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
             config.get(NodeConfig.READ_MODE).equals("stale")));
-    Map<String, String> configView = new LinkedHashMap<>();
-    configView.put("save", "");
-    configView.put("appendonly", "no");
-    configView.put("databases", "1");
-    configView.put("maxmemory", "0");
-    configView.put("timeout", "0");
-    configView.put("proto-max-bulk-len", config.get(NodeConfig.PROTO_MAX_BULK_LEN));
+    Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
           new RespServer.Limits(config.getLong(NodeConfig.MAX_ARGS),
@@ -220,6 +213,15 @@ public final class RaftKvNode implements Closeable {
     @Override
     public String info(List<String> sections, ServerStats stats) {
       return InfoReport.render(RaftKvNode.this, sections, stats);
+    }
+
+    @Override
+    public int otherPeers() {
+      try {
+        return server.getDivision(GROUP_ID).getGroup().getPeers().size() - 1;
+      } catch (IOException e) {
+        return peers.peers().size() - 1;
+      }
     }
   }
 

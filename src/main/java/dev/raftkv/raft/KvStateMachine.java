@@ -168,6 +168,16 @@ public final class KvStateMachine extends BaseStateMachine {
     }
   }
 
+  /** Runs {@code reader} on the applied state with no batch half-committed meanwhile (INFO keyspace). */
+  public <T> T readStore(java.util.function.Function<Store, T> reader) {
+    lock.readLock().lock();
+    try {
+      return reader.apply(store);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Runs read commands against the applied state with the local clock as "now". */
   public List<byte[]> read(byte[][][] commands) {
     List<byte[]> replies = new ArrayList<>(commands.length);

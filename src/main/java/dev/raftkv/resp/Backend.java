@@ -12,4 +12,9 @@ public interface Backend {
 
   /** The text of {@code INFO} for the given sections (empty: the default sections). */
   String info(java.util.List<String> sections, ServerStats stats);
+
+  /** How many other peers replicate this one's writes (WAIT's answer). */
+  default int otherPeers() {
+    return 0;
+  }
 }

@@ -39,6 +39,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private static final class Slot {
     byte[] reply;
     boolean closeAfter;
+    byte[][] resp3Argv; // the command as sent, when its reply must be converted to RESP3
+    String cmd; // for INFO commandstats
+    long startNanos;
   }
 
   /** A data command waiting until the opposite kind of command in flight has finished. */
@@ -47,19 +50,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private final Backend backend;
   private final ServerStats stats;
   private final LocalCommands local;
+  private final Transaction tx = new Transaction(this);
   private final int maxPending;
   private final long id;
   private final ArrayDeque<Slot> replies = new ArrayDeque<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-  private final Transaction tx = new Transaction(this);
   private ChannelHandlerContext ctx;
   private Route inflightRoute;
   private int inflight;
   private boolean closing;
-  String name;
-  String libName;
-  String libVersion;
-  final long createdMillis = System.currentTimeMillis();
+  // read by CLIENT LIST on other connections' threads
+  volatile String name;
+  volatile String libName;
+  volatile String libVersion;
+  /** 2, or 3 after HELLO 3: replies are converted to RESP3 as they leave (see Resp3). */
+  volatile int proto = 2;
+  volatile String lastCommand = "NULL";
+  volatile long lastMillis = System.currentTimeMillis();
+  final long createdMillis = lastMillis;
 
   ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending) {
     this.backend = backend;
@@ -80,6 +88,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
+    stats.sessions.put(id, this);
     stats.connectedClients.incrementAndGet();
     stats.totalConnections.incrementAndGet();
     super.channelActive(ctx);
@@ -87,6 +96,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    stats.sessions.remove(id);
     stats.connectedClients.decrementAndGet();
     closing = true;
     replies.clear();
@@ -115,11 +125,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private void handle(byte[][] argv) {
     CommandSpec spec = Commands.lookup(argv[0]);
     if (spec == null || Commands.isInternal(spec)) {
-      reply(RespOut.errorBytes(tx.rejected(null, Commands.unknownCommandError(argv))));
+      byte[] unknown = RespOut.errorBytes(tx.rejected(null, Commands.unknownCommandError(argv)));
+      stats.error(unknown);
+      reply(unknown);
       return;
     }
+    lastCommand = LocalCommands.statName(spec, argv);
+    lastMillis = System.currentTimeMillis();
     if (!spec.arityOk(argv.length)) {
-      reply(RespOut.errorBytes(tx.rejected(spec, "ERR wrong number of arguments for '" + spec.name() + "' command")));
+      byte[] arity = RespOut.errorBytes(
+          tx.rejected(spec, "ERR wrong number of arguments for '" + spec.name() + "' command"));
+      stats.rejected(lastCommand, arity);
+      reply(arity);
       return;
     }
     if (tx.handle(spec, argv)) {
@@ -128,9 +145,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     switch (spec.route()) {
       case LOCAL -> {
         RespOut out = new RespOut();
+        long t0 = System.nanoTime();
         boolean close = local.execute(spec, argv, this, out);
         Slot s = new Slot();
         s.reply = out.toByteArray();
+        stats.executed(lastCommand, System.nanoTime() - t0, s.reply);
+        s.reply = proto == 3 ? Resp3.convert(argv, s.reply) : s.reply;
         s.closeAfter = close;
         replies.add(s);
         if (close) {
@@ -139,28 +159,39 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         }
         drain();
       }
-      case READ -> submit(Route.READ, argv);
+      case READ -> submit(Route.READ, argv, argv);
       case WRITE -> {
         byte[][] normalized;
         try {
           normalized = spec.normalizer().normalize(argv, System.currentTimeMillis());
         } catch (CommandError e) {
-          reply(RespOut.errorBytes(e.getMessage()));
+          byte[] error = RespOut.errorBytes(e.getMessage());
+          stats.executed(lastCommand, 0, error);
+          reply(error);
           return;
         }
-        submit(Route.WRITE, normalized);
+        submit(Route.WRITE, normalized, argv);
       }
       default -> throw new IllegalStateException();
     }
   }
 
-  private void submit(Route route, byte[][] argv) {
-    submit(route, () -> argv, null);
+  private void submit(Route route, byte[][] argv, byte[][] asSent) {
+    submit(route, () -> argv, null, proto == 3 ? asSent : null);
   }
 
+  /** For a transaction: the reply is converted by {@code onReply} (RESP3 included). */
   @Override
   public void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {
+    submit(route, argv, onReply, null);
+  }
+
+  private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
+      byte[][] resp3Argv) {
     Slot slot = new Slot();
+    slot.resp3Argv = resp3Argv;
+    slot.cmd = lastCommand;
+    slot.startNanos = System.nanoTime();
     replies.add(slot);
     if (waiting.isEmpty() && (inflight == 0 || inflightRoute == route)) {
       dispatch(slot, route, argv.get(), onReply);
@@ -187,7 +218,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   private void complete(Slot slot, byte[] reply) {
-    slot.reply = reply;
+    stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
+    slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
     while (!waiting.isEmpty()) {
       Waiting w = waiting.peek();
@@ -205,6 +237,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     RespOut out = new RespOut();
     local.execute(spec, argv, this, out);
     return out.toByteArray();
+  }
+
+  @Override
+  public boolean resp3() {
+    return proto == 3;
   }
 
   @Override
@@ -239,6 +276,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (!closing && !ctx.channel().config().isAutoRead() && replies.size() < maxPending / 2) {
       ctx.channel().config().setAutoRead(true);
     }
+  }
+
+  /** RESET: back to a fresh connection's state (RESP2, no name). */
+  void resetState() {
+    proto = 2;
+    name = null;
+    tx.reset();
+  }
+
+  /** CLIENT KILL from any connection's thread: closes this connection. */
+  void kill() {
+    if (ctx != null) {
+      ctx.channel().close();
+    }
+  }
+
+  String localAddress() {
+    return ctx == null ? "?" : String.valueOf(ctx.channel().localAddress()).replace("/", "");
   }
 
   /** Unparseable framing: Redis answers with an error and closes the connection. */

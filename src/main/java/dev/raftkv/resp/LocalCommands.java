@@ -9,11 +9,27 @@ import dev.raftkv.command.Glob;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
-/** Commands answered by the receiving peer itself: connection, introspection, server. */
+/**
+ * Commands answered by the receiving peer itself: connection, introspection, server. Replies are
+ * written in RESP2 like every other reply; the session converts them for RESP3 clients
+ * ({@link Resp3}). Error texts are Redis 7.0's.
+ */
 final class LocalCommands {
   static final String REDIS_VERSION = "7.0.0";
+  private static final String SYNTAX = "ERR syntax error";
+  private static final Set<String> CONTAINERS = Set.of("client", "command", "config");
+  /** Subcommands of the container commands and their Redis arity. */
+  static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
+      Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
+      Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
+      Map.entry("client|kill", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
+      Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
+      Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
+      Map.entry("config|resetstat", 2));
 
   private final Backend backend;
   private final ServerStats stats;
@@ -25,8 +41,32 @@ final class LocalCommands {
     this.config = config;
   }
 
+  /** The name a command is counted under in INFO commandstats: {@code client|setname} etc. */
+  static String statName(CommandSpec spec, byte[][] a) {
+    if (a.length > 1 && CONTAINERS.contains(spec.name())) {
+      String full = spec.name() + "|" + ClientSession.lower(a[1]);
+      if (SUBCOMMANDS.containsKey(full)) {
+        return full;
+      }
+    }
+    return spec.name();
+  }
+
   /** Runs a LOCAL command; returns true when the connection must be closed after the reply. */
   boolean execute(CommandSpec spec, byte[][] a, ClientSession session, RespOut out) {
+    if (CONTAINERS.contains(spec.name())) {
+      String full = spec.name() + "|" + ClientSession.lower(a.length > 1 ? a[1] : new byte[0]);
+      Integer arity = SUBCOMMANDS.get(full);
+      if (arity == null && a.length > 1) {
+        out.error("ERR unknown subcommand '" + Args.str(a[1]) + "'. Try "
+            + spec.name().toUpperCase(Locale.ROOT) + " HELP.");
+        return false;
+      }
+      if (arity != null && (arity >= 0 ? a.length != arity : a.length < -arity)) {
+        out.error("ERR wrong number of arguments for '" + full + "' command");
+        return false;
+      }
+    }
     switch (spec.name()) {
       case "ping" -> {
         if (a.length > 2) {
@@ -46,6 +86,8 @@ final class LocalCommands {
         Long db = Args.parseLong(a[1]);
         if (db == null) {
           out.error("ERR value is not an integer or out of range");
+        } else if (db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
+          out.error("ERR value is out of range, value must between -2147483648 and 2147483647");
         } else if (db != 0) {
           out.error("ERR DB index is out of range");
         } else {
@@ -53,7 +95,21 @@ final class LocalCommands {
         }
       }
       case "hello" -> hello(a, session, out);
-      case "client" -> client(a, session, out);
+      case "auth" -> {
+        if (a.length > 3) {
+          out.error(SYNTAX);
+        } else if (a.length == 2) {
+          out.error("ERR AUTH <password> called without any password configured for the default"
+              + " user. Are you sure your configuration is correct?");
+        } else if (Args.str(a[1]).equals("default")) {
+          out.ok(); // the default user has no password: any password is accepted, like Redis
+        } else {
+          out.error("WRONGPASS invalid username-password pair or user is disabled.");
+        }
+      }
+      case "client" -> {
+        return client(a, session, out);
+      }
       case "command" -> command(a, out);
       case "config" -> config(a, out);
       case "info" -> {
@@ -67,59 +123,100 @@ final class LocalCommands {
         long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
         out.array(2).bulk(Long.toString(micros / 1_000_000)).bulk(Long.toString(micros % 1_000_000));
       }
+      case "wait" -> {
+        // Redis parses the timeout first. A write is acknowledged only once a majority has it in
+        // its log, so there is nothing to wait for: the answer is the number of other peers.
+        Long timeout = Args.parseLong(a[2]);
+        if (timeout == null) {
+          out.error("ERR timeout is not an integer or out of range");
+        } else if (timeout < 0) {
+          out.error("ERR timeout is negative");
+        } else if (Args.parseLong(a[1]) == null) {
+          out.error("ERR value is not an integer or out of range");
+        } else {
+          out.integer(backend.otherPeers());
+        }
+      }
+      case "reset" -> {
+        session.resetState();
+        out.simple("RESET");
+      }
+      case "readonly", "readwrite" -> out.ok(); // every peer serves reads: nothing to switch
       default -> out.error("ERR unknown command '" + spec.name() + "'");
     }
     return false;
   }
 
+  private static boolean validName(byte[] name) {
+    for (byte b : name) {
+      if (b < '!' || b > '~') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void hello(byte[][] a, ClientSession session, RespOut out) {
     int i = 1;
+    long version = 0;
     if (a.length > 1) {
       Long proto = Args.parseLong(a[1]);
       if (proto == null) {
+        out.error("ERR Protocol version is not an integer or out of range");
+        return;
+      }
+      if (proto < 2 || proto > 3) {
         out.error("NOPROTO unsupported protocol version");
         return;
       }
-      if (proto != 2) {
-        // RESP3 is not implemented yet; clients fall back to RESP2 on this error
-        out.error("NOPROTO unsupported protocol version");
-        return;
-      }
+      version = proto;
       i = 2;
     }
+    byte[] user = null;
+    byte[] name = null;
     for (; i < a.length; i++) {
-      if (is(a[i], "setname") && i + 1 < a.length) {
-        session.name = Args.str(a[++i]);
-      } else if (is(a[i], "auth") && i + 2 < a.length) {
-        i += 2; // no password is configured: any credentials are accepted, like Redis's default user
+      int more = a.length - 1 - i;
+      if (is(a[i], "auth") && more >= 2) {
+        user = a[i + 1];
+        i += 2;
+      } else if (is(a[i], "setname") && more >= 1) {
+        name = a[++i];
+        if (!validName(name)) {
+          out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+          return;
+        }
       } else {
         out.error("ERR Syntax error in HELLO option '" + Args.str(a[i]) + "'");
         return;
       }
     }
+    if (user != null && !Args.str(user).equals("default")) {
+      out.error("WRONGPASS invalid username-password pair or user is disabled.");
+      return;
+    }
+    if (name != null) {
+      session.name = name.length == 0 ? null : Args.str(name);
+    }
+    if (version != 0) {
+      session.proto = (int) version;
+    }
     out.array(14)
         .bulk("server").bulk("redis")
         .bulk("version").bulk(REDIS_VERSION)
-        .bulk("proto").integer(2)
+        .bulk("proto").integer(session.proto)
         .bulk("id").integer(session.id())
         .bulk("mode").bulk("standalone")
         .bulk("role").bulk("master")
         .bulk("modules").array(0);
   }
 
-  private void client(byte[][] a, ClientSession session, RespOut out) {
-    String sub = ClientSession.lower(a[1]);
-    switch (sub) {
+  /** CLIENT subcommands; returns true when the caller's own connection must close. */
+  private boolean client(byte[][] a, ClientSession session, RespOut out) {
+    switch (ClientSession.lower(a[1])) {
       case "setname" -> {
-        if (a.length != 3) {
-          out.error("ERR wrong number of arguments for 'client|setname' command");
-          return;
-        }
-        for (byte b : a[2]) {
-          if (b < '!' || b > '~') {
-            out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-            return;
-          }
+        if (!validName(a[2])) {
+          out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+          return false;
         }
         session.name = a[2].length == 0 ? null : Args.str(a[2]);
         out.ok();
@@ -127,46 +224,193 @@ final class LocalCommands {
       case "getname" -> out.bulk(session.name == null ? null : Args.bytes(session.name));
       case "id" -> out.integer(session.id());
       case "setinfo" -> {
-        if (a.length != 4) {
-          out.error("ERR wrong number of arguments for 'client|setinfo' command");
-        } else if (is(a[2], "lib-name")) {
-          session.libName = Args.str(a[3]);
-          out.ok();
-        } else if (is(a[2], "lib-ver")) {
-          session.libVersion = Args.str(a[3]);
-          out.ok();
+        String attr = Args.str(a[2]);
+        if (!is(a[2], "lib-name") && !is(a[2], "lib-ver")) {
+          out.error("ERR Unrecognized option '" + attr + "'");
+        } else if (!validName(a[3])) {
+          out.error("ERR " + attr + " cannot contain spaces, newlines or special characters.");
         } else {
-          out.error("ERR Unrecognized option '" + Args.str(a[2]) + "'");
+          String v = a[3].length == 0 ? null : Args.str(a[3]);
+          if (is(a[2], "lib-name")) {
+            session.libName = v;
+          } else {
+            session.libVersion = v;
+          }
+          out.ok();
         }
       }
       case "info" -> out.bulk(clientLine(session) + "\n");
-      case "list" -> out.bulk(clientLine(session) + "\n");
-      default -> out.error("ERR unknown subcommand '" + Args.str(a[1]) + "'. Try CLIENT HELP.");
+      case "list" -> clientList(a, out);
+      case "kill" -> {
+        return clientKill(a, session, out);
+      }
+      case "no-evict", "no-touch" -> {
+        if (is(a[2], "on") || is(a[2], "off")) {
+          out.ok(); // nothing is evicted and nothing tracks access times: accepted, no effect
+        } else {
+          out.error(SYNTAX);
+        }
+      }
+      default -> throw new IllegalStateException("subcommand table and switch disagree");
     }
+    return false;
   }
 
-  private static String clientLine(ClientSession s) {
-    long age = (System.currentTimeMillis() - s.createdMillis) / 1000;
-    return "id=" + s.id() + " addr=" + s.remoteAddress() + " name=" + (s.name == null ? "" : s.name)
-        + " age=" + age + " db=0 lib-name=" + (s.libName == null ? "" : s.libName)
-        + " lib-ver=" + (s.libVersion == null ? "" : s.libVersion);
+  private void clientList(byte[][] a, RespOut out) {
+    List<Long> ids = null;
+    if (a.length == 4 && is(a[2], "type")) {
+      String type = ClientSession.lower(a[3]);
+      if (!Set.of("normal", "master", "slave", "replica", "pubsub").contains(type)) {
+        out.error("ERR Unknown client type '" + Args.str(a[3]) + "'");
+        return;
+      }
+      if (!type.equals("normal")) {
+        out.bulk(""); // every connection here is a normal client
+        return;
+      }
+    } else if (a.length > 3 && is(a[2], "id")) {
+      ids = new ArrayList<>();
+      for (int i = 3; i < a.length; i++) {
+        Long id = Args.parseLong(a[i]);
+        if (id == null) {
+          out.error("ERR Invalid client ID");
+          return;
+        }
+        ids.add(id);
+      }
+    } else if (a.length != 2) {
+      out.error(SYNTAX);
+      return;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (ClientSession s : stats.sessions()) {
+      if (ids == null || ids.contains(s.id())) {
+        sb.append(clientLine(s)).append('\n');
+      }
+    }
+    out.bulk(sb.toString());
+  }
+
+  /** CLIENT KILL addr:port (old form, replies OK) or CLIENT KILL filter value ... (replies a count). */
+  private boolean clientKill(byte[][] a, ClientSession self, RespOut out) {
+    if (a.length == 3) {
+      String addr = Args.str(a[2]);
+      for (ClientSession s : stats.sessions()) {
+        if (s.remoteAddress().equals(addr)) {
+          out.ok();
+          if (s == self) {
+            return true;
+          }
+          s.kill();
+          return false;
+        }
+      }
+      out.error("ERR No such client");
+      return false;
+    }
+    Long id = null;
+    String addr = null;
+    String laddr = null;
+    boolean skipMe = true;
+    boolean noneMatch = false;
+    for (int i = 2; i < a.length; i += 2) {
+      if (i + 1 >= a.length) {
+        out.error(SYNTAX);
+        return false;
+      }
+      String v = Args.str(a[i + 1]);
+      switch (ClientSession.lower(a[i])) {
+        case "id" -> {
+          id = Args.parseLong(a[i + 1]);
+          if (id == null || id <= 0) {
+            out.error("ERR client-id should be greater than 0");
+            return false;
+          }
+        }
+        case "type" -> {
+          String t = v.toLowerCase(Locale.ROOT);
+          if (!Set.of("normal", "master", "slave", "replica", "pubsub").contains(t)) {
+            out.error("ERR Unknown client type '" + v + "'");
+            return false;
+          }
+          noneMatch |= !t.equals("normal");
+        }
+        case "user" -> {
+          if (!v.equals("default")) {
+            out.error("ERR No such user '" + v + "'");
+            return false;
+          }
+        }
+        case "addr" -> addr = v;
+        case "laddr" -> laddr = v;
+        case "skipme" -> {
+          if (is(a[i + 1], "yes")) {
+            skipMe = true;
+          } else if (is(a[i + 1], "no")) {
+            skipMe = false;
+          } else {
+            out.error(SYNTAX);
+            return false;
+          }
+        }
+        default -> {
+          out.error(SYNTAX);
+          return false;
+        }
+      }
+    }
+    int killed = 0;
+    boolean killSelf = false;
+    for (ClientSession s : noneMatch ? List.<ClientSession>of() : stats.sessions()) {
+      if ((id != null && s.id() != id) || (addr != null && !s.remoteAddress().equals(addr))
+          || (laddr != null && !s.localAddress().equals(laddr)) || (skipMe && s == self)) {
+        continue;
+      }
+      killed++;
+      if (s == self) {
+        killSelf = true;
+      } else {
+        s.kill();
+      }
+    }
+    out.integer(killed);
+    return killSelf;
+  }
+
+  /** One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's fields (plus 7.2's lib-name, lib-ver). */
+  static String clientLine(ClientSession s) {
+    long now = System.currentTimeMillis();
+    String name = s.name;
+    String lib = s.libName;
+    String ver = s.libVersion;
+    return "id=" + s.id() + " addr=" + s.remoteAddress() + " laddr=" + s.localAddress() + " fd=-1"
+        + " name=" + (name == null ? "" : name) + " age=" + (now - s.createdMillis) / 1000
+        + " idle=" + (now - s.lastMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0"
+        + " events=r cmd=" + s.lastCommand + " user=default redir=-1 resp=" + s.proto
+        + " lib-name=" + (lib == null ? "" : lib) + " lib-ver=" + (ver == null ? "" : ver);
   }
 
   private static void commandInfo(CommandSpec c, RespOut out) {
+    CommandMeta.Info m = CommandMeta.of(c);
     out.array(10).bulk(c.name()).integer(c.arity());
-    List<String> flags = new ArrayList<>();
-    switch (c.route()) {
-      case WRITE -> flags.add("write");
-      case READ -> flags.add("readonly");
-      default -> flags.add("fast");
-    }
-    out.array(flags.size());
-    flags.forEach(f -> out.simple(f));
-    boolean keyed = c.route() != CommandSpec.Route.LOCAL && !c.name().equals("dbsize")
-        && !c.name().startsWith("flush") && !c.name().equals("keys");
-    int last = c.arity() < 0 ? -1 : 1;
-    out.integer(keyed ? 1 : 0).integer(keyed ? last : 0).integer(keyed ? 1 : 0);
-    out.array(0).array(0).array(0).array(0);
+    out.array(m.flags().size());
+    m.flags().forEach(out::simple);
+    out.integer(m.firstKey()).integer(m.lastKey()).integer(m.step());
+    List<String> categories = m.categories();
+    out.array(categories.size());
+    categories.forEach(out::simple);
+    out.array(0) // tips
+        .array(0) // key specs
+        .array(0); // subcommands
+  }
+
+  private static void commandDocs(CommandSpec c, RespOut out) {
+    CommandMeta.Info m = CommandMeta.of(c);
+    out.bulk(c.name()).array(6)
+        .bulk("summary").bulk(m.summary())
+        .bulk("since").bulk(m.since())
+        .bulk("group").bulk(m.group());
   }
 
   private void command(byte[][] a, RespOut out) {
@@ -175,52 +419,135 @@ final class LocalCommands {
       Commands.all().forEach(c -> commandInfo(c, out));
       return;
     }
-    String sub = ClientSession.lower(a[1]);
-    switch (sub) {
+    switch (ClientSession.lower(a[1])) {
       case "count" -> out.integer(Commands.all().size());
       case "list" -> {
-        out.array(Commands.all().size());
-        Commands.all().forEach(c -> out.bulk(c.name()));
+        java.util.function.Predicate<String> filter = null;
+        String aclcat = null;
+        boolean module = false;
+        if (a.length == 5 && is(a[2], "filterby")) {
+          if (is(a[3], "pattern")) {
+            byte[] pattern = Args.bytes(ClientSession.lower(a[4]));
+            filter = name -> Glob.matches(pattern, Args.bytes(name));
+          } else if (is(a[3], "aclcat")) {
+            aclcat = "@" + ClientSession.lower(a[4]);
+          } else if (is(a[3], "module")) {
+            module = true;
+          } else {
+            out.error(SYNTAX);
+            return;
+          }
+        } else if (a.length != 2) {
+          out.error(SYNTAX);
+          return;
+        }
+        List<String> names = new ArrayList<>();
+        for (CommandSpec c : Commands.all()) {
+          if (!module && (filter == null || filter.test(c.name()))
+              && (aclcat == null || CommandMeta.of(c).categories().contains(aclcat))) {
+            names.add(c.name());
+          }
+        }
+        out.array(names.size());
+        names.forEach(out::bulk);
       }
       case "info" -> {
+        if (a.length == 2) {
+          out.array(Commands.all().size());
+          Commands.all().forEach(c -> commandInfo(c, out));
+          return;
+        }
         out.array(a.length - 2);
         for (int i = 2; i < a.length; i++) {
-          CommandSpec c = Commands.lookup(a[i]);
+          CommandSpec c = visible(Commands.lookup(a[i]));
           if (c == null) {
-            out.nilArray();
+            out.nil();
           } else {
             commandInfo(c, out);
           }
         }
       }
-      case "docs" -> out.array(0);
-      default -> out.error("ERR unknown subcommand '" + Args.str(a[1]) + "'. Try COMMAND HELP.");
+      case "docs" -> {
+        List<CommandSpec> found = new ArrayList<>();
+        if (a.length == 2) {
+          found.addAll(Commands.all());
+        }
+        for (int i = 2; i < a.length; i++) {
+          CommandSpec c = visible(Commands.lookup(a[i]));
+          if (c != null && !found.contains(c)) {
+            found.add(c);
+          }
+        }
+        out.array(found.size() * 2);
+        found.forEach(c -> commandDocs(c, out));
+      }
+      default -> throw new IllegalStateException("subcommand table and switch disagree");
     }
   }
 
+  private static boolean isGlob(byte[] pattern) {
+    for (byte b : pattern) {
+      if (b == '*' || b == '?' || b == '[') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void config(byte[][] a, RespOut out) {
-    String sub = ClientSession.lower(a[1]);
-    switch (sub) {
+    switch (ClientSession.lower(a[1])) {
       case "get" -> {
-        if (a.length < 3) {
-          out.error("ERR wrong number of arguments for 'config|get' command");
-          return;
-        }
         Map<String, String> found = new LinkedHashMap<>();
         for (int i = 2; i < a.length; i++) {
+          if (!isGlob(a[i])) {
+            String v = config.get(ClientSession.lower(a[i]));
+            if (v != null) {
+              found.putIfAbsent(Args.str(a[i]), v); // an exact name is answered as it was asked
+            }
+            continue;
+          }
+          byte[] pattern = Args.bytes(ClientSession.lower(a[i]));
           for (Map.Entry<String, String> e : config.entrySet()) {
-            if (Glob.matches(Args.bytes(ClientSession.lower(a[i])), Args.bytes(e.getKey()))) {
-              found.put(e.getKey(), e.getValue());
+            if (Glob.matches(pattern, Args.bytes(e.getKey()))) {
+              found.putIfAbsent(e.getKey(), e.getValue());
             }
           }
         }
         out.array(found.size() * 2);
         found.forEach((k, v) -> out.bulk(k).bulk(v));
       }
-      case "set" -> out.error("ERR CONFIG SET is not supported by raft-kv: configuration is set at"
-          + " start-up (--conf, -D)");
-      case "resetstat" -> out.ok();
-      default -> out.error("ERR unknown subcommand '" + Args.str(a[1]) + "'. Try CONFIG HELP.");
+      case "set" -> {
+        if (a.length % 2 != 0) {
+          out.error(SYNTAX);
+          return;
+        }
+        for (int i = 2; i < a.length; i += 2) {
+          if (!config.containsKey(ClientSession.lower(a[i]))) {
+            out.error("ERR Unknown option or number of arguments for CONFIG SET - '"
+                + Args.str(a[i]) + "'");
+            return;
+          }
+        }
+        for (int i = 2; i < a.length; i += 2) {
+          String key = ClientSession.lower(a[i]);
+          if (!config.get(key).equals(Args.str(a[i + 1]))) {
+            out.error("ERR CONFIG SET failed (possibly related to argument '" + key + "') - raft-kv"
+                + " reads its configuration at start-up (--conf, -D): this value cannot change");
+            return;
+          }
+        }
+        out.ok(); // every value equals the current one: nothing to change
+      }
+      case "resetstat" -> {
+        stats.resetCommandStats();
+        out.ok();
+      }
+      default -> throw new IllegalStateException("subcommand table and switch disagree");
     }
+  }
+
+  /** A row COMMAND may describe: internal commands do not exist for clients. */
+  private static CommandSpec visible(CommandSpec c) {
+    return c == null || Commands.isInternal(c) ? null : c;
   }
 }

@@ -50,6 +50,9 @@ final class Transaction {
      * {@code onReply} turns the backend's reply into the client's.
      */
     void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply);
+
+    /** Whether the connection speaks RESP3 (HELLO 3): EXEC's reply is converted element-wise. */
+    boolean resp3();
   }
 
   /** One WATCH command: its keys and, once its read returned, their digests. */
@@ -108,8 +111,8 @@ final class Transaction {
         }
         case "multi" -> session.reply(RespOut.errorBytes("ERR MULTI calls can not be nested"));
         case "watch" -> session.reply(RespOut.errorBytes("ERR WATCH inside MULTI is not allowed"));
-        case "quit" -> {
-          return false; // QUIT is never queued: it closes the connection
+        case "quit", "reset" -> {
+          return false; // never queued: QUIT closes the connection, RESET ends the transaction
         }
         default -> {
           queue.add(new Queued(spec, argv));
@@ -135,6 +138,11 @@ final class Transaction {
       }
     }
     return true;
+  }
+
+  /** RESET: no transaction, no watched keys. */
+  void reset() {
+    discardAll();
   }
 
   private void discardAll() {
@@ -211,12 +219,18 @@ final class Transaction {
         default -> throw new IllegalStateException();
       }
     }
+    List<byte[][]> argvs = new ArrayList<>(queued.size());
+    for (Queued q : queued) {
+      argvs.add(q.argv());
+    }
+    UnaryOperator<byte[]> toClient = session.resp3() ? r -> Resp3.convertExec(argvs, r) : null;
     if (!data && watched.isEmpty()) {
       RespOut out = new RespOut().array(items.size());
       for (byte[] item : items) {
         out.append(Arrays.copyOfRange(item, 1, item.length));
       }
-      session.reply(out.toByteArray());
+      byte[] reply = out.toByteArray();
+      session.reply(toClient == null ? reply : toClient.apply(reply));
       return;
     }
     // built at dispatch time: by then every earlier WATCH read of this connection has completed
@@ -230,6 +244,6 @@ final class Transaction {
         }
       }
       return TransactionCommands.execCommand(keys, digests, items);
-    }, null);
+    }, toClient);
   }
 }

@@ -167,6 +167,7 @@ class ClientSessionTest {
     ch.runPendingTasks();
     assertFalse(ch.isOpen());
   }
+
   @Test
   void execWaitsForTheWatchReadAndCarriesItsDigestsInOneInternalWrite() {
     EmbeddedChannel ch = channel(1024, 1 << 20);
@@ -224,5 +225,62 @@ class ClientSessionTest {
     ch.runPendingTasks();
     assertFalse(ch.isOpen());
     assertTrue(backend.calls.isEmpty(), "the discarded transaction never reaches the log");
+  }
+
+  @Test
+  void afterHello3RepliesAreResp3AndARequestSentBeforeHelloStillGetsResp2() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "GET a\r\nHELLO 3\r\nGET b\r\nMGET x y\r\n");
+    assertTrue(out(ch).isEmpty(), "the HELLO reply waits behind the first GET");
+    backend.futures.get(0).complete(resp("$-1\r\n"));
+    ch.runPendingTasks();
+    String hello = out(ch);
+    assertTrue(hello.startsWith("$-1\r\n%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), hello);
+    assertTrue(hello.contains("$5\r\nproto\r\n:3\r\n"), hello);
+    backend.futures.get(1).complete(resp("$-1\r\n"));
+    backend.futures.get(2).complete(resp("*2\r\n$-1\r\n$1\r\nv\r\n"));
+    ch.runPendingTasks();
+    assertEquals("_\r\n*2\r\n_\r\n$1\r\nv\r\n", out(ch));
+    send(ch, "HELLO 2\r\nGET c\r\n");
+    backend.futures.get(3).complete(resp("$-1\r\n"));
+    ch.runPendingTasks();
+    String back = out(ch);
+    assertTrue(back.startsWith("*14\r\n") && back.endsWith("$-1\r\n"), back);
+  }
+
+  @Test
+  void clientListShowsEveryConnectionAndClientKillClosesAnother() {
+    ServerStats stats = new ServerStats();
+    LocalCommands local = new LocalCommands(backend, stats, Map.of("save", ""));
+    EmbeddedChannel a = new EmbeddedChannel(new RedisDecoder(true), new RedisBulkStringAggregator(),
+        new RedisArrayAggregator(), new ClientSession(backend, stats, local, 100));
+    EmbeddedChannel b = new EmbeddedChannel(new RedisDecoder(true), new RedisBulkStringAggregator(),
+        new RedisArrayAggregator(), new ClientSession(backend, stats, local, 100));
+    send(b, "CLIENT SETNAME second\r\n");
+    assertEquals("+OK\r\n", out(b));
+    send(a, "CLIENT LIST\r\n");
+    String list = out(a);
+    assertTrue(list.contains("id=1 ") && list.contains("id=2 ") && list.contains("name=second "), list);
+    assertTrue(list.contains("cmd=client|list"), list);
+    send(a, "CLIENT KILL ID 2\r\n");
+    assertEquals(":1\r\n", out(a));
+    b.runPendingTasks();
+    assertFalse(b.isOpen());
+    send(a, "CLIENT LIST ID 2\r\n");
+    assertEquals("$0\r\n\r\n", out(a));
+  }
+
+  @Test
+  void connectionCommandsAnswerLikeRedis() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "SELECT 1\r\nAUTH pw\r\nAUTH default pw\r\nWAIT 0 x\r\nRESET\r\nREADONLY\r\n"
+        + "CONFIG SET foo bar\r\nCLIENT SETINFO lib-name jedis\r\nCOMMAND INFO nothing\r\n"
+        + "HELLO 4\r\nHELLO 3 SETNAME a b\r\n");
+    assertEquals("-ERR DB index is out of range\r\n"
+        + "-ERR AUTH <password> called without any password configured for the default user. Are you"
+        + " sure your configuration is correct?\r\n"
+        + "+OK\r\n-ERR timeout is not an integer or out of range\r\n+RESET\r\n+OK\r\n"
+        + "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n+OK\r\n*1\r\n$-1\r\n"
+        + "-NOPROTO unsupported protocol version\r\n-ERR Syntax error in HELLO option 'b'\r\n", out(ch));
   }
 }

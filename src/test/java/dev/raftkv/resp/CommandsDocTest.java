@@ -1,0 +1,138 @@
+package dev.raftkv.resp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.raftkv.command.CommandSpec;
+import dev.raftkv.command.Commands;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/commands.md is generated from the command table, so it cannot drift: this test fails when
+ * the file differs from what the table says, and rewrites it when run with
+ * {@code -Draftkv.regen-docs=true}.
+ */
+class CommandsDocTest {
+  static final Path DOC = Path.of("docs", "commands.md");
+  static final String REGEN = "nice -n 5 mvn -q -B -o test -Dtest=CommandsDocTest -Draftkv.regen-docs=true";
+
+  private static final List<String> GROUPS = List.of("string", "generic", "hash", "list", "set",
+      "sorted-set", "transactions", "connection", "server", "cluster");
+  private static final java.util.Map<String, String> TITLES = java.util.Map.of("string", "Strings",
+      "generic", "Keys and expiry", "hash", "Hashes", "list", "Lists", "set", "Sets", "sorted-set",
+      "Sorted sets", "transactions", "Transactions", "connection", "Connection", "server", "Server",
+      "cluster", "Cluster (accepted for cluster-aware clients)");
+
+  private static int groupRank(String group) {
+    int i = GROUPS.indexOf(group);
+    return i < 0 ? GROUPS.size() : i;
+  }
+
+  /** Where raft-kv deliberately answers differently from a stand-alone Redis 7.0. */
+  static final String NOTES = """
+      ## Differences from a stand-alone Redis 7.0
+
+      - `WAIT numreplicas timeout` answers at once with the number of other peers: a write is
+        acknowledged only after a majority has it in its Raft log, so there is nothing to wait for.
+      - `READONLY` and `READWRITE` answer `OK` (Redis without cluster mode refuses them): every peer
+        serves linearizable reads, so there is nothing to switch.
+      - `SELECT`: there is one database; `SELECT 0` is `OK`, any other index gets Redis's
+        `ERR DB index is out of range` (Redis started with `--databases 1` answers the same).
+      - `AUTH`: there is no password (like Redis's default user `nopass`), so `AUTH password` gets
+        Redis's "called without any password configured" error and `AUTH default anything` is `OK`.
+      - `CONFIG GET` knows the parameters clients read (`maxmemory 0`, `save ""`, `appendonly yes`:
+        the Raft log is the append-only file, `databases 1`, ...) and raft-kv's own `raftkv.*` keys.
+        `CONFIG SET` accepts only the value a parameter already has; configuration is read at
+        start-up (`--conf`, `-D`).
+      - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
+        tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
+        and group only.
+      - `CLIENT LIST` / `CLIENT INFO` list the connections of the peer that answers, with Redis's
+        fields; buffer and memory fields are 0 and `fd` is -1. `CLIENT SETINFO` (Redis 7.2) is
+        accepted. `CLIENT NO-EVICT` and `NO-TOUCH` answer `OK` and change nothing.
+      - `INFO keyspace`: `expires` is exact up to 10,000 keys and extrapolated from a sample of
+        that many beyond; `avg_ttl` is 0.
+
+      """;
+
+  static String render() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Supported commands\n\n")
+        .append("<!-- Generated from the command table (command/Commands.java, resp/CommandMeta.java) by\n")
+        .append("     CommandsDocTest. Do not edit: regenerate with\n")
+        .append("     ").append(REGEN).append(" -->\n\n")
+        .append("Every command below behaves like Redis 7.0 (replies and error texts); any other command\n")
+        .append("answers Redis's `ERR unknown command` error. RESP2 by default, RESP3 after `HELLO 3`.\n\n")
+        .append("- **Arity** as in Redis: `N` means exactly N arguments counting the name, `-N` at least N.\n")
+        .append("- **Route**: `local` is answered by the peer that receives it; `read` is a linearizable\n")
+        .append("  read (ReadIndex) run against the applied state, on any peer; `write` goes through the\n")
+        .append("  Raft log and is applied on every peer, and is acknowledged once a majority has it.\n")
+        .append("- **Keys**: first key, last key (negative counts from the end) and step, as COMMAND INFO\n")
+        .append("  reports them; 0 0 0 for commands without key arguments.\n\n")
+        .append(NOTES);
+    List<CommandSpec> specs = new ArrayList<>(Commands.all());
+    specs.sort(Comparator.comparing((CommandSpec c) -> groupRank(CommandMeta.of(c).group()))
+        .thenComparing(c -> CommandMeta.of(c).group()).thenComparing(CommandSpec::name));
+    String group = null;
+    for (CommandSpec c : specs) {
+      CommandMeta.Info m = CommandMeta.of(c);
+      if (!m.group().equals(group)) {
+        group = m.group();
+        sb.append(c == specs.get(0) ? "" : "\n")
+            .append("## ").append(TITLES.getOrDefault(group, group)).append("\n\n")
+            .append("| Command | Arity | Route | Keys | Summary |\n")
+            .append("|---|---|---|---|---|\n");
+      }
+      sb.append("| ").append(c.name().toUpperCase(Locale.ROOT))
+          .append(" | ").append(c.arity())
+          .append(" | ").append(c.route().name().toLowerCase(Locale.ROOT))
+          .append(" | ").append(m.firstKey()).append(' ').append(m.lastKey()).append(' ').append(m.step())
+          .append(" | ").append(m.summary().replace("|", "\\|"))
+          .append(" |\n");
+    }
+    sb.append("\n").append(specs.size()).append(" commands.\n\n## Subcommands\n\n")
+        .append("| Subcommand | Arity |\n|---|---|\n");
+    new java.util.TreeMap<>(LocalCommands.SUBCOMMANDS).forEach((name, arity) -> sb.append("| ")
+        .append(name.toUpperCase(Locale.ROOT).replace("|", " ")).append(" | ").append(arity).append(" |\n"));
+    return sb.toString();
+  }
+
+  @Test
+  void docsCommandsMdMatchesTheCommandTable() throws IOException {
+    String expected = render();
+    if (Boolean.getBoolean("raftkv.regen-docs")) {
+      Files.createDirectories(DOC.getParent());
+      Files.writeString(DOC, expected, StandardCharsets.UTF_8);
+      return;
+    }
+    String actual = Files.exists(DOC) ? Files.readString(DOC, StandardCharsets.UTF_8) : "";
+    if (!actual.equals(expected)) {
+      fail(DOC + " is out of date with the command table; regenerate it with:\n  " + REGEN);
+    }
+  }
+
+  @Test
+  void everyCommandHasRedisArityAndKeyPositionsWhereRedisHasTheCommand() {
+    for (CommandSpec c : Commands.all()) {
+      CommandMeta.Info redis = CommandMeta.redis(c.name());
+      assertTrue(redis != null, c.name() + " is not a Redis 7.0 command known to CommandMeta");
+      assertEquals(redis.redisArity(), c.arity(), "arity of " + c.name() + " differs from Redis 7.0");
+      CommandMeta.Info ours = CommandMeta.of(c);
+      assertEquals(List.of(redis.firstKey(), redis.lastKey(), redis.step()),
+          List.of(ours.firstKey(), ours.lastKey(), ours.step()), "key positions of " + c.name());
+      boolean redisWrites = redis.flags().contains("write");
+      if (c.route() == CommandSpec.Route.READ) {
+        assertTrue(!redisWrites, c.name() + " writes in Redis but is routed as a read");
+      }
+    }
+  }
+}
