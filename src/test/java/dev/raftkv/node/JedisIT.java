@@ -23,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -182,6 +183,57 @@ class JedisIT {
         resp3 |= line.contains(" resp=3 ") && line.contains(" lib-name=jedis");
       }
       assertTrue(resp3, admin.clientList());
+    }
+  }
+
+  /** Jedis 8's RedisClient (a pooled UnifiedJedis) speaks RESP3 by default: maps, sets and doubles. */
+  @Test
+  void redisClientInResp3ReadsEveryTypeAndRunsTransactions() {
+    try (Peers peers = new Peers(RedisProtocol.RESP2);
+        RedisClient client = RedisClient.create("127.0.0.1", cluster.redisPorts[cluster.aFollower()])) {
+      assertEquals(2, client.hset("h", Map.of("a", "1", "b", "2")));
+      assertEquals(Map.of("a", "1", "b", "2"), client.hgetAll("h"));
+      assertEquals(3, client.sadd("s", "x", "y", "z"));
+      assertEquals(Set.of("x", "y", "z"), client.smembers("s"));
+      assertEquals(Set.of("x", "y", "z"), client.sinter("s", "s"));
+      assertEquals(2, client.zadd("z", Map.of("m", 0.5, "n", -1e300)));
+      assertEquals(0.5, client.zscore("z", "m"));
+      assertEquals(List.of(new Tuple("n", -1e300), new Tuple("m", 0.5)), client.zrangeWithScores("z", 0, -1));
+      assertEquals(2.0, client.zincrby("z", 1.5, "m"));
+      assertError("ERR resulting score is not a number (NaN)", () -> {
+        client.zadd("inf", Double.POSITIVE_INFINITY, "m");
+        client.zincrby("inf", Double.NEGATIVE_INFINITY, "m");
+      });
+      assertEquals(List.of(new Tuple("n", -1e300)), client.zpopmin("z", 1));
+      assertEquals(3, client.rpush("l", "a", "b", "a"));
+      assertEquals(List.of(0L, 2L), client.lpos("l", "a", LPosParams.lPosParams(), 0));
+
+      AbstractTransaction t = client.multi();
+      Response<Map<String, String>> hgetAll = t.hgetAll("h");
+      Response<Set<String>> smembers = t.smembers("s");
+      Response<Double> zscore = t.zscore("z", "m");
+      Response<List<Tuple>> popped = t.zpopmin("z", 5);
+      Response<Long> incr = t.hincrBy("h", "a", 9);
+      Response<String> wrong = t.lpop("h");
+      List<Object> results = t.exec();
+      assertEquals(6, results.size());
+      assertEquals(Map.of("a", "1", "b", "2"), hgetAll.get());
+      assertEquals(Set.of("x", "y", "z"), smembers.get());
+      assertEquals(2.0, zscore.get());
+      assertEquals(List.of(new Tuple("m", 2.0)), popped.get());
+      assertEquals(10L, incr.get());
+      assertError("WRONGTYPE", wrong::get);
+
+      AbstractTransaction watching = client.transaction(false);
+      assertEquals("OK", watching.watch("h"));
+      peers.all[1].hset("h", "c", "3"); // changed on the leader
+      watching.multi();
+      watching.del("h");
+      assertNull(watching.exec(), "EXEC aborted");
+      for (Jedis other : peers.all) {
+        assertEquals(Map.of("a", "10", "b", "2", "c", "3"), other.hgetAll("h"));
+        assertFalse(other.exists("z"), "ZPOPMIN in EXEC emptied the sorted set");
+      }
     }
   }
 
@@ -492,6 +544,11 @@ class JedisIT {
       ttl = j.ttl("k");
       assertTrue(ttl > 45 && ttl <= 50, "ttl " + ttl);
       assertEquals("v", j.getEx("k", GetExParams.getExParams()), "GETEX without options is GET");
+      long pxAt = System.currentTimeMillis() + 30_000;
+      assertEquals("v", j.getEx("k", GetExParams.getExParams().pxAt(pxAt)));
+      for (Jedis other : peers.others()) {
+        assertEquals(pxAt, other.pexpireTime("k"), "GETEX PXAT is applied as given on every peer");
+      }
       assertNull(j.getEx("nokey", GetExParams.getExParams().ex(5)));
       assertError("WRONGTYPE", () -> j.getEx("l", GetExParams.getExParams().ex(5)));
       assertError("ERR invalid expire time in 'getex' command",
@@ -596,7 +653,7 @@ class JedisIT {
       for (Jedis other : peers.others()) {
         assertEquals(List.of("y", "z"), other.lrange("l11", 0, -1));
         assertEquals(List.of("x"), other.lrange("moved0", 0, -1));
-        assertEquals("42", other.hget("h17", "a"));
+        assertEquals("42", other.hget("h7", "a"));
         assertEquals(72, other.dbSize(), "6 keys per round");
       }
     }

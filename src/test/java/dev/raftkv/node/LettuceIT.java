@@ -29,6 +29,10 @@ import io.lettuce.core.ZAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -617,9 +621,11 @@ class LettuceIT {
       RedisFuture<Double> zscore = a.zscore("z", "m");
       RedisFuture<List<ScoredValue<String>>> zrange = a.zrangeWithScores("z", 0, -1);
       RedisFuture<String> missing = a.get("missing");
+      RedisFuture<Double> zaddincr = a.zaddincr("z", 1, "other");
+      RedisFuture<List<ScoredValue<String>>> popped = a.zpopmin("z", 1);
       TransactionResult tx = r.exec();
       assertFalse(tx.wasDiscarded());
-      assertEquals(11, tx.size());
+      assertEquals(13, tx.size());
       assertEquals(11L, (Long) tx.get(0));
       assertEquals(11L, incr.get());
       assertEquals(2L, hset.get());
@@ -633,6 +639,8 @@ class LettuceIT {
       assertEquals(2.5, zscore.get());
       assertEquals(List.of(ScoredValue.just(2.5, "m")), zrange.get());
       assertNull(missing.get());
+      assertEquals(1.0, zaddincr.get());
+      assertEquals(List.of(ScoredValue.just(1, "other")), popped.get());
       assertEquals("11", r.get("n"), "the connection is usable again after EXEC");
       for (RedisCommands<String, String> other : peers.others()) {
         assertEquals("11", other.get("n"));
@@ -728,6 +736,16 @@ class LettuceIT {
       assertEquals(1L, before.get());
       assertTrue(wrongType.getError().startsWith("WRONGTYPE"), wrongType.getError());
       assertEquals(1.5, after.get());
+
+      // an error while queueing (here a wrong number of arguments) discards the whole transaction
+      assertEquals("OK", r.multi());
+      r.set("x", "1");
+      r.dispatch(CommandType.SET, new StatusOutput<>(StringCodec.UTF8),
+          new CommandArgs<>(StringCodec.UTF8).addKey("onlykey"));
+      assertError("EXECABORT Transaction discarded because of previous errors", r::exec);
+      assertError("ERR EXEC without MULTI", r::exec);
+      assertError("ERR DISCARD without MULTI", r::discard);
+      assertEquals(0, r.exists("x"));
       for (RedisCommands<String, String> other : peers.others()) {
         assertEquals("1", other.get("n"));
         assertEquals("v", other.get("str"));
