@@ -510,6 +510,46 @@ class JedisIT {
 
   @ParameterizedTest
   @EnumSource(RedisProtocol.class)
+  void binaryKeysFieldsAndMembersInEveryType(RedisProtocol protocol) {
+    byte[] key = {0, (byte) 0xff, '\r', '\n', 'k'};
+    byte[] field = {(byte) 0xc3, 0x28, 0, '*'}; // not UTF-8, a NUL and a glob character
+    byte[] value = new byte[70_000];
+    for (int i = 0; i < value.length; i++) {
+      value[i] = (byte) i;
+    }
+    try (Peers peers = new Peers(protocol)) {
+      Jedis j = peers.main();
+      assertEquals(1, j.hset(key, field, value));
+      assertEquals(2, j.rpush(concat(key, "l"), field, value));
+      assertEquals(2, j.sadd(concat(key, "s"), field, value));
+      assertEquals(2, j.zadd(concat(key, "z"), Map.of(field, 1.0, value, 2.0)));
+      for (Jedis p : peers.all) {
+        Map<byte[], byte[]> h = p.hgetAll(key);
+        assertEquals(1, h.size());
+        assertTrue(java.util.Arrays.equals(field, h.keySet().iterator().next()));
+        assertTrue(java.util.Arrays.equals(value, p.hget(key, field)));
+        List<byte[]> l = p.lrange(concat(key, "l"), 0, -1);
+        assertTrue(java.util.Arrays.equals(field, l.get(0)) && java.util.Arrays.equals(value, l.get(1)));
+        assertTrue(p.sismember(concat(key, "s"), field));
+        assertTrue(p.sismember(concat(key, "s"), value));
+        assertEquals(2.0, p.zscore(concat(key, "z"), value));
+        List<Tuple> z = p.zrangeWithScores(concat(key, "z"), 0, -1);
+        assertTrue(java.util.Arrays.equals(field, z.get(0).getBinaryElement()));
+        assertEquals(4, p.scan(ScanParams.SCAN_POINTER_START_BINARY,
+            new ScanParams().match(new byte[] {0, '*'}).count(100)).getResult().size());
+      }
+    }
+  }
+
+  private static byte[] concat(byte[] a, String b) {
+    byte[] tail = b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] r = java.util.Arrays.copyOf(a, a.length + tail.length);
+    System.arraycopy(tail, 0, r, a.length, tail.length);
+    return r;
+  }
+
+  @ParameterizedTest
+  @EnumSource(RedisProtocol.class)
   void expiryCommandsOnEveryType(RedisProtocol protocol) throws Exception {
     try (Peers peers = new Peers(protocol)) {
       Jedis j = peers.main();
