@@ -46,8 +46,10 @@ import redis.clients.jedis.resps.Tuple;
 /**
  * Jedis, unchanged, against a real 3-peer cluster. Every case runs through a follower (writes are
  * forwarded to the leader, reads are follower ReadIndex reads) in RESP2 and in RESP3, with the
- * handshake an application configured with a client name and database 0 makes. Add a case per
- * data type as it lands: each is one method taking the connection.
+ * handshake an application configured with a client name and database 0 makes, and checks what
+ * the other two peers see. Covered through Jedis's typed API: strings, hashes, lists, sets, sorted
+ * sets, binary data, expiry, SCAN-family iterations continued on other peers, pipelines mixing
+ * the types, MULTI/EXEC/WATCH/DISCARD, and Jedis 8's RedisClient (RESP3 by default).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class JedisIT {

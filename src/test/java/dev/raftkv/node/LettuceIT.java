@@ -56,9 +56,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Lettuce, unchanged, against a real 3-peer cluster through a follower: its default handshake
- * (HELLO 3, so RESP3 replies) and RESP2 (HELLO refused is not needed: we ask for RESP2 and it
- * sends no HELLO), with a client name and database 0 in the URI. Add a case per data type as it
- * lands: each is one method taking the sync commands.
+ * (HELLO 3, so RESP3 replies: maps, sets, doubles, {@code _}) and RESP2 (HELLO refused is not
+ * needed: we ask for RESP2 and it sends no HELLO), with a client name and database 0 in the URI,
+ * checking what the other two peers see. Covered through Lettuce's typed API: strings, hashes,
+ * lists, sets, sorted sets, expiry, SCAN-family iterations continued on other peers, pipelines
+ * mixing the types, and MULTI/EXEC/WATCH/DISCARD (results through TransactionResult and futures).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class LettuceIT {
@@ -167,6 +169,50 @@ class LettuceIT {
       assertTrue(r.clientInfo().contains(" resp=3 "), r.clientInfo());
       assertNull(r.get("missing"));
       assertEquals("PONG", r.ping());
+    }
+  }
+
+  /** With Lettuce's default options (HELLO 3): maps, sets and doubles, alone and inside EXEC. */
+  @Test
+  void theDefaultResp3CarriesMapsSetsAndDoublesThroughTransactions() throws Exception {
+    client.setOptions(ClientOptions.builder().build());
+    RedisURI uri = RedisURI.create("redis://127.0.0.1:" + cluster.redisPorts[cluster.aFollower()] + "/0");
+    try (StatefulRedisConnection<String, String> c = client.connect(uri);
+        StatefulRedisConnection<String, String> rival = connect(cluster.leader(), ProtocolVersion.RESP2)) {
+      RedisCommands<String, String> r = c.sync();
+      RedisAsyncCommands<String, String> a = c.async();
+      assertTrue(r.clientInfo().contains(" resp=3 "), r.clientInfo());
+      r.hset("h", Map.of("a", "1"));
+      r.sadd("s", "x", "y");
+      r.zadd("z", 0.25, "m");
+      assertEquals(Map.of("a", "1"), r.hgetall("h"));
+      assertEquals(Set.of("x", "y"), r.smembers("s"));
+      assertEquals(0.25, r.zscore("z", "m"));
+      assertEquals(List.of(ScoredValue.just(0.25, "m")), r.zrangeWithScores("z", 0, -1));
+
+      assertEquals("OK", r.watch("z"));
+      assertEquals("OK", r.multi());
+      RedisFuture<Map<String, String>> hgetall = a.hgetall("h");
+      RedisFuture<Set<String>> smembers = a.smembers("s");
+      RedisFuture<Double> zscore = a.zscore("z", "m");
+      RedisFuture<Double> zincrby = a.zincrby("z", 0.5, "m");
+      RedisFuture<List<ScoredValue<String>>> zrange = a.zrangeWithScores("z", 0, -1);
+      RedisFuture<Double> none = a.zscore("z", "nope");
+      TransactionResult tx = r.exec();
+      assertFalse(tx.wasDiscarded());
+      assertEquals(Map.of("a", "1"), hgetall.get());
+      assertEquals(Set.of("x", "y"), smembers.get());
+      assertEquals(0.25, zscore.get());
+      assertEquals(0.75, zincrby.get());
+      assertEquals(List.of(ScoredValue.just(0.75, "m")), zrange.get());
+      assertNull(none.get());
+
+      assertEquals("OK", r.watch("z"));
+      rival.sync().zadd("z", 2, "n");
+      assertEquals("OK", r.multi());
+      a.del("z");
+      assertTrue(r.exec().wasDiscarded(), "a null EXEC reply in RESP3 (_) is a discarded transaction");
+      assertEquals(2, r.zcard("z"));
     }
   }
 
