@@ -259,6 +259,43 @@ class ClientToolsIT {
   }
 
   @Test
+  void redisCliScanAndBigkeysWalkTheWholeKeyspace() throws Exception {
+    int follower = port(cluster.aFollower());
+    try (Jedis j = cluster.client(cluster.leader())) {
+      for (int i = 0; i < 250; i++) {
+        j.set("scan:" + i, "v".repeat(i % 7 + 1));
+      }
+      j.rpush("big:list", "a", "b", "c", "d");
+      j.hset("big:hash", Map.of("f", "v", "g", "w"));
+      j.sadd("big:set", "x");
+      j.zadd("big:zset", 1, "m");
+    }
+    Result scan = run(TOOL_LIMIT, null, cli(follower, "--scan", "--pattern", "scan:*"));
+    assertEquals(0, scan.exit, scan.toString());
+    assertEquals("", scan.stderr);
+    List<String> keys = new ArrayList<>(lines(scan.stdout));
+    keys.sort(null);
+    List<String> want = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      want.add("scan:" + i);
+    }
+    want.sort(null);
+    assertEquals(want, keys, "redis-cli --scan: every key once");
+
+    Result big = run(TOOL_LIMIT, null, cli(follower, "--bigkeys"));
+    assertEquals(0, big.exit, big.toString());
+    assertEquals("", big.stderr);
+    for (String line : List.of("Sampled 254 keys in the keyspace!",
+        "Biggest   list found '\"big:list\"' has 4 items",
+        "Biggest   hash found '\"big:hash\"' has 2 fields",
+        "' has 7 bytes",
+        "1 lists with 4 items", "1 hashs with 2 fields", "250 strings with 995 bytes",
+        "1 sets with 1 members", "1 zsets with 1 members")) {
+      assertTrue(big.stdout.contains(line), () -> "--bigkeys lacks \"" + line + "\":\n" + big);
+    }
+  }
+
+  @Test
   void pipeModeBulkLoadsTenThousandCommandsReadableOnAnotherPeer() throws Exception {
     int follower = cluster.aFollower();
     int other = otherFollower(follower);
