@@ -78,6 +78,7 @@ public final class KvStateMachine extends BaseStateMachine {
    * the store already has are skipped in {@link #applyTransaction}.
    */
   private void loadLatest() throws IOException {
+    snapshots.invalidate(); // an installed snapshot may have arrived since the last look
     SnapshotDirs.Snapshot latest = snapshots.latest();
     lock.writeLock().lock();
     try {

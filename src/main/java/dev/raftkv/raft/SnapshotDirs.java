@@ -38,6 +38,13 @@ final class SnapshotDirs implements StateMachineStorage {
 
   private final int retain;
   private volatile Path smDir;
+  /**
+   * {@link #getLatestSnapshot} is asked on every round of Ratis' apply loop: its answer is kept
+   * until the state-machine directory changes (its modification time) or {@link #invalidate} is
+   * called (after publishing, cleaning up or installing a snapshot).
+   */
+  private volatile SnapshotInfo cachedLatest;
+  private volatile long cachedStamp = Long.MIN_VALUE;
 
   SnapshotDirs(int retain) {
     this.retain = retain;
@@ -80,8 +87,29 @@ final class SnapshotDirs implements StateMachineStorage {
     return all.isEmpty() ? null : all.get(0);
   }
 
+  /** Forgets the cached answer of {@link #getLatestSnapshot}. */
+  void invalidate() {
+    cachedStamp = Long.MIN_VALUE;
+  }
+
   @Override
   public SnapshotInfo getLatestSnapshot() {
+    long stamp;
+    try {
+      stamp = smDir == null ? Long.MIN_VALUE : Files.getLastModifiedTime(smDir).toMillis();
+    } catch (IOException e) {
+      stamp = Long.MIN_VALUE;
+    }
+    if (stamp != Long.MIN_VALUE && stamp == cachedStamp) {
+      return cachedLatest;
+    }
+    SnapshotInfo info = readLatest();
+    cachedLatest = info;
+    cachedStamp = stamp;
+    return info;
+  }
+
+  private SnapshotInfo readLatest() {
     Snapshot s = latest();
     if (s == null) {
       return null;
@@ -119,12 +147,14 @@ final class SnapshotDirs implements StateMachineStorage {
     Dirs.deleteRecursively(target);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     Dirs.fsync(smDir);
+    invalidate();
     cleanup();
     return new Snapshot(target, ti);
   }
 
   /** Keeps the newest {@code retain} snapshots and removes leftovers of interrupted ones. */
   void cleanup() throws IOException {
+    invalidate();
     List<Snapshot> all = list();
     for (int i = retain; i < all.size(); i++) {
       Dirs.deleteRecursively(all.get(i).dir());

@@ -40,7 +40,7 @@ public final class VerifyCommand implements Callable<Integer> {
   long maxOps;
 
   @Option(names = "--faults", defaultValue = "mixed",
-      description = "Comma list of kill, leader, pause, wipe, partition, slow, clock, transfer; or mixed (all but slow; clock when libfaketime is installed); or none.")
+      description = "Comma list of kill, leader, pause, wipe, partition, slow, clock, transfer; or mixed (all but slow and clock); or none.")
   String faults;
 
   @Option(names = "--seed", description = "Seed of the fault schedule and workloads (default: random, printed).")
