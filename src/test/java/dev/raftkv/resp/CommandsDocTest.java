@@ -61,6 +61,22 @@ class CommandsDocTest {
         accepted. `CLIENT NO-EVICT` and `NO-TOUCH` answer `OK` and change nothing.
       - `INFO keyspace`: `expires` is exact up to 10,000 keys and extrapolated from a sample of
         that many beyond; `avg_ttl` is 0.
+      - Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`, `BRPOPLPUSH`, `BLMPOP`) check their arity,
+        then answer `ERR blocking commands are not supported by raft-kv` and change nothing.
+      - `SCAN`, `HSCAN`, `SSCAN` and `ZSCAN` cursors are positions in a fixed hash order, the same on
+        every peer, so a scan may continue on another peer; the cursor values differ from Redis's,
+        the guarantee (every element present for the whole scan is returned) is Redis's.
+        Collections of at most 128 elements come back whole, like Redis's compact encodings.
+      - Members of a set are listed in byte order (`SMEMBERS`, `SINTER`, `SPOP` with a count, ...);
+        a hash keeps its fields in insertion order, also past 128 fields (Redis's order becomes
+        arbitrary there). `SPOP` picks from a seed chosen by the receiving peer and carried in the
+        log, so every replica pops the same members.
+      - `WATCH` compares state, not write history: a key rewritten to an identical value and
+        deadline between `WATCH` and `EXEC` does not abort the transaction (Redis aborts).
+      - Expired keys are removed by the leader through the Raft log (about 10 entries a second of
+        up to 500 keys); until then `DBSIZE` counts them, as Redis counts keys not yet evicted.
+      - `COPY` accepts only `DB 0`; `RANDOMKEY` answers nil when the first 1,000 keys it looks at
+        are all expired and not yet removed.
 
       """;
 
