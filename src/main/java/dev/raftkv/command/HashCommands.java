@@ -191,11 +191,11 @@ final class HashCommands {
   }
 
   private static BigDecimal floatIncrement(byte[] arg) throws CommandError {
-    BigDecimal incr = HashLongDouble.parse(arg);
+    BigDecimal incr = RedisLongDouble.parse(arg);
     if (incr == null) {
       throw new CommandError("ERR value is not a valid float");
     }
-    if (incr == HashLongDouble.POSITIVE_INFINITY || incr == HashLongDouble.NEGATIVE_INFINITY) {
+    if (incr == RedisLongDouble.POSITIVE_INFINITY || incr == RedisLongDouble.NEGATIVE_INFINITY) {
       throw new CommandError("ERR value is NaN or Infinity");
     }
     return incr;
@@ -219,19 +219,19 @@ final class HashCommands {
     BigDecimal current = BigDecimal.ZERO;
     byte[] old = pos < 0 ? null : HashRecord.valueAt(r, pos);
     if (old != null) {
-      current = HashLongDouble.parse(old);
+      current = RedisLongDouble.parse(old);
       if (current == null) {
         throw new CommandError("ERR hash value is not a float");
       }
-      if (current == HashLongDouble.POSITIVE_INFINITY || current == HashLongDouble.NEGATIVE_INFINITY) {
+      if (current == RedisLongDouble.POSITIVE_INFINITY || current == RedisLongDouble.NEGATIVE_INFINITY) {
         throw new CommandError("ERR increment would produce NaN or Infinity");
       }
     }
-    BigDecimal sum = HashLongDouble.add(current, incr);
+    BigDecimal sum = RedisLongDouble.add(current, incr);
     if (sum == null) {
       throw new CommandError("ERR increment would produce NaN or Infinity");
     }
-    byte[] text = Args.bytes(HashLongDouble.format(sum));
+    byte[] text = Args.bytes(RedisLongDouble.format(sum));
     ks.put(a[1], HashRecord.set(r, r == null ? 0 : Record.expireAt(r), pos, a[2], text));
     out.bulk(text);
   }

@@ -381,16 +381,18 @@ final class StringCommands {
     if (r != null && Record.type(r) != Record.STRING) {
       throw new CommandError(CommandError.WRONGTYPE);
     }
-    LongDouble value = r == null ? LongDouble.ZERO : LongDouble.parse(Record.payload(r));
-    LongDouble incr = LongDouble.parse(a[2]);
+    java.math.BigDecimal value =
+        r == null ? java.math.BigDecimal.ZERO : RedisLongDouble.parse(Record.payload(r));
+    java.math.BigDecimal incr = RedisLongDouble.parse(a[2]);
     if (value == null || incr == null) {
       throw new CommandError("ERR value is not a valid float");
     }
-    LongDouble sum = value.add(incr);
+    java.math.BigDecimal sum = RedisLongDouble.isInfinite(value) || RedisLongDouble.isInfinite(incr)
+        ? null : RedisLongDouble.add(value, incr);
     if (sum == null) {
       throw new CommandError("ERR increment would produce NaN or Infinity");
     }
-    byte[] text = Args.bytes(sum.format());
+    byte[] text = Args.bytes(RedisLongDouble.format(sum));
     ks.put(a[1], Record.encode(Record.STRING, r == null ? 0 : Record.expireAt(r), text));
     out.bulk(text);
   }
@@ -468,179 +470,4 @@ final class StringCommands {
     out.integer(newLen);
   }
 
-  /**
-   * An x87 80-bit long double (64-bit significand), the type Redis's INCRBYFLOAT computes in,
-   * emulated exactly with big decimals so every replica (and redis-server) gets the same digits:
-   * parse like strtold, round each value and the sum to 64 significant bits (ties to even), print
-   * like {@code %.17Lf} with trailing zeros removed. Hexadecimal inputs and subnormal results are
-   * not supported (rejected as not a valid float).
-   */
-  static final class LongDouble {
-    static final LongDouble ZERO = new LongDouble(java.math.BigDecimal.ZERO, false, 0);
-    private static final java.math.BigInteger TWO_64 = java.math.BigInteger.ONE.shiftLeft(64);
-    private static final int MAX_EXP = 16383; // largest value below 2^(MAX_EXP + 1)
-    private static final int MIN_EXP = -16382; // smallest normal value 2^MIN_EXP
-
-    final java.math.BigDecimal value; // exact, when finite
-    final boolean infinite;
-    final int sign;
-
-    private LongDouble(java.math.BigDecimal value, boolean infinite, int sign) {
-      this.value = value;
-      this.infinite = infinite;
-      this.sign = sign;
-    }
-
-    /** Redis's string2ld; null when not a valid float. */
-    static LongDouble parse(byte[] b) {
-      int n = b.length;
-      if (n == 0 || n >= 5 * 1024) {
-        return null;
-      }
-      int i = 0;
-      int sign = 1;
-      if (b[0] == '+' || b[0] == '-') {
-        sign = b[0] == '-' ? -1 : 1;
-        i = 1;
-      }
-      String rest = new String(b, i, n - i, java.nio.charset.StandardCharsets.ISO_8859_1);
-      if (rest.equalsIgnoreCase("inf") || rest.equalsIgnoreCase("infinity")) {
-        return new LongDouble(null, true, sign);
-      }
-      int digits = 0;
-      int intStart = i;
-      while (i < n && b[i] >= '0' && b[i] <= '9') {
-        i++;
-        digits++;
-      }
-      int intEnd = i;
-      int fracStart = i;
-      int fracEnd = i;
-      if (i < n && b[i] == '.') {
-        i++;
-        fracStart = i;
-        while (i < n && b[i] >= '0' && b[i] <= '9') {
-          i++;
-          digits++;
-        }
-        fracEnd = i;
-      }
-      if (digits == 0) {
-        return null;
-      }
-      long exp = 0;
-      if (i < n && (b[i] == 'e' || b[i] == 'E')) {
-        i++;
-        int esign = 1;
-        if (i < n && (b[i] == '+' || b[i] == '-')) {
-          esign = b[i] == '-' ? -1 : 1;
-          i++;
-        }
-        int expDigits = 0;
-        while (i < n && b[i] >= '0' && b[i] <= '9') {
-          exp = Math.min(exp * 10 + (b[i] - '0'), 1_000_000_000L);
-          i++;
-          expDigits++;
-        }
-        if (expDigits == 0) {
-          return null;
-        }
-        exp *= esign;
-      }
-      if (i != n) {
-        return null;
-      }
-      String mantissa = new String(b, intStart, intEnd - intStart, java.nio.charset.StandardCharsets.ISO_8859_1)
-          + new String(b, fracStart, fracEnd - fracStart, java.nio.charset.StandardCharsets.ISO_8859_1);
-      java.math.BigInteger unscaled = new java.math.BigInteger(mantissa);
-      if (unscaled.signum() == 0) {
-        return ZERO;
-      }
-      long scale = (long) (fracEnd - fracStart) - exp;
-      long magnitude = unscaled.toString().length() - scale; // the value is below 10^magnitude
-      if (magnitude > 4934) {
-        return null; // overflow: strtold answers HUGE_VAL with ERANGE
-      }
-      if (magnitude < -4950) {
-        return null; // underflow
-      }
-      java.math.BigDecimal exact = new java.math.BigDecimal(unscaled, (int) scale);
-      return round(sign < 0 ? exact.negate() : exact, true);
-    }
-
-    /** Rounds an exact value to the nearest long double; null (or infinite) when out of range. */
-    private static LongDouble round(java.math.BigDecimal x, boolean nullOnOverflow) {
-      int sign = x.signum();
-      if (sign == 0) {
-        return ZERO;
-      }
-      java.math.BigDecimal abs = x.abs();
-      java.math.BigInteger p;
-      java.math.BigInteger q;
-      if (abs.scale() <= 0) {
-        p = abs.unscaledValue().multiply(java.math.BigInteger.TEN.pow(-abs.scale()));
-        q = java.math.BigInteger.ONE;
-      } else {
-        p = abs.unscaledValue();
-        q = java.math.BigInteger.TEN.pow(abs.scale());
-      }
-      int e = p.bitLength() - q.bitLength() - 64;
-      java.math.BigInteger[] qr;
-      while (true) {
-        java.math.BigInteger num = e < 0 ? p.shiftLeft(-e) : p;
-        java.math.BigInteger den = e > 0 ? q.shiftLeft(e) : q;
-        qr = num.divideAndRemainder(den);
-        int bits = qr[0].bitLength();
-        if (bits > 64) {
-          e++;
-        } else if (bits < 64) {
-          e--;
-        } else {
-          java.math.BigInteger m = qr[0];
-          int c = qr[1].shiftLeft(1).compareTo(den);
-          if (c > 0 || (c == 0 && m.testBit(0))) {
-            m = m.add(java.math.BigInteger.ONE);
-            if (m.equals(TWO_64)) {
-              m = m.shiftRight(1);
-              e++;
-            }
-          }
-          if (e + 63 > MAX_EXP) {
-            return nullOnOverflow ? null : new LongDouble(null, true, sign);
-          }
-          if (e + 63 < MIN_EXP) {
-            return nullOnOverflow ? null : ZERO;
-          }
-          java.math.BigDecimal v = e >= 0 ? new java.math.BigDecimal(m.shiftLeft(e))
-              : new java.math.BigDecimal(m.multiply(java.math.BigInteger.valueOf(5).pow(-e)), -e);
-          return new LongDouble(sign < 0 ? v.negate() : v, false, sign);
-        }
-      }
-    }
-
-    /** The rounded sum; null when it is infinite or not a number. */
-    LongDouble add(LongDouble o) {
-      if (infinite || o.infinite) {
-        return null;
-      }
-      LongDouble r = round(value.add(o.value), false);
-      return r.infinite ? null : r;
-    }
-
-    /** {@code %.17Lf} without trailing zeros (and "-0" as "0"), like Redis's LD_STR_HUMAN. */
-    String format() {
-      String s = value.setScale(17, java.math.RoundingMode.HALF_EVEN).toPlainString();
-      int end = s.length();
-      if (s.indexOf('.') >= 0) {
-        while (s.charAt(end - 1) == '0') {
-          end--;
-        }
-        if (s.charAt(end - 1) == '.') {
-          end--;
-        }
-      }
-      s = s.substring(0, end);
-      return s.equals("-0") ? "0" : s;
-    }
-  }
 }

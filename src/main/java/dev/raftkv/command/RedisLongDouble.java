@@ -5,14 +5,14 @@ import java.math.BigInteger;
 import java.math.RoundingMode;
 
 /**
- * HINCRBYFLOAT's arithmetic: Redis computes in C {@code long double}, which on x86-64 is the x87
+ * INCRBYFLOAT's and HINCRBYFLOAT's arithmetic: Redis computes in C {@code long double}, which on x86-64 is the x87
  * 80-bit extended format (64-bit significand, exponents down to subnormals at 2^-16445), parses with
  * {@code strtold} and prints with {@code %.17Lf} before trimming trailing zeros. This class
  * emulates that exactly with big numbers: every value is held as the exact {@link BigDecimal} of a
  * long double, and each parse and each addition rounds once, to nearest with ties to even, as the
  * FPU does. It never touches a floating-point unit, so every replica gets the same bytes.
  */
-final class HashLongDouble {
+final class RedisLongDouble {
   /** Sentinels (compared by identity) for a parsed "inf" / "-inf". */
   static final BigDecimal POSITIVE_INFINITY = new BigDecimal(1);
   static final BigDecimal NEGATIVE_INFINITY = new BigDecimal(-1);
@@ -25,7 +25,7 @@ final class HashLongDouble {
   /** Exponent of the lowest significand bit of the largest finite values. */
   private static final int MAX_EXPONENT = 16383 - 63;
 
-  private HashLongDouble() {}
+  private RedisLongDouble() {}
 
   /**
    * Redis's string2ld: the long double {@code strtold} reads from the whole string, or null when
@@ -260,6 +260,11 @@ final class HashLongDouble {
   }
 
   /** The long double sum of two long doubles, or null when it overflows to infinity. */
+  /** Whether a parsed value is one of the two infinities. */
+  static boolean isInfinite(BigDecimal v) {
+    return v == POSITIVE_INFINITY || v == NEGATIVE_INFINITY;
+  }
+
   static BigDecimal add(BigDecimal a, BigDecimal b) {
     BigDecimal exact = a.add(b);
     if (exact.signum() == 0) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * HINCRBYFLOAT's long double emulation against replies recorded from redis-server 7.0.15 on
  * x86-64 (HSET h f A, then HINCRBYFLOAT h f B). HashesCompatIT checks the same live.
  */
-class HashLongDoubleTest {
+class RedisLongDoubleTest {
   /** {@code stored increment|Redis's reply}. */
   private static final String GOLDEN = """
         0 0.1|0.1
@@ -115,7 +115,7 @@ class HashLongDoubleTest {
         """;
 
   private static BigDecimal parse(String s) {
-    return HashLongDouble.parse(s.getBytes(StandardCharsets.UTF_8));
+    return RedisLongDouble.parse(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /** What HINCRBYFLOAT answers for a stored value and an increment, the way HashCommands decides. */
@@ -124,18 +124,18 @@ class HashLongDoubleTest {
     if (b == null) {
       return "ERR value is not a valid float";
     }
-    if (b == HashLongDouble.POSITIVE_INFINITY || b == HashLongDouble.NEGATIVE_INFINITY) {
+    if (b == RedisLongDouble.POSITIVE_INFINITY || b == RedisLongDouble.NEGATIVE_INFINITY) {
       return "ERR value is NaN or Infinity";
     }
     BigDecimal a = parse(stored);
     if (a == null) {
       return "ERR hash value is not a float";
     }
-    if (a == HashLongDouble.POSITIVE_INFINITY || a == HashLongDouble.NEGATIVE_INFINITY) {
+    if (a == RedisLongDouble.POSITIVE_INFINITY || a == RedisLongDouble.NEGATIVE_INFINITY) {
       return "ERR increment would produce NaN or Infinity";
     }
-    BigDecimal sum = HashLongDouble.add(a, b);
-    return sum == null ? "ERR increment would produce NaN or Infinity" : HashLongDouble.format(sum);
+    BigDecimal sum = RedisLongDouble.add(a, b);
+    return sum == null ? "ERR increment would produce NaN or Infinity" : RedisLongDouble.format(sum);
   }
 
   @Test
@@ -153,12 +153,12 @@ class HashLongDoubleTest {
 
   @Test
   void parsesWhatStrtoldAcceptsAndRedisKeeps() {
-    assertEquals("0.5", HashLongDouble.format(parse(".5")));
-    assertEquals("5", HashLongDouble.format(parse("5.")));
-    assertEquals("3", HashLongDouble.format(parse("0x1.8p1")));
-    assertEquals("-16", HashLongDouble.format(parse("-0X10")));
-    assertSame(HashLongDouble.POSITIVE_INFINITY, parse("INF"));
-    assertSame(HashLongDouble.NEGATIVE_INFINITY, parse("-infinity"));
+    assertEquals("0.5", RedisLongDouble.format(parse(".5")));
+    assertEquals("5", RedisLongDouble.format(parse("5.")));
+    assertEquals("3", RedisLongDouble.format(parse("0x1.8p1")));
+    assertEquals("-16", RedisLongDouble.format(parse("-0X10")));
+    assertSame(RedisLongDouble.POSITIVE_INFINITY, parse("INF"));
+    assertSame(RedisLongDouble.NEGATIVE_INFINITY, parse("-infinity"));
     assertNull(parse(""));
     assertNull(parse(" 1"), "leading space");
     assertNull(parse("1 "), "trailing space");
@@ -167,15 +167,15 @@ class HashLongDoubleTest {
     assertNull(parse("0x"));
     assertNull(parse("1e99999"), "overflow is HUGE_VAL");
     assertNull(parse("1e-99999"), "underflow to zero");
-    assertNull(parse("1".repeat(HashLongDouble.MAX_CHARS)), "longer than Redis's buffer");
+    assertNull(parse("1".repeat(RedisLongDouble.MAX_CHARS)), "longer than Redis's buffer");
   }
 
   @Test
   void formatsWithSeventeenDecimalsTiesToEvenAndNoNegativeZero() {
-    assertEquals("0.00000381469726562", HashLongDouble.format(parse("0.000003814697265625")));
-    assertEquals("0", HashLongDouble.format(parse("-1e-30")));
-    assertEquals("0", HashLongDouble.format(parse("-0.0")));
-    assertEquals("10.6", HashLongDouble.format(HashLongDouble.add(parse("10.5"), parse("0.1"))));
-    assertEquals("3.14159265358979324", HashLongDouble.format(parse("3.14159265358979323846")));
+    assertEquals("0.00000381469726562", RedisLongDouble.format(parse("0.000003814697265625")));
+    assertEquals("0", RedisLongDouble.format(parse("-1e-30")));
+    assertEquals("0", RedisLongDouble.format(parse("-0.0")));
+    assertEquals("10.6", RedisLongDouble.format(RedisLongDouble.add(parse("10.5"), parse("0.1"))));
+    assertEquals("3.14159265358979324", RedisLongDouble.format(parse("3.14159265358979323846")));
   }
 }
