@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,25 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** List commands give redis-server's replies, byte for byte, through a follower. */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ListsCompatIT {
-  @TempDir static Path dir;
-  static RedisDiff diff;
-
-  @BeforeAll
-  static void start() throws Exception {
-    diff = new RedisDiff(dir, "rocksdb");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (diff != null) {
-      diff.close();
-    }
-  }
-
-  @BeforeEach
-  void flush() throws Exception {
-    diff.flushAll();
-  }
+  /** Started before the first test, flushed before each, stopped after the last. */
+  @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
   /** Every list command once, with its common edge cases; also run on the memory store. */
   static void everyCommand(RedisDiff d) throws Exception {

@@ -12,23 +12,63 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Differential testing: the same commands go to a real redis-server and to a 3-peer raft-kv
  * cluster (through a follower, so writes are forwarded and reads are follower ReadIndex reads),
  * and the replies must be identical: values, integers, nils, arrays and error texts.
  *
- * <p>Use one per test class: create it in {@code @BeforeAll}, {@link #flushAll()} in
- * {@code @BeforeEach}, close it in {@code @AfterAll}. Skipped when redis-server is not installed.
+ * <p>One per test class, as a JUnit extension: {@code @RegisterExtension static final RedisDiff
+ * diff = new RedisDiff("rocksdb");} starts both before the first test (in a temporary directory),
+ * flushes both before each test and stops both after the last. Or by hand: {@link
+ * #RedisDiff(Path, String)}, then {@link #close()}. Skipped when redis-server is not installed.
  */
-final class RedisDiff implements AutoCloseable {
-  private final Process redis;
-  private final int redisPort;
-  private final TestCluster cluster;
-  private final RespClient toRedis;
-  private final RespClient toRaftKv;
+final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallback,
+    BeforeEachCallback {
+  private final String store;
+  private Path tempDir;
+  private Process redis;
+  private int redisPort;
+  private TestCluster cluster;
+  private RespClient toRedis;
+  private RespClient toRaftKv;
 
+  /** The extension form: started in {@code beforeAll}, see the class comment. */
+  RedisDiff(String store) {
+    this.store = store;
+  }
+
+  /** Started now, in {@code dir}; the caller closes it. */
   RedisDiff(Path dir, String store) throws Exception {
+    this.store = store;
+    start(dir);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    tempDir = Files.createTempDirectory("raftkv-redisdiff-");
+    start(tempDir);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    flushAll();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    try {
+      close();
+    } finally {
+      dev.raftkv.util.Dirs.deleteRecursively(tempDir);
+    }
+  }
+
+  private void start(Path dir) throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")),
         "redis-server not installed");
     int port = TestCluster.freePort();
@@ -130,9 +170,17 @@ final class RedisDiff implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    toRedis.close();
-    toRaftKv.close();
-    cluster.close();
-    redis.destroyForcibly().waitFor();
+    if (toRedis != null) {
+      toRedis.close();
+    }
+    if (toRaftKv != null) {
+      toRaftKv.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (redis != null) {
+      redis.destroyForcibly().waitFor();
+    }
   }
 }

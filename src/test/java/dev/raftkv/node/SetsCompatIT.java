@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -13,12 +12,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -28,25 +24,8 @@ import redis.clients.jedis.Jedis;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SetsCompatIT {
-  @TempDir static Path dir;
-  static RedisDiff diff;
-
-  @BeforeAll
-  static void start() throws Exception {
-    diff = new RedisDiff(dir, "rocksdb");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (diff != null) {
-      diff.close();
-    }
-  }
-
-  @BeforeEach
-  void flush() throws Exception {
-    diff.flushAll();
-  }
+  /** Started before the first test, flushed before each, stopped after the last. */
+  @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
   /** Both replies, with any list of members sorted (Redis's order is not defined). */
   private static void sameMembers(String... command) throws Exception {

@@ -1,36 +1,15 @@
 package dev.raftkv.node;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** String and key commands give redis-server's replies, byte for byte. */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StringsCompatIT {
-  @TempDir static Path dir;
-  static RedisDiff diff;
-
-  @BeforeAll
-  static void start() throws Exception {
-    diff = new RedisDiff(dir, "rocksdb");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (diff != null) {
-      diff.close();
-    }
-  }
-
-  @BeforeEach
-  void flush() throws Exception {
-    diff.flushAll();
-  }
+  /** Started before the first test, flushed before each, stopped after the last. */
+  @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
   @Test
   void stringsAndCounters() throws Exception {

@@ -3,15 +3,12 @@ package dev.raftkv.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MULTI/EXEC/DISCARD/WATCH/UNWATCH give redis-server's replies, byte for byte, through a
@@ -20,24 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class TransactionsCompatIT {
-  @TempDir static Path dir;
-  static RedisDiff diff;
-
-  @BeforeAll
-  static void start() throws Exception {
-    diff = new RedisDiff(dir, "rocksdb");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (diff != null) {
-      diff.close();
-    }
-  }
+  /** Started before the first test, flushed before each, stopped after the last. */
+  @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
   @BeforeEach
-  void flush() throws Exception {
-    diff.flushAll();
+  void noOpenTransaction() throws Exception {
     diff.same("UNWATCH");
     diff.same("DISCARD"); // leaves no transaction open whatever a failed test did
   }

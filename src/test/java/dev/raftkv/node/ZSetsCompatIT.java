@@ -3,7 +3,6 @@ package dev.raftkv.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +10,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,25 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class ZSetsCompatIT {
-  @TempDir static Path dir;
-  static RedisDiff diff;
-
-  @BeforeAll
-  static void start() throws Exception {
-    diff = new RedisDiff(dir, "rocksdb");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (diff != null) {
-      diff.close();
-    }
-  }
-
-  @BeforeEach
-  void flush() throws Exception {
-    diff.flushAll();
-  }
+  /** Started before the first test, flushed before each, stopped after the last. */
+  @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
   @Test
   void zaddOptions() throws Exception {
@@ -586,8 +566,7 @@ class ZSetsCompatIT {
   }
 
   @Test
-  void theSameScenariosOnTheMemoryStore() throws Exception {
-    Path memDir = Files.createDirectories(dir.resolve("memory"));
+  void theSameScenariosOnTheMemoryStore(@TempDir Path memDir) throws Exception {
     try (RedisDiff mem = new RedisDiff(memDir, "memory")) {
       mem.flushAll();
       zaddOptions(mem);
