@@ -31,6 +31,7 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
     BeforeEachCallback {
   private final String store;
   private Path tempDir;
+  private int classesRunning;
   private Process redis;
   private int redisPort;
   private TestCluster cluster;
@@ -50,8 +51,11 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    tempDir = Files.createTempDirectory("raftkv-redisdiff-");
-    start(tempDir);
+    // @Nested classes inherit the extension: start once, for the outermost class
+    if (classesRunning++ == 0) {
+      tempDir = Files.createTempDirectory("raftkv-redisdiff-");
+      start(tempDir);
+    }
   }
 
   @Override
@@ -61,6 +65,9 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
+    if (--classesRunning > 0) {
+      return;
+    }
     try {
       close();
     } finally {
