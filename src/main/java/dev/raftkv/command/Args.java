@@ -75,4 +75,26 @@ public final class Args {
     }
     return v;
   }
+
+  /**
+   * Redis's index range over {@code n} elements (LRANGE, LTRIM, ZRANGE by rank, ZREMRANGEBYRANK):
+   * negative indexes count from the end, the start is clamped at 0 and the end at n - 1.
+   *
+   * @return the inclusive {start, end}, or null when the range selects nothing
+   */
+  public static long[] indexRange(long start, long end, long n) {
+    if (start < 0) {
+      start += n;
+    }
+    if (end < 0) {
+      end += n;
+    }
+    if (start < 0) {
+      start = 0;
+    }
+    if (start > end || start >= n) {
+      return null;
+    }
+    return new long[] {start, Math.min(end, n - 1)};
+  }
 }

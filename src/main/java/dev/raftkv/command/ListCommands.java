@@ -240,22 +240,13 @@ final class ListCommands {
       return;
     }
     long n = ListRecord.count(r);
-    if (start < 0) {
-      start += n;
-    }
-    if (end < 0) {
-      end += n;
-    }
-    if (start < 0) {
-      start = 0;
-    }
-    if (start > end || start >= n) {
+    long[] bounds = Args.indexRange(start, end, n);
+    if (bounds == null) {
       out.array(0);
       return;
     }
-    if (end >= n) {
-      end = n - 1;
-    }
+    start = bounds[0];
+    end = bounds[1];
     List<byte[]> range = ListRecord.range(r, (int) start, (int) end);
     out.array(range.size());
     for (byte[] e : range) {
@@ -413,24 +404,8 @@ final class ListCommands {
       return;
     }
     long n = list.size();
-    if (start < 0) {
-      start += n;
-    }
-    if (end < 0) {
-      end += n;
-    }
-    if (start < 0) {
-      start = 0;
-    }
-    List<byte[]> kept;
-    if (start > end || start >= n) {
-      kept = List.of();
-    } else {
-      if (end >= n) {
-        end = n - 1;
-      }
-      kept = list.subList((int) start, (int) end + 1);
-    }
+    long[] range = Args.indexRange(start, end, n);
+    List<byte[]> kept = range == null ? List.of() : list.subList((int) range[0], (int) range[1] + 1);
     if (kept.size() != n) {
       store(ks, a[1], new ArrayList<>(kept));
     }

@@ -272,23 +272,12 @@ final class ZSetCommands {
   /** The entries selected by [start, end] ranks (negative from the end), walking down if reverse. */
   private static List<Entry> byRank(ZSetData z, long start, long end, boolean reverse) {
     long n = z.size();
-    if (start < 0) {
-      start += n;
-    }
-    if (end < 0) {
-      end += n;
-    }
-    if (start < 0) {
-      start = 0;
-    }
     List<Entry> out = new ArrayList<>();
-    if (start > end || start >= n) {
+    long[] range = Args.indexRange(start, end, n);
+    if (range == null) {
       return out;
     }
-    if (end >= n) {
-      end = n - 1;
-    }
-    for (long r = start; r <= end; r++) {
+    for (long r = range[0]; r <= range[1]; r++) {
       out.add(z.get((int) (reverse ? n - 1 - r : r)));
     }
     return out;
@@ -433,25 +422,14 @@ final class ZSetCommands {
       return;
     }
     long n = z.size();
-    if (start < 0) {
-      start += n;
-    }
-    if (end < 0) {
-      end += n;
-    }
-    if (start < 0) {
-      start = 0;
-    }
-    if (start > end || start >= n) {
+    long[] range = Args.indexRange(start, end, n);
+    if (range == null) {
       out.integer(0);
       return;
     }
-    if (end >= n) {
-      end = n - 1;
-    }
-    z.removeRange((int) start, (int) end + 1);
+    z.removeRange((int) range[0], (int) range[1] + 1);
     z.write(ks, a[1]);
-    out.integer(end - start + 1);
+    out.integer(range[1] - range[0] + 1);
   }
 
   static void zremrangebyscore(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
