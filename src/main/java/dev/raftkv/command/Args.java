@@ -97,4 +97,45 @@ public final class Args {
     }
     return new long[] {start, Math.min(end, n - 1)};
   }
+
+  /**
+   * A SCAN/HSCAN/SSCAN/ZSCAN cursor, parsed like Redis's parseScanCursorOrReply: strtoul, so a
+   * sign is accepted and "-1" is 2^64-1; no leading space; the string ends at a NUL.
+   */
+  public static long scanCursor(byte[] b) throws CommandError {
+    CommandError invalid = new CommandError("ERR invalid cursor");
+    int n = 0;
+    while (n < b.length && b[n] != 0) {
+      n++; // C stops at the first NUL
+    }
+    if (n > 0 && (b[0] == ' ' || (b[0] >= '\t' && b[0] <= '\r'))) {
+      throw invalid;
+    }
+    int i = 0;
+    boolean negative = false;
+    if (i < n && (b[i] == '+' || b[i] == '-')) {
+      negative = b[i] == '-';
+      i++;
+    }
+    if (i == n) {
+      if (n == 0) {
+        return 0; // strtoul("") is 0 with nothing left over
+      }
+      throw invalid;
+    }
+    long v = 0;
+    for (; i < n; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        throw invalid;
+      }
+      long next = v * 10 + d;
+      if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, 10)) > 0
+          || Long.compareUnsigned(next, v * 10) < 0) {
+        throw invalid; // ERANGE
+      }
+      v = next;
+    }
+    return negative ? -v : v;
+  }
 }

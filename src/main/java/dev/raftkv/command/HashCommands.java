@@ -1,13 +1,11 @@
 package dev.raftkv.command;
 
-import static dev.raftkv.command.Args.is;
 
 import dev.raftkv.resp.RespOut;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32;
 
 /**
  * Hash commands: HSET HSETNX HGET HMGET HMSET HDEL HEXISTS HLEN HKEYS HVALS HGETALL HINCRBY
@@ -297,57 +295,7 @@ final class HashCommands {
 
   // ---- HSCAN
 
-  /** Redis's parseScanCursorOrReply (strtoul, base 10): the cursor as an unsigned 64-bit value. */
-  static long parseCursor(byte[] b) throws CommandError {
-    if (b.length == 0) {
-      return 0; // strtoul parses nothing and stops at the end: Redis takes it as 0
-    }
-    int i = b[0] == '+' || b[0] == '-' ? 1 : 0;
-    if (i == b.length) {
-      throw new CommandError("ERR invalid cursor");
-    }
-    for (int j = i; j < b.length; j++) {
-      if (b[j] < '0' || b[j] > '9') {
-        throw new CommandError("ERR invalid cursor");
-      }
-    }
-    long v;
-    try {
-      v = Long.parseUnsignedLong(new String(b, i, b.length - i, java.nio.charset.StandardCharsets.US_ASCII));
-    } catch (NumberFormatException e) {
-      throw new CommandError("ERR invalid cursor"); // above 2^64 - 1: strtoul's ERANGE
-    }
-    return b[0] == '-' ? -v : v;
-  }
-
-  /** The parsed COUNT and MATCH options of a scan command (Redis parses them after the key lookup). */
-  record ScanOptions(long count, byte[] pattern) {
-    boolean matches(byte[] s) {
-      return pattern == null || Glob.matches(pattern, s);
-    }
-  }
-
-  static ScanOptions parseScanOptions(byte[][] a, int from) throws CommandError {
-    long count = 10;
-    byte[] pattern = null;
-    for (int i = from; i < a.length; i += 2) {
-      boolean hasValue = i + 1 < a.length;
-      if (is(a[i], "count") && hasValue) {
-        count = Args.longArg(a[i + 1]);
-        if (count < 1) {
-          throw new CommandError(CommandError.SYNTAX);
-        }
-      } else if (is(a[i], "match") && hasValue) {
-        byte[] p = a[i + 1];
-        pattern = p.length == 1 && p[0] == '*' ? null : p;
-      } else {
-        throw new CommandError(CommandError.SYNTAX);
-      }
-    }
-    return new ScanOptions(count, pattern);
-  }
-
-  /** Whether Redis 7.0 would keep this hash in its listpack encoding (the defaults). */
+    /** Whether Redis 7.0 would keep this hash in its listpack encoding (the defaults). */
   private static boolean compact(List<byte[]> pairs) {
     if (pairs.size() / 2 > LISTPACK_ENTRIES) {
       return false;
@@ -360,13 +308,6 @@ final class HashCommands {
     return true;
   }
 
-  /** The scan position of a field: a fixed 32-bit hash, the same on every peer. */
-  static long scanHash(byte[] field) {
-    CRC32 crc = new CRC32();
-    crc.update(field);
-    return crc.getValue();
-  }
-
   /**
    * HSCAN. A hash Redis would keep compact is returned whole with cursor 0, as Redis does. A larger
    * one is walked in the order of a fixed hash of each field, and the cursor is one more than the
@@ -374,18 +315,18 @@ final class HashCommands {
    * whatever else is added or removed meanwhile, on whichever peer each call lands.
    */
   static void hscan(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    long cursor = parseCursor(a[2]);
+    long cursor = Args.scanCursor(a[2]);
     List<byte[]> pairs = load(ks, a[1]);
     if (pairs == null) {
       out.array(2).bulk("0").array(0);
       return;
     }
-    ScanOptions o = parseScanOptions(a, 3);
+    SetScan.Options o = SetScan.options(a, 3, cursor);
     List<byte[]> found = new ArrayList<>();
     long next = 0;
     if (compact(pairs)) {
       for (int i = 0; i < pairs.size(); i += 2) {
-        if (o.matches(pairs.get(i))) {
+        if (matches(o, pairs.get(i))) {
           found.add(pairs.get(i));
           found.add(pairs.get(i + 1));
         }
@@ -395,7 +336,7 @@ final class HashCommands {
       long[] order = new long[n];
       for (int i = 0; i < n; i++) {
         // hash in the high bits, position in the low ones: sorted by hash, ties in stored order
-        order[i] = (scanHash(pairs.get(2 * i)) << 31) | i;
+        order[i] = (SetScan.hash(pairs.get(2 * i)) << 31) | i;
       }
       Arrays.sort(order);
       long start = cursor == 0 ? 0 : cursor - 1;
@@ -411,7 +352,7 @@ final class HashCommands {
           break;
         }
         int i = (int) (entry & 0x7fffffffL);
-        if (o.matches(pairs.get(2 * i))) {
+        if (matches(o, pairs.get(2 * i))) {
           found.add(pairs.get(2 * i));
           found.add(pairs.get(2 * i + 1));
         }
@@ -423,5 +364,9 @@ final class HashCommands {
     for (byte[] b : found) {
       out.bulk(b);
     }
+  }
+
+  private static boolean matches(SetScan.Options o, byte[] field) {
+    return o.pattern() == null || Glob.matches(o.pattern(), field);
   }
 }

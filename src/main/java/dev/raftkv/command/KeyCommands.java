@@ -326,44 +326,6 @@ final class KeyCommands {
 
   // ---- SCAN and RANDOMKEY -----------------------------------------------------------------
 
-  /** Redis's parseScanCursorOrReply: strtoul, so a sign is accepted and "-1" is 2^64-1. */
-  static long parseCursor(byte[] b) throws CommandError {
-    CommandError invalid = new CommandError("ERR invalid cursor");
-    int n = 0;
-    while (n < b.length && b[n] != 0) {
-      n++; // C stops at the first NUL
-    }
-    if (n > 0 && (b[0] == ' ' || (b[0] >= '\t' && b[0] <= '\r'))) {
-      throw invalid;
-    }
-    int i = 0;
-    boolean negative = false;
-    if (i < n && (b[i] == '+' || b[i] == '-')) {
-      negative = b[i] == '-';
-      i++;
-    }
-    if (i == n) {
-      if (n == 0) {
-        return 0; // strtoul("") is 0 with nothing left over
-      }
-      throw invalid;
-    }
-    long v = 0;
-    for (; i < n; i++) {
-      int d = b[i] - '0';
-      if (d < 0 || d > 9) {
-        throw invalid;
-      }
-      long next = v * 10 + d;
-      if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, 10)) > 0
-          || Long.compareUnsigned(next, v * 10) < 0) {
-        throw invalid; // ERANGE
-      }
-      v = next;
-    }
-    return negative ? -v : v;
-  }
-
   /**
    * SCAN cursor [MATCH p] [COUNT n] [TYPE t]. Keys come in scan order (64-bit key hash); the cursor
    * is the hash to resume from, so it means the same place on every peer and resuming is a seek.
@@ -372,7 +334,7 @@ final class KeyCommands {
    * because each call covers the hash range from its cursor up to the cursor it returns.
    */
   static void scan(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    long cursor = parseCursor(a[1]);
+    long cursor = Args.scanCursor(a[1]);
     long count = 10;
     byte[] pattern = null;
     byte[] type = null;

@@ -414,7 +414,7 @@ final class SetCommands {
   }
 
   static void sscan(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    long cursor = SetScan.cursor(a[2]);
+    long cursor = Args.scanCursor(a[2]);
     SetValue s = read(ks, a[1]);
     if (s == null) {
       out.array(2).bulk("0").array(0);

@@ -28,48 +28,6 @@ final class SetScan {
   /** SCAN options: the cursor, a MATCH pattern (null for none) and the COUNT hint. */
   record Options(long cursor, byte[] pattern, long count) {}
 
-  /**
-   * Parses the cursor like Redis's strtoul check (unsigned 64-bit, "-N" wraps, no leading
-   * space, nothing after the digits).
-   */
-  static long cursor(byte[] b) throws CommandError {
-    int i = 0;
-    int end = 0;
-    while (end < b.length && b[end] != 0) {
-      end++;
-    }
-    if (end > 0 && (b[0] == ' ' || (b[0] >= '\t' && b[0] <= '\r'))) {
-      throw new CommandError("ERR invalid cursor");
-    }
-    boolean negative = false;
-    if (i < end && (b[i] == '+' || b[i] == '-')) {
-      negative = b[i] == '-';
-      i++;
-    }
-    if (i == end) {
-      if (i == 0) {
-        return 0; // empty: no conversion, nothing left over
-      }
-      throw new CommandError("ERR invalid cursor");
-    }
-    long v = 0;
-    for (; i < end; i++) {
-      int d = b[i] - '0';
-      if (d < 0 || d > 9) {
-        throw new CommandError("ERR invalid cursor");
-      }
-      if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, 10)) > 0) {
-        throw new CommandError("ERR invalid cursor");
-      }
-      long next = v * 10 + d;
-      if (Long.compareUnsigned(next, v * 10) < 0) {
-        throw new CommandError("ERR invalid cursor");
-      }
-      v = next;
-    }
-    return negative ? -v : v;
-  }
-
   /** Parses MATCH and COUNT from argv[from] on, with Redis's errors. */
   static Options options(byte[][] a, int from, long cursor) throws CommandError {
     byte[] pattern = null;
@@ -94,7 +52,8 @@ final class SetScan {
   /** One page of a scan: the next cursor (0 when done) and the items selected. */
   record Page<T>(long next, List<T> items) {}
 
-  private static long hash(byte[] member) {
+  /** A member's place in the scan order: its CRC32, the same on every peer. */
+  static long hash(byte[] member) {
     CRC32 crc = new CRC32();
     crc.update(member);
     return crc.getValue();

@@ -522,7 +522,7 @@ final class ZSetCommands {
   // ---------------------------------------------------------------- ZSCAN
 
   static void zscan(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    long cursor = SetScan.cursor(a[2]);
+    long cursor = Args.scanCursor(a[2]);
     ZSetData z = ZSetData.read(ks, a[1]);
     if (z == null) {
       out.array(2).bulk("0").array(0);

@@ -181,13 +181,13 @@ class HashCommandsTest {
 
   @Test
   void hscanCursorParsesLikeStrtoul() throws Exception {
-    assertEquals(0, HashCommands.parseCursor(b("")));
-    assertEquals(5, HashCommands.parseCursor(b("+5")));
-    assertEquals(-1L, HashCommands.parseCursor(b("18446744073709551615")));
-    assertEquals(-1L, HashCommands.parseCursor(b("-1")));
-    assertThrows(CommandError.class, () -> HashCommands.parseCursor(b("18446744073709551616")));
-    assertThrows(CommandError.class, () -> HashCommands.parseCursor(b(" 1")));
-    assertThrows(CommandError.class, () -> HashCommands.parseCursor(b("-")));
-    assertThrows(CommandError.class, () -> HashCommands.parseCursor(b("1x")));
+    assertEquals(0, Args.scanCursor(b("")));
+    assertEquals(5, Args.scanCursor(b("+5")));
+    assertEquals(-1L, Args.scanCursor(b("18446744073709551615")));
+    assertEquals(-1L, Args.scanCursor(b("-1")));
+    assertThrows(CommandError.class, () -> Args.scanCursor(b("18446744073709551616")));
+    assertThrows(CommandError.class, () -> Args.scanCursor(b(" 1")));
+    assertThrows(CommandError.class, () -> Args.scanCursor(b("-")));
+    assertThrows(CommandError.class, () -> Args.scanCursor(b("1x")));
   }
 }

@@ -165,12 +165,12 @@ class SetCommandsTest {
 
   @Test
   void sscanCursorParsing() throws Exception {
-    assertEquals(0, SetScan.cursor(argv("")[0]));
-    assertEquals(-1L, SetScan.cursor(argv("-1")[0]), "strtoul wraps a negative cursor");
-    assertEquals(-1L, SetScan.cursor(argv("18446744073709551615")[0]));
-    assertEquals(7, SetScan.cursor(argv("+7")[0]));
+    assertEquals(0, Args.scanCursor(argv("")[0]));
+    assertEquals(-1L, Args.scanCursor(argv("-1")[0]), "strtoul wraps a negative cursor");
+    assertEquals(-1L, Args.scanCursor(argv("18446744073709551615")[0]));
+    assertEquals(7, Args.scanCursor(argv("+7")[0]));
     for (String bad : new String[] {"x", " 1", "1 ", "18446744073709551616", "+", "1.0"}) {
-      assertThrows(CommandError.class, () -> SetScan.cursor(argv(bad)[0]), bad);
+      assertThrows(CommandError.class, () -> Args.scanCursor(argv(bad)[0]), bad);
     }
   }
 
