@@ -70,9 +70,10 @@ final class AdminMembership {
       throw new IOException("the peer at " + redisHp + " is " + info.get("raft_id") + ", not " + id
           + "; nothing was changed");
     }
-    if (!resume && !ClusterView.members(info.get("raft_voters")).isEmpty()) {
-      throw new IOException(id + " at " + redisHp + " already has a configuration (voters "
-          + info.get("raft_voters") + "): it was not started with --join and an empty data dir;"
+    if (ClusterView.members(info.get("raft_voters")).stream().anyMatch(m -> m.id().equals(id))) {
+      // it was a voter once (or belongs to another cluster): its data cannot join this one
+      throw new IOException(id + " at " + redisHp + " already has a configuration in which it votes"
+          + " (voters " + info.get("raft_voters") + "): start it with --join and an empty data dir;"
           + " nothing was changed");
     }
 
@@ -111,17 +112,24 @@ final class AdminMembership {
     out.println(id + " caught up (applied index " + applied + ", leader's commit index " + commit
         + "); promoting it to a voter");
     out.flush();
-    List<Member> voters = new ArrayList<>(view.voters);
+    // Ratis 3.3.0 cannot turn a listener into a voter in place (RATIS-1825: the leader goes on
+    // treating it as initializing, so it never serves clients nor votes until the next leader
+    // change). So the caught-up listener is dropped and at once added back as a voter: Ratis
+    // stages it (non-voting) until it has the leader's log, which it already has, so that is
+    // quick. Each step is one committed configuration; a listener never campaigns, so the peer
+    // waits quietly in between.
     Member added = view.listener(id).orElse(new Member(id, raftHp.toString()));
-    voters.add(added);
     List<Member> rest = new ArrayList<>(view.listeners);
     rest.removeIf(m -> m.id().equals(id));
+    view = admin.setConfiguration(view, AdminCommand.peers(view.voters, null),
+        AdminCommand.peers(rest, null), "promoting " + id + " (dropping the listener)");
+    List<Member> voters = new ArrayList<>(view.voters);
+    voters.add(added);
     try {
       view = admin.setConfiguration(view, AdminCommand.peers(voters, null),
           AdminCommand.peers(rest, null), "promoting " + id + " to a voter");
     } catch (IOException e) {
-      undoListener(id, e.getMessage());
-      throw new IOException(e.getMessage() + "; " + id + " was removed again as a listener");
+      throw new IOException(e.getMessage() + "; " + id + " is not a member now: run add-peer again");
     }
     out.println("added " + id + "; configuration (index " + view.confIndex + "): " + view.describe());
     out.println("add this line to the peers file of every peer (and the one you give admin):");
