@@ -90,4 +90,122 @@ class MembershipIT {
       }
     }
   }
+
+  @Test
+  void replaceADeadPeerWithANewOne() throws Exception {
+    try (AdminCluster c = new AdminCluster(dir, 3, Map.of())) {
+      try (Load load = c.new Load()) {
+        // n2's machine dies and its disk is lost (in this JVM: stopped, then its data dir wiped)
+        c.stop("n2");
+        c.wipe("n2");
+        Result degraded = c.adminOk("status");
+        assertTrue(degraded.out().matches("(?s).*\\nn2 +\\S+ +\\S+ +unreachable .*"), degraded::toString);
+
+        c.define("n4");
+        c.start("n4", true);
+        c.adminOk("add-peer", "--id", "n4", "--raft", c.raftAddress("n4"), "--redis", c.redisAddress("n4"));
+        c.assertAcknowledgedWritesOn("n4", load.acked);
+        Result removed = c.adminOk("remove-peer", "--id", "n2");
+        assertTrue(removed.out().contains("voters n1,n3,n4; listeners -"), removed::toString);
+
+        // the dead peer's id cannot come back, even with a fresh disk
+        Result reuse = c.admin("add-peer", "--id", "n2", "--raft", c.raftAddress("n2"), "--redis", c.redisAddress("n2"));
+        assertNotEquals(0, reuse.code());
+        assertTrue(reuse.err().contains("n2 was removed from this cluster before"), reuse::toString);
+        c.forget("n2");
+        c.assertLinearizableEverywhere("after replacing n2 by n4");
+        Result healthy = c.adminOk("status");
+        assertTrue(!healthy.out().contains("unreachable"), healthy::toString);
+        load.close();
+        for (String id : new String[] {"n1", "n3", "n4"}) {
+          c.assertAcknowledgedWritesOn(id, load.acked);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aPeerDownLongerThanTheLogCatchesUpFromASnapshot() throws Exception {
+    Map<String, String> small = Map.of(
+        "raftkv.snapshot.auto-threshold", "200",
+        "raftkv.log.preserve", "20",
+        // purge behind the snapshot even though a follower is behind (the default waits for it)
+        "raft.server.log.purge.upto.snapshot.index", "true",
+        // small segments, so closed ones exist to purge
+        "raft.server.log.segment.size.max", "16KB",
+        "raftkv.catch-up.stuck-ms", "3000");
+    try (AdminCluster c = new AdminCluster(dir, 3, small)) {
+      String leader = c.awaitLeader();
+      String down = leader.equals("n3") ? "n2" : "n3";
+      try (redis.clients.jedis.Jedis j = c.client(leader)) {
+        j.set("before", "1");
+      }
+      c.awaitCaughtUp(down, Duration.ofSeconds(30));
+      long appliedWhenStopped = c.appliedIndex(down);
+      c.stop(down);
+
+      java.util.Set<Long> written = new java.util.HashSet<>();
+      try (redis.clients.jedis.Jedis j = c.client(leader)) {
+        for (long n = 0; n < 1500; n++) {
+          assertEquals("OK", j.set("w:" + n, Long.toString(n)));
+          written.add(n);
+        }
+      }
+      c.adminOk("snapshot");
+      long logStart = Long.parseLong(info(c, leader, "raft_log_start_index"));
+      assertTrue(logStart > appliedWhenStopped + 1, "the leader's log starts at " + logStart
+          + ", after what " + down + " has (" + appliedWhenStopped + ")");
+
+      c.start(down, false);
+      c.awaitCaughtUp(down, Duration.ofSeconds(60));
+      long snapshot = Long.parseLong(info(c, down, "raft_snapshot_index"));
+      assertTrue(snapshot >= logStart - 1, down + " installed a snapshot at " + snapshot);
+      c.assertAcknowledgedWritesOn(down, written);
+      c.assertLinearizableEverywhere("after " + down + " caught up");
+      Result status = c.adminOk("status");
+      assertTrue(!status.out().contains("unreachable"), status::toString);
+    }
+  }
+
+  @Test
+  void rollingRestartOfEveryPeerUnderLoadKeepsTheClusterAvailable() throws Exception {
+    try (AdminCluster c = new AdminCluster(dir, 3, Map.of())) {
+      try (Load load = c.new Load()) {
+        String leader = c.awaitLeader();
+        java.util.List<String> order = new java.util.ArrayList<>(java.util.List.of("n1", "n2", "n3"));
+        order.remove(leader);
+        order.add(leader); // followers first, the leader last
+        for (String id : order) {
+          if (id.equals(c.awaitLeader())) {
+            String to = order.get(0);
+            c.adminOk("transfer-leader", "--to", to); // hand over before stopping it
+            assertEquals(to, c.awaitLeader());
+          }
+          c.stop(id);
+          c.start(id, false);
+          c.awaitCaughtUp(id, Duration.ofSeconds(60));
+          c.assertLinearizableEverywhere("after restarting " + id);
+        }
+        load.close();
+        assertTrue(load.longestGapMillis.get() < 10_000,
+            "writes stalled for " + load.longestGapMillis.get() + " ms; errors: " + load.errors);
+        System.out.println("rolling restart: " + load.acked.size() + " writes acknowledged, longest gap "
+            + load.longestGapMillis.get() + " ms, " + load.errors.size() + " failed attempts");
+        for (String id : new String[] {"n1", "n2", "n3"}) {
+          c.assertAcknowledgedWritesOn(id, load.acked);
+        }
+      }
+    }
+  }
+
+  private static String info(AdminCluster c, String id, String field) {
+    try (redis.clients.jedis.Jedis j = c.client(id)) {
+      for (String line : j.info("raft").split("\r\n")) {
+        if (line.startsWith(field + ":")) {
+          return line.substring(field.length() + 1);
+        }
+      }
+    }
+    throw new AssertionError("no " + field + " in INFO raft of " + id);
+  }
 }
