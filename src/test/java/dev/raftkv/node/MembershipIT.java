@@ -67,6 +67,12 @@ class MembershipIT {
         Result tooFew = c.admin("remove-peer", "--id", "n3");
         assertNotEquals(0, tooFew.code());
         assertTrue(tooFew.err().contains("would leave 2 voters"), tooFew::toString);
+        Result notStarted = c.admin("add-peer", "--id", "n6", "--raft", "127.0.0.1:1", "--redis", "127.0.0.1:1");
+        assertNotEquals(0, notStarted.code());
+        assertTrue(notStarted.err().contains("start the new peer first"), notStarted::toString);
+        Result unknownTarget = c.admin("transfer-leader", "--to", "n9");
+        assertNotEquals(0, unknownTarget.code());
+        assertTrue(unknownTarget.err().contains("unknown id n9"), unknownTarget::toString);
         Result unknown = c.admin("remove-peer", "--id", "n9");
         assertNotEquals(0, unknown.code());
         assertTrue(unknown.err().contains("unknown id n9"), unknown::toString);
@@ -98,6 +104,7 @@ class MembershipIT {
         // n2's machine dies and its disk is lost (in this JVM: stopped, then its data dir wiped)
         c.stop("n2");
         c.wipe("n2");
+        c.awaitLeader(); // n2 may have been the leader: the others elect one
         Result degraded = c.adminOk("status");
         assertTrue(degraded.out().matches("(?s).*\\nn2 +\\S+ +\\S+ +unreachable .*"), degraded::toString);
 
@@ -164,6 +171,19 @@ class MembershipIT {
       c.assertLinearizableEverywhere("after " + down + " caught up");
       Result status = c.adminOk("status");
       assertTrue(!status.out().contains("unreachable"), status::toString);
+
+      // without a majority there is no leader: status and every verb fail with exit code 1
+      for (String id : new String[] {"n1", "n2", "n3"}) {
+        if (!id.equals(down)) {
+          c.stop(id);
+        }
+      }
+      TestCluster.eventually(Duration.ofSeconds(30), () -> c.admin("status").code() == 1, "status exits 1");
+      Result noLeader = c.admin("status");
+      assertTrue(noLeader.out().contains("no leader"), noLeader::toString);
+      Result cannot = c.admin("remove-peer", "--id", down);
+      assertEquals(1, cannot.code(), cannot::toString);
+      assertTrue(cannot.err().contains("no leader"), cannot::toString);
     }
   }
 
