@@ -206,7 +206,7 @@ final class AdminMembership {
         AdminCommand.peers(listeners, null), "removing " + id);
     out.println("removed " + id + "; configuration (index " + view.confIndex + "): " + view.describe());
     out.println("delete the line of " + id + " from the peers file of every peer; " + id
-        + " stops serving (stop its process; its id is never reused)");
+        + " takes no further part: stop its process and delete its data dir (its id is never reused)");
     out.flush();
     return 0;
   }
