@@ -1,218 +1,294 @@
 package dev.raftkv.cli;
 
+import dev.raftkv.cli.ClusterView.Member;
 import dev.raftkv.config.ConfigException;
-import dev.raftkv.config.HostPort;
-import dev.raftkv.config.Peer;
 import dev.raftkv.config.PeersFile;
 import dev.raftkv.node.RaftKvNode;
-import dev.raftkv.verify.RespClient;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
-/** {@code raftkv admin}: membership and operations. Every verb blocks until done or failed. */
+/**
+ * {@code raftkv admin}: status, membership, leadership and snapshots of a running cluster. Every
+ * verb blocks until done or failed; a failure prints one clear line and exits non-zero.
+ *
+ * <p>Configuration changes go through Ratis' {@code setConfiguration} in compare-and-set mode
+ * against the configuration the verb read from the leader, so two admins racing cannot overwrite
+ * each other's change, and Ratis' joint consensus makes each change all or nothing. Multi-step
+ * verbs (add-peer, transfer-leader, remove-peer of the leader) undo their earlier steps when a
+ * later one fails.
+ */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Operate a running cluster: status, membership, leadership, snapshots.",
-    subcommands = {AdminCommand.Status.class, AdminCommand.AddPeer.class, AdminCommand.RemovePeer.class,
+    subcommands = {AdminStatus.class, AdminCommand.AddPeer.class, AdminCommand.RemovePeer.class,
         AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class})
 final class AdminCommand implements Runnable {
+  /** How often the verbs poll while they wait for something. */
+  static final long POLL_MS = 200;
 
-  @Option(names = "--peers", required = true, scope = picocli.CommandLine.ScopeType.INHERIT,
+  @Option(names = "--peers", required = true, scope = CommandLine.ScopeType.INHERIT,
       description = "The peers file of the cluster.")
   Path peers;
 
-  @Option(names = "--timeout", defaultValue = "30000", scope = picocli.CommandLine.ScopeType.INHERIT,
+  @Option(names = "--timeout", defaultValue = "30000", scope = CommandLine.ScopeType.INHERIT,
       description = "Milliseconds to wait for the operation (default: ${DEFAULT-VALUE}).")
   long timeoutMs;
 
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces of errors.")
+  boolean verbose;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a verb is required");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a verb is required");
   }
 
   PeersFile peersFile() throws ConfigException {
     return PeersFile.load(peers);
   }
 
-  RaftClient client(PeersFile pf) {
+  ClusterView probe() throws ConfigException {
+    return ClusterView.probe(peersFile(), timeoutMs);
+  }
+
+  long deadline() {
+    return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+  }
+
+  static boolean before(long deadline) {
+    return System.nanoTime() < deadline;
+  }
+
+  static void pause() throws IOException {
+    try {
+      Thread.sleep(POLL_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
+  /** A client of the configuration's members, aimed at the leader. */
+  RaftClient client(ClusterView view) {
     RaftProperties p = new RaftProperties();
-    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p,
-        TimeDuration.valueOf(Math.max(3000, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder()
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p,
+        TimeDuration.valueOf(Math.max(3000, timeoutMs), TimeUnit.MILLISECONDS));
+    List<RaftPeer> members = new ArrayList<>();
+    view.voters.forEach(m -> members.add(m.raftPeer(0)));
+    view.listeners.forEach(m -> members.add(m.raftPeer(0)));
+    RaftClient.Builder b = RaftClient.newBuilder()
         .setProperties(p)
-        .setRaftGroup(RaftKvNode.group(pf))
+        .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, members))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            (int) Math.max(1, timeoutMs / 200), TimeDuration.valueOf(200, java.util.concurrent.TimeUnit.MILLISECONDS)))
-        .build();
+            (int) Math.max(1, timeoutMs / 500), TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)));
+    if (view.leader != null) {
+      b.setLeaderId(RaftPeerId.valueOf(view.leader));
+    }
+    return b.build();
   }
 
-  static void check(RaftClientReply reply, String what) throws IOException {
-    if (!reply.isSuccess()) {
-      throw new IOException(what + " failed: " + (reply.getException() == null ? "unknown error"
-          : reply.getException().getMessage()));
-    }
+  static List<RaftPeer> peers(List<Member> members, String raised) {
+    return members.stream().map(m -> m.raftPeer(m.id().equals(raised) ? 1 : 0)).toList();
   }
 
-  static Map<String, String> infoRaft(HostPort redis) throws IOException {
-    Map<String, String> m = new LinkedHashMap<>();
-    Object reply;
-    try (RespClient c = new RespClient(redis.host(), redis.port(), 2000, 2000)) {
-      reply = c.call("INFO", "raft");
-    }
-    if (!(reply instanceof String text)) {
-      throw new IOException(String.valueOf(reply));
-    }
-    for (String line : text.split("\r\n")) {
-      int c = line.indexOf(':');
-      if (c > 0) {
-        m.put(line.substring(0, c), line.substring(c + 1));
-      }
-    }
-    return m;
+  static Set<String> ids(List<Member> members) {
+    return members.stream().map(Member::id).collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** The id of the current leader, asked of every peer in turn. */
-  String leader(PeersFile pf) throws IOException {
-    for (Peer p : pf.peers()) {
-      try {
-        String l = infoRaft(p.redis()).getOrDefault("raft_leader_id", "");
-        if (!l.isEmpty()) {
-          return l;
+  /**
+   * Changes the configuration from the one in {@code view} to these voters and listeners, in
+   * compare-and-set mode; returns once the new configuration is committed (Ratis replies then).
+   * A reply lost on the way is recovered by looking at the configuration the leader has now.
+   */
+  ClusterView setConfiguration(ClusterView view, List<RaftPeer> voters, List<RaftPeer> listeners,
+      String what) throws IOException, ConfigException {
+    long deadline = deadline();
+    Set<String> wantVoters = voters.stream().map(p -> p.getId().toString()).collect(Collectors.toSet());
+    Set<String> wantListeners = listeners.stream().map(p -> p.getId().toString()).collect(Collectors.toSet());
+    ClusterView current = view;
+    while (true) {
+      String failure;
+      try (RaftClient c = client(current)) {
+        RaftClientReply r = c.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+            .setServersInNewConf(voters)
+            .setListenersInNewConf(listeners)
+            .setServersInCurrentConf(peers(current.voters, null))
+            .setListenersInCurrentConf(peers(current.listeners, null))
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+            .build());
+        if (r.isSuccess()) {
+          return awaitConfiguration(wantVoters, wantListeners, what);
+        }
+        failure = r.getException() == null ? "unknown error" : r.getException().getMessage();
+        if (r.getException() instanceof ReconfigurationInProgressException && before(deadline)) {
+          pause();
+          current = probe();
+          continue;
         }
       } catch (IOException e) {
-        // try the next peer
+        failure = e.getMessage() == null ? e.toString() : e.getMessage();
       }
+      // did it happen anyway (a reply lost with the connection)?
+      ClusterView now = probe();
+      if (now.leader != null && ids(now.voters).equals(wantVoters)
+          && ids(now.listeners).equals(wantListeners) && !isTransitional(now)) {
+        return now;
+      }
+      throw new IOException(what + " failed: " + failure + "; the configuration is "
+          + (now.source == null ? "unknown (no peer answers)" : now.describe()));
     }
-    throw new IOException("no leader: no peer of " + pf.path() + " knows a leader");
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Each peer's role, term, commit and applied index; exit 1 when no leader.")
-  static final class Status implements Callable<Integer> {
-    @ParentCommand
-    AdminCommand admin;
+  static boolean isTransitional(ClusterView v) {
+    return v.source != null && "1".equals(v.source.get("raft_conf_transitional"));
+  }
 
-    @Override
-    public Integer call() throws Exception {
-      PeersFile pf = admin.peersFile();
-      String fmt = "%-8s %-22s %-22s %-10s %6s %12s %12s %10s %s%n";
-      System.out.printf(fmt, "ID", "RAFT", "REDIS", "ROLE", "TERM", "COMMIT", "APPLIED", "SNAPSHOT", "LEADER");
-      String leader = null;
-      long maxCommit = 0;
-      List<String[]> rows = new ArrayList<>();
-      for (Peer p : pf.peers()) {
-        try {
-          Map<String, String> r = infoRaft(p.redis());
-          String role = r.getOrDefault("raft_role", "?");
-          if (role.equals("leader")) {
-            leader = p.id();
-          }
-          maxCommit = Math.max(maxCommit, Long.parseLong(r.getOrDefault("raft_commit_index", "0")));
-          rows.add(new String[] {p.id(), p.raft().toString(), p.redis().toString(), role,
-              r.getOrDefault("raft_term", "?"), r.getOrDefault("raft_commit_index", "?"),
-              r.getOrDefault("raft_applied_index", "?"), r.getOrDefault("raft_snapshot_index", "?"),
-              r.getOrDefault("raft_leader_id", "")});
-        } catch (IOException e) {
-          rows.add(new String[] {p.id(), p.raft().toString(), p.redis().toString(), "down", "-", "-",
-              "-", "-", e.getMessage()});
-        }
+  /** Waits until the leader reports the configuration (its INFO can lag its reply by an instant). */
+  ClusterView awaitConfiguration(Set<String> voters, Set<String> listeners, String what)
+      throws IOException, ConfigException {
+    long deadline = deadline();
+    while (true) {
+      ClusterView now = probe();
+      if (now.leader != null && ids(now.voters).equals(voters) && ids(now.listeners).equals(listeners)
+          && !isTransitional(now)) {
+        return now;
       }
-      for (String[] r : rows) {
-        System.out.printf(fmt, (Object[]) r);
+      if (!before(deadline)) {
+        throw new IOException(what + ": Ratis accepted the change but the leader does not show it"
+            + " within " + timeoutMs + " ms; the configuration is "
+            + (now.source == null ? "unknown" : now.describe()));
       }
-      if (leader == null) {
-        System.out.println("no leader: the cluster cannot serve writes");
-        return 1;
-      }
-      System.out.println("leader: " + leader);
-      return 0;
+      pause();
     }
+  }
+
+  /** Waits for a ready leader; with {@code wanted}, for that peer to be it. */
+  ClusterView awaitLeader(String wanted, long deadline) throws IOException, ConfigException {
+    while (true) {
+      ClusterView now = probe();
+      if (now.leader != null && (wanted == null || wanted.equals(now.leader))) {
+        return now;
+      }
+      if (!before(deadline)) {
+        return now;
+      }
+      pause();
+    }
+  }
+
+  /**
+   * Moves leadership to {@code to} (a voter): raises its priority (Ratis only hands leadership to
+   * the peer with the highest priority), transfers, then sets every priority back to 0 so that a
+   * later election is not biased. Priorities are reset also when the transfer fails.
+   */
+  ClusterView transferLeadership(ClusterView view, String to) throws IOException, ConfigException {
+    if (to.equals(view.leader)) {
+      return view;
+    }
+    ClusterView raised = setConfiguration(view, peers(view.voters, to), peers(view.listeners, null),
+        "raising the priority of " + to);
+    String failure = null;
+    try (RaftClient c = client(raised)) {
+      RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf(to), timeoutMs);
+      if (!r.isSuccess()) {
+        failure = r.getException() == null ? "unknown error" : r.getException().getMessage();
+      }
+    } catch (IOException e) {
+      failure = e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+    ClusterView after = awaitLeader(failure == null ? to : null, deadline());
+    if (after.leader == null) {
+      throw new IOException("transfer of leadership to " + to + " failed: "
+          + (failure == null ? "no leader afterwards" : failure)
+          + "; no leader now, so the priorities could not be reset (run transfer-leader again)");
+    }
+    ClusterView reset = setConfiguration(after, peers(after.voters, null), peers(after.listeners, null),
+        "resetting the priorities");
+    if (!to.equals(reset.leader)) {
+      throw new IOException("transfer of leadership to " + to + " failed: "
+          + (failure == null ? "it did not become leader" : failure) + "; the leader is "
+          + reset.leader + " (priorities reset)");
+    }
+    return reset;
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
   }
 
   @Command(name = "add-peer", mixinStandardHelpOptions = true,
-      description = "Add a voting peer (start it first with the new peers file); blocks until committed.")
-  static final class AddPeer implements Callable<Integer> {
-    @ParentCommand
+      description = {"Add a peer: it first catches up as a non-voting listener, then becomes a voter.",
+          "Start it first, empty: bin/raftkv server --id ID --peers FILE --join (FILE with its line)."})
+  static final class AddPeer implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.ParentCommand
     AdminCommand admin;
 
     @Option(names = "--id", required = true)
     String id;
 
-    @Option(names = "--raft", required = true, description = "HOST:PORT")
+    @Option(names = "--raft", required = true, description = "HOST:PORT of its Raft server")
     String raft;
 
-    @Option(names = "--redis", required = true, description = "HOST:PORT")
+    @Option(names = "--redis", required = true, description = "HOST:PORT of its RESP server")
     String redis;
+
+    @Option(names = "--max-lag", defaultValue = "100",
+        description = "Promote it once its applied index is this close to the leader's commit index"
+            + " (default: ${DEFAULT-VALUE}).")
+    long maxLag;
 
     @Override
     public Integer call() throws Exception {
-      PeersFile pf = admin.peersFile();
-      if (pf.find(id).isPresent()) {
-        throw new IOException("peer " + id + " is already in " + pf.path());
-      }
-      HostPort raftHp = HostPort.parse(raft);
-      HostPort.parse(redis);
-      List<RaftPeer> servers = new ArrayList<>(RaftKvNode.group(pf).getPeers());
-      servers.add(RaftPeer.newBuilder().setId(id).setAddress(raftHp.toString()).build());
-      try (RaftClient c = admin.client(pf)) {
-        check(c.admin().setConfiguration(servers), "add-peer " + id);
-      }
-      System.out.println("added " + id + "; add this line to every peers file:");
-      System.out.println(new Peer(id, raftHp, HostPort.parse(redis)).toLine());
-      return 0;
+      return new AdminMembership(admin).addPeer(id, raft, redis, maxLag);
     }
   }
 
   @Command(name = "remove-peer", mixinStandardHelpOptions = true,
-      description = "Remove a peer from the configuration; blocks until committed.")
-  static final class RemovePeer implements Callable<Integer> {
-    @ParentCommand
+      description = {"Remove a peer (also the leader: leadership moves first); blocks until committed.",
+          "Refuses to leave fewer than 3 voters unless --force. A removed id is never reused."})
+  static final class RemovePeer implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.ParentCommand
     AdminCommand admin;
 
     @Option(names = "--id", required = true)
     String id;
 
+    @Option(names = "--force", description = "Allow leaving fewer than 3 voters.")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
-      PeersFile pf = admin.peersFile();
-      if (pf.find(id).isEmpty()) {
-        throw new IOException("peer " + id + " is not in " + pf.path());
-      }
-      List<RaftPeer> servers = new ArrayList<>();
-      for (RaftPeer p : RaftKvNode.group(pf).getPeers()) {
-        if (!p.getId().toString().equals(id)) {
-          servers.add(p);
-        }
-      }
-      try (RaftClient c = admin.client(pf)) {
-        check(c.admin().setConfiguration(servers), "remove-peer " + id);
-      }
-      System.out.println("removed " + id + "; delete its line from every peers file");
-      return 0;
+      return new AdminMembership(admin).removePeer(id, force);
     }
   }
 
   @Command(name = "transfer-leader", mixinStandardHelpOptions = true,
-      description = "Move leadership to the given peer; blocks until it is leader.")
-  static final class TransferLeader implements Callable<Integer> {
-    @ParentCommand
+      description = "Move leadership to the given voter; blocks until it is leader.")
+  static final class TransferLeader implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.ParentCommand
     AdminCommand admin;
 
     @Option(names = "--to", required = true)
@@ -220,29 +296,27 @@ final class AdminCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      PeersFile pf = admin.peersFile();
-      if (pf.find(to).isEmpty()) {
-        throw new IOException("peer " + to + " is not in " + pf.path());
+      ClusterView view = admin.probe();
+      view.requireLeader();
+      if (view.voter(to).isEmpty()) {
+        throw new IOException(view.listener(to).isPresent()
+            ? to + " is a listener, not a voter: it cannot lead"
+            : "unknown id " + to + ": not in the configuration (" + view.describe() + ")");
       }
-      // Ratis only transfers to a peer with the highest priority: raise it first.
-      List<RaftPeer> servers = new ArrayList<>();
-      for (RaftPeer p : RaftKvNode.group(pf).getPeers()) {
-        servers.add(RaftPeer.newBuilder(p).setPriority(p.getId().toString().equals(to) ? 1 : 0).build());
+      if (to.equals(view.leader)) {
+        admin.out().println(to + " is already the leader");
+        return 0;
       }
-      try (RaftClient c = admin.client(pf)) {
-        check(c.admin().setConfiguration(servers), "raising the priority of " + to);
-        check(c.admin().transferLeadership(RaftPeerId.valueOf(to), admin.timeoutMs),
-            "transfer-leader to " + to);
-      }
-      System.out.println("leader is now " + to);
+      ClusterView after = admin.transferLeadership(view, to);
+      admin.out().println("leader is now " + after.leader);
       return 0;
     }
   }
 
   @Command(name = "snapshot", mixinStandardHelpOptions = true,
       description = "Take a snapshot now (on the leader, or on the given peer).")
-  static final class Snapshot implements Callable<Integer> {
-    @ParentCommand
+  static final class Snapshot implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.ParentCommand
     AdminCommand admin;
 
     @Option(names = "--id", description = "The peer to take it on (default: the leader).")
@@ -250,16 +324,20 @@ final class AdminCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      PeersFile pf = admin.peersFile();
-      if (id != null && pf.find(id).isEmpty()) {
-        throw new IOException("peer " + id + " is not in " + pf.path());
+      ClusterView view = admin.probe();
+      view.requireLeader();
+      if (id != null && view.voter(id).isEmpty() && view.listener(id).isEmpty()) {
+        throw new IOException("unknown id " + id + ": not in the configuration (" + view.describe() + ")");
       }
-      String target = id != null ? id : admin.leader(pf);
-      try (RaftClient c = admin.client(pf)) {
+      String target = id != null ? id : view.leader;
+      try (RaftClient c = admin.client(view)) {
         // creation gap 1: take one unless the latest snapshot is already at the applied index
         RaftClientReply r = c.getSnapshotManagementApi(RaftPeerId.valueOf(target)).create(1, admin.timeoutMs);
-        check(r, "snapshot");
-        System.out.println("snapshot at index " + r.getLogIndex() + " on " + target
+        if (!r.isSuccess()) {
+          throw new IOException("snapshot on " + target + " failed: "
+              + (r.getException() == null ? "unknown error" : r.getException().getMessage()));
+        }
+        admin.out().println("snapshot at index " + r.getLogIndex() + " on " + target
             + (id == null ? " (the leader)" : ""));
       }
       return 0;

@@ -39,6 +39,10 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "-D", mapFallbackValue = "", description = "Set a configuration key: -D key=value.")
   Map<String, String> overrides = new LinkedHashMap<>();
 
+  @Option(names = "--join", description = "Start as a new, empty peer that waits to be added to a "
+      + "running cluster with 'raftkv admin add-peer' (the peers file must have this peer's line).")
+  boolean join;
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -53,7 +57,7 @@ final class ServerCommand implements Callable<Integer> {
       PeersFile peersFile = PeersFile.load(peers);
       NodeConfig config = NodeConfig.build(conf, overrides, flags);
       Path dir = dataDir != null ? dataDir : projectRoot().resolve("data").resolve(id);
-      node = RaftKvNode.start(id, peersFile, dir, config);
+      node = RaftKvNode.start(id, peersFile, dir, config, join);
     } catch (ConfigException e) {
       System.err.println("raftkv: " + e.getMessage());
       return 2;

@@ -7,7 +7,10 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 
 /** The text of INFO: Redis's usual sections plus {@code raft}. */
@@ -171,6 +174,12 @@ final class InfoReport {
         .append("jvm_uptime_ms:").append(ManagementFactory.getRuntimeMXBean().getUptime()).append("\r\n");
   }
 
+  /** {@code id@host:port,...} sorted by id. */
+  private static String peerList(java.util.Collection<RaftPeer> peers) {
+    return peers.stream().map(p -> p.getId() + "@" + p.getAddress()).sorted()
+        .collect(Collectors.joining(","));
+  }
+
   static String version() {
     String v = InfoReport.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
@@ -193,9 +202,25 @@ final class InfoReport {
           .append("raft_peers:").append(d.getGroup().getPeers().stream()
               .map(p -> p.getId() + "@" + p.getAddress()).sorted().collect(Collectors.joining(",")))
           .append("\r\n");
+      // the configuration this peer knows (the leader's is the cluster's): voters and listeners
+      // separately, so `raftkv admin` can build the next configuration from it
+      RaftConfiguration conf = d.getRaftConf();
+      sb.append("raft_conf_index:").append(conf.getLogEntryIndex()).append("\r\n")
+          .append("raft_conf_transitional:").append(conf.getPreviousPeers().isEmpty() ? 0 : 1).append("\r\n")
+          .append("raft_voters:").append(peerList(conf.getCurrentPeers(RaftPeerRole.FOLLOWER))).append("\r\n")
+          .append("raft_listeners:").append(peerList(conf.getCurrentPeers(RaftPeerRole.LISTENER))).append("\r\n")
+          .append("raft_removed_peers:").append(String.join(",", node.stateMachine().removedPeers()))
+          .append("\r\n")
+          // each peer's commit index as this peer last heard it (on the leader: from its followers)
+          .append("raft_peer_commit:").append(d.getCommitInfos().stream()
+              .map(ci -> ci.getServer().getId().toStringUtf8() + "=" + ci.getCommitIndex()).sorted()
+              .collect(Collectors.joining(","))).append("\r\n");
     } catch (IOException e) {
       sb.append("raft_role:unknown\r\n").append("raft_error:").append(e.getMessage()).append("\r\n");
     }
+    sb.append("raft_store:").append(node.store().kind()).append("\r\n")
+        .append("raft_uptime_in_seconds:").append((System.currentTimeMillis() - node.startMillis()) / 1000)
+        .append("\r\n");
     sb.append("raft_read_mode:").append(node.config().get(dev.raftkv.config.NodeConfig.READ_MODE))
         .append("\r\n")
         .append("raft_configured_peers:").append(node.peers().peers().stream().map(Peer::id)

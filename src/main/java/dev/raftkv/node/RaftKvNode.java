@@ -67,14 +67,16 @@ public final class RaftKvNode implements Closeable {
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
 
-  private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config)
+  private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config, boolean join)
       throws IOException, ConfigException {
     this.id = id;
     this.peers = peers;
     this.config = config;
     Peer self = peers.find(id).orElseThrow(() -> new ConfigException(
         peers.path() + ": peer id '" + id + "' is not in the peers file (ids: "
-            + peers.peers().stream().map(Peer::id).toList() + ")"));
+            + peers.peers().stream().map(Peer::id).toList() + ")"
+            + (join ? "; a joining peer needs its own line there too (ID RAFT_HOST:PORT REDIS_HOST:PORT)"
+                : "")));
     String raftBind = config.get(NodeConfig.RAFT_BIND).isEmpty() ? self.raft().host()
         : config.get(NodeConfig.RAFT_BIND);
     String redisBind = config.get(NodeConfig.REDIS_BIND).isEmpty() ? self.redis().host()
@@ -91,9 +93,12 @@ public final class RaftKvNode implements Closeable {
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
     try {
+      // A joining peer starts with an empty configuration, so it never starts an election; it
+      // learns the real one from the leader once add-peer makes it a member. On a restart Ratis
+      // uses the configuration stored in its log and this group is ignored.
       this.server = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(id))
-          .setGroup(group)
+          .setGroup(join ? RaftGroup.valueOf(GROUP_ID, List.of()) : group)
           .setStateMachine(stateMachine)
           .setProperties(props)
           .setOption(RaftStorage.StartupOption.RECOVER)
@@ -141,7 +146,16 @@ public final class RaftKvNode implements Closeable {
   /** Starts a peer; fails with a message naming the problem. */
   public static RaftKvNode start(String id, PeersFile peers, Path dataDir, NodeConfig config)
       throws IOException, ConfigException {
-    return new RaftKvNode(id, peers, dataDir, config);
+    return new RaftKvNode(id, peers, dataDir, config, false);
+  }
+
+  /**
+   * Starts a peer; with {@code join} its Raft server starts with an empty configuration, to be
+   * added to a running cluster by {@code raftkv admin add-peer}.
+   */
+  public static RaftKvNode start(String id, PeersFile peers, Path dataDir, NodeConfig config,
+      boolean join) throws IOException, ConfigException {
+    return new RaftKvNode(id, peers, dataDir, config, join);
   }
 
   private static void checkFree(String host, int port, String what) throws IOException {

@@ -7,6 +7,7 @@ import dev.raftkv.resp.RespOut;
 import dev.raftkv.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,17 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Commits take the write lock; reads the read lock, so a batch is never seen half-applied. */
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile long lastSnapshotIndex = -1;
+  /**
+   * Ids of voters that were removed from the configuration and are not members now, derived from
+   * the configuration entries this peer applied (in log order, the same on every peer) and
+   * carried in every snapshot ({@value #REMOVED_PEERS_FILE}), so a peer that catches up by
+   * snapshot or restarts knows them too. {@code raftkv admin add-peer} refuses these ids.
+   */
+  private final java.util.concurrent.ConcurrentSkipListSet<String> removedPeers =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
+  /** The voters of the last configuration entry applied (on this run of the peer). */
+  private java.util.Set<String> lastVoters = java.util.Set.of();
+  static final String REMOVED_PEERS_FILE = "raftkv-removed-peers";
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this.peerId = peerId;
@@ -57,6 +69,32 @@ public final class KvStateMachine extends BaseStateMachine {
 
   public long lastSnapshotIndex() {
     return lastSnapshotIndex;
+  }
+
+  /** Ids removed from the cluster's configuration, sorted (see {@link #removedPeers}). */
+  public java.util.List<String> removedPeers() {
+    return java.util.List.copyOf(removedPeers);
+  }
+
+  /** Called by Ratis on its apply thread for every configuration entry, also on replay. */
+  @Override
+  public void notifyConfigurationChanged(long term, long index,
+      org.apache.ratis.proto.RaftProtos.RaftConfigurationProto conf) {
+    java.util.Set<String> members = new java.util.HashSet<>();
+    java.util.Set<String> voters = new java.util.HashSet<>();
+    conf.getPeersList().forEach(p -> voters.add(p.getId().toStringUtf8()));
+    members.addAll(voters);
+    conf.getListenersList().forEach(p -> members.add(p.getId().toStringUtf8()));
+    java.util.Set<String> gone = new java.util.TreeSet<>();
+    conf.getOldPeersList().forEach(p -> gone.add(p.getId().toStringUtf8()));
+    gone.addAll(lastVoters);
+    gone.removeAll(members);
+    removedPeers.removeAll(members);
+    removedPeers.addAll(gone);
+    lastVoters = voters;
+    if (!gone.isEmpty()) {
+      LOG.info("{}: configuration at index {} removed {}", peerId, index, gone);
+    }
   }
 
   @Override
@@ -86,6 +124,15 @@ public final class KvStateMachine extends BaseStateMachine {
         LOG.info("{}: loading snapshot {} into the {} store (store applied index {})", peerId,
             latest.dir().getFileName(), store.kind(), store.appliedIndex());
         store.restore(latest.dir());
+      }
+      removedPeers.clear();
+      Path removed = latest == null ? null : latest.dir().resolve(REMOVED_PEERS_FILE);
+      if (removed != null && Files.isRegularFile(removed)) {
+        for (String line : Files.readAllLines(removed, StandardCharsets.UTF_8)) {
+          if (!line.isBlank()) {
+            removedPeers.add(line.strip());
+          }
+        }
       }
       setLastAppliedTermIndex(latest == null ? TermIndex.INITIAL_VALUE : latest.termIndex());
       lastSnapshotIndex = latest == null ? -1 : latest.termIndex().getIndex();
@@ -216,6 +263,9 @@ public final class KvStateMachine extends BaseStateMachine {
     long start = System.nanoTime();
     Path tmp = snapshots.newTemp(last);
     store.checkpoint(tmp);
+    Path removed = tmp.resolve(REMOVED_PEERS_FILE);
+    Files.write(removed, removedPeers, StandardCharsets.UTF_8);
+    dev.raftkv.util.Dirs.fsync(removed);
     snapshots.publish(tmp, last, store.kind());
     lastSnapshotIndex = last.getIndex();
     LOG.info("{}: snapshot at index {} ({} keys) took {} ms", peerId, last.getIndex(),
