@@ -15,6 +15,7 @@
 #
 # Needs java, redis-cli, redis-benchmark, python3, timeout.
 # Environment: KEYS, VALUE, JAVA_OPTS (default -Xms256m -Xmx1g -XX:+UseG1GC),
+#              SERVER_FLAGS (default -D raftkv.client.max-pending=1000, see below),
 #              SCALE_KEEP=1 keep the temp dir, RAFTKV_NO_BUILD=1 use target/raft-kv.jar as is.
 set -euo pipefail
 
@@ -34,6 +35,10 @@ CATCHUP_TIMEOUT=600  # s, for a wiped peer to have every key
 STOP_TIMEOUT=60      # s, for a peer to exit after SIGTERM
 JAVA_OPTS="${JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}"
 read -r -a java_opts <<<"$JAVA_OPTS"
+# redis-cli --pipe keeps up to raftkv.client.max-pending (default 10000) commands queued on its one
+# connection; under a full pipe on 2 cores the last of them can wait past the 10 s request
+# deadline and get TIMEOUT. A shorter queue per client keeps every command's wait short.
+read -r -a server_flags <<<"${SERVER_FLAGS:--D raftkv.client.max-pending=1000}"
 
 for tool in java redis-cli redis-benchmark python3 timeout; do
   command -v "$tool" >/dev/null 2>&1 || { echo "snapshot-scale: '$tool' not found on PATH" >&2; exit 1; }
@@ -102,7 +107,7 @@ info_field() { rcli "$1" INFO raft | tr -d '\r' | awk -F: -v k="$2" '$1 == k { p
 start_peer() {
   local id="$1"
   java "${java_opts[@]}" -jar "$tmp/raft-kv.jar" server --id "$id" --peers "$peers" \
-    --data-dir "$tmp/$id" >>"$tmp/$id.log" 2>&1 </dev/null &
+    --data-dir "$tmp/$id" "${server_flags[@]}" >>"$tmp/$id.log" 2>&1 </dev/null &
   pid[$id]=$!
 }
 # wait_get ID KEY WANT: until a (linearizable) GET of KEY on ID answers WANT; prints elapsed ms
@@ -146,7 +151,7 @@ disk_detail() {
   echo "$1: $(disk "$1") MB total (Raft log ${log:-0} MB, snapshots ${snap:-0} MB, live RocksDB ${db:-0} MB)"
 }
 
-say "temp dir $tmp; $KEYS keys x $VALUE bytes; JAVA_OPTS=$JAVA_OPTS"
+say "temp dir $tmp; $KEYS keys x $VALUE bytes; JAVA_OPTS=$JAVA_OPTS; server flags ${server_flags[*]}"
 for id in "${ids[@]}"; do start_peer "$id"; done
 for id in "${ids[@]}"; do wait_get "$id" nosuchkey "" >/dev/null; done
 say "cluster up; leader $(leader)"
