@@ -28,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Operate a running cluster: status, membership, leadership, snapshots.",
     subcommands = {AdminCommand.Status.class, AdminCommand.AddPeer.class, AdminCommand.RemovePeer.class,
-        AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class})
+        AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class,
+        BackupCommand.Backup.class})
 final class AdminCommand implements Runnable {
 
   @Option(names = "--peers", required = true, scope = picocli.CommandLine.ScopeType.INHERIT,

@@ -87,7 +87,7 @@ public final class RaftKvNode implements Closeable {
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;
-    this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN));
+    this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN), dataDir);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);

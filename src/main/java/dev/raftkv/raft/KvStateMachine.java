@@ -44,11 +44,20 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Commits take the write lock; reads the read lock, so a batch is never seen half-applied. */
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile long lastSnapshotIndex = -1;
+  /** The peer's data directory (backup copies, a restore to seed from); null: no backups. */
+  private final Path dataDir;
+  private final BackupService backups;
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
+    this(peerId, store, retainSnapshots, null);
+  }
+
+  public KvStateMachine(String peerId, Store store, int retainSnapshots, Path dataDir) {
     this.peerId = peerId;
     this.store = store;
     this.snapshots = new SnapshotDirs(retainSnapshots);
+    this.dataDir = dataDir;
+    this.backups = dataDir == null ? null : new BackupService(peerId, dataDir.resolve("backups"));
   }
 
   public Store store() {
@@ -69,6 +78,10 @@ public final class KvStateMachine extends BaseStateMachine {
       throws IOException {
     super.initialize(server, groupId, raftStorage);
     snapshots.init(raftStorage);
+    if (dataDir != null) {
+      Restore.seed(peerId, dataDir.resolve(Restore.DIR), store.kind(), snapshots,
+          raftStorage.getStorageDir().getCurrentDir().toPath());
+    }
     getLifeCycle().startAndTransition(this::loadLatest, IOException.class);
   }
 
@@ -160,6 +173,14 @@ public final class KvStateMachine extends BaseStateMachine {
   /** A batch of read commands; the replies in order. Thread-safe; may run during apply. */
   @Override
   public CompletableFuture<Message> query(Message request) {
+    ByteString content = request.getContent();
+    if (!content.isEmpty() && content.byteAt(0) == BackupService.ADMIN_MESSAGE) {
+      if (backups == null) {
+        return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));
+      }
+      return backups.handle(content.substring(1).toByteArray(), store, this::readStore)
+          .thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
+    }
     try {
       CommandBatch batch = CommandBatch.decode(request.getContent().asReadOnlyByteBuffer());
       return CompletableFuture.completedFuture(
@@ -223,8 +244,48 @@ public final class KvStateMachine extends BaseStateMachine {
     return last.getIndex();
   }
 
+  // --- events worth one log line each ----------------------------------------------------------
+
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+      org.apache.ratis.protocol.RaftPeerId newLeader) {
+    if (newLeader == null) {
+      LOG.info("{}: no leader known", peerId);
+    } else if (newLeader.equals(member.getPeerId())) {
+      LOG.info("{}: this peer is now the leader", peerId);
+    } else {
+      LOG.info("{}: leader is now {}; this peer follows", peerId, newLeader);
+    }
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    LOG.info("{}: leader ready (its first entry of the term is committed)", peerId);
+  }
+
+  @Override
+  public void notifyConfigurationChanged(long term, long index,
+      org.apache.ratis.proto.RaftProtos.RaftConfigurationProto conf) {
+    java.util.function.Function<java.util.List<org.apache.ratis.proto.RaftProtos.RaftPeerProto>, String> ids =
+        l -> l.stream().map(p -> p.getId().toStringUtf8() + "@" + p.getAddress()).sorted().toList().toString();
+    LOG.info("{}: configuration changed at index {} (term {}): peers {}, listeners {}{}", peerId, index, term,
+        ids.apply(conf.getPeersList()), ids.apply(conf.getListenersList()),
+        conf.getOldPeersCount() == 0 ? "" : " (joint consensus with the old peers "
+            + ids.apply(conf.getOldPeersList()) + ")");
+  }
+
+  @Override
+  public void notifySnapshotInstalled(org.apache.ratis.proto.RaftProtos.InstallSnapshotResult result,
+      long snapshotIndex, org.apache.ratis.protocol.RaftPeer peer) {
+    LOG.info("{}: snapshot install on {}: {} at index {}", peerId, peer == null ? "?" : peer.getId(), result,
+        snapshotIndex);
+  }
+
   @Override
   public void close() throws IOException {
+    if (backups != null) {
+      backups.close();
+    }
     lock.writeLock().lock();
     try {
       getLifeCycle().checkStateAndClose();
