@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Seeding a new peer from a backup. {@code raftkv admin restore} checks the backup and copies it
  * into {@code DATA_DIR/}{@value #DIR}; when the peer starts, before Ratis opens its log, the state
- * machine turns it into its first snapshot, at the backup's index with term 0. The peer's store
+ * machine turns it into its first snapshot, at the backup's index with term 1. The peer's store
  * then starts from the backup's state and its (empty) Raft log continues after that index; a
  * cluster whose peers are all seeded from the same backup starts as if its history up to the
- * backup's index had been applied, and its first leader's term (1 or more) is above the
+ * backup's index had been applied, and its first leader's term (1 or more) is not below the
  * snapshot's.
  */
 public final class Restore {
@@ -69,7 +69,10 @@ public final class Restore {
       return;
     }
     BackupManifest m = BackupManifest.read(restore);
-    TermIndex ti = TermIndex.valueOf(0, m.index());
+    // Term 1, whatever the backup's term: the new cluster's terms start again at 1 and must never
+    // be below its log's last term; and Ratis treats a last entry of term 0 as an empty log, whose
+    // voters a candidate with commits (ours: the snapshot) does not count.
+    TermIndex ti = TermIndex.valueOf(1, m.index());
     SnapshotDirs.Snapshot latest = snapshots.latest();
     if (latest != null && latest.termIndex().equals(ti)) {
       Dirs.deleteRecursively(restore); // seeded before; the peer stopped before removing the copy
