@@ -50,7 +50,14 @@ final class MetricsReport {
   static String render(RaftKvNode node, ServerStats stats) {
     MetricsReport r = new MetricsReport();
     r.raftkv(node, stats);
-    r.ratis();
+    java.util.Set<String> peerIds = new java.util.HashSet<>();
+    try {
+      node.raftServer().getDivision(RaftKvNode.GROUP_ID).getGroup().getPeers()
+          .forEach(p -> peerIds.add(p.getId().toString()));
+    } catch (IOException e) {
+      // no group: no peer labels
+    }
+    r.ratis(peerIds);
     StringBuilder sb = new StringBuilder(r.own);
     r.families.forEach((name, f) -> {
       sb.append("# HELP ").append(name).append(' ').append(f.help).append('\n');
@@ -158,26 +165,56 @@ final class MetricsReport {
 
   // --- Ratis' metrics ---------------------------------------------------------------------------
 
-  private void ratis() {
+  /**
+   * Ratis names a metric {@code APP.COMPONENT.PREFIX.NAME}, where PREFIX is a member id
+   * ({@code n1@group-...}), a server or a client id, and NAME may start with a peer's id
+   * ({@code follower_n2_match_index}, {@code n2_latency}). The ids become labels ({@code
+   * registry}, {@code peer}), so one metric has one name on every peer: {@code
+   * ratis_log_appender_match_index{registry="n1@group-...",peer="n2"}}.
+   */
+  private void ratis(java.util.Set<String> peerIds) {
     for (RatisMetricRegistry registry : MetricRegistries.global().getMetricRegistries()) {
       if (!(registry instanceof RatisMetricRegistryImpl impl)) {
         continue;
       }
       MetricRegistryInfo info = registry.getMetricRegistryInfo();
+      String prefix = info.getPrefix();
       String base = sanitize(info.getApplicationName() + "_" + info.getMetricsComponentName());
-      String labels = "registry=\"" + escape(info.getPrefix()) + "\"";
+      String head = info.getApplicationName() + "." + info.getMetricsComponentName() + "." + prefix + ".";
       String help = info.getMetricsDescription() == null || info.getMetricsDescription().isBlank()
           ? "Apache Ratis metric." : oneLine(info.getMetricsDescription());
-      impl.getDropWizardMetricRegistry().getMetrics().forEach((rawName, metric) ->
-          ratisMetric(base + "_" + sanitize(rawName), labels, help, metric));
+      impl.getDropWizardMetricRegistry().getMetrics().forEach((rawName, metric) -> {
+        String rest = rawName.startsWith(head) ? rawName.substring(head.length()) : rawName;
+        if (rest.startsWith(prefix + "_")) {
+          rest = rest.substring(prefix.length() + 1);
+        }
+        String labels = "registry=\"" + escape(prefix) + "\"";
+        for (String id : peerIds) {
+          for (String p : new String[] {"follower_" + id + "_", id + "_"}) {
+            if (rest.startsWith(p) && rest.length() > p.length()) {
+              rest = rest.substring(p.length());
+              labels += ",peer=\"" + escape(id) + "\"";
+              break;
+            }
+          }
+          if (labels.contains(",peer=")) {
+            break;
+          }
+        }
+        ratisMetric(base + "_" + sanitize(rest), labels, help, metric);
+      });
     }
+  }
+
+  private static String total(String name) {
+    return name.endsWith("_total") ? name : name + "_total";
   }
 
   private void ratisMetric(String name, String labels, String help, Metric metric) {
     if (metric instanceof Counter c) {
-      add(name + "_total", "counter", help).add(name + "_total{" + labels + "} " + c.getCount());
+      add(total(name), "counter", help).add(total(name) + "{" + labels + "} " + c.getCount());
     } else if (metric instanceof Meter m) {
-      add(name + "_total", "counter", help).add(name + "_total{" + labels + "} " + m.getCount());
+      add(total(name), "counter", help).add(total(name) + "{" + labels + "} " + m.getCount());
     } else if (metric instanceof Timer t) {
       summary(name + "_seconds", labels, help, t.getSnapshot(), t.getCount(), 1e-9);
     } else if (metric instanceof Histogram h) {

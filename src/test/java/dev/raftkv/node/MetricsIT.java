@@ -173,7 +173,9 @@ class MetricsIT {
     assertEquals(1, leaders);
 
     // Ratis' metrics: the leader's log worker has flushed entries; timers are summaries
-    PrometheusText lt = scrape(l);
+    HttpResponse<String> sample = get(l, "/metrics");
+    Files.writeString(Path.of("target", "metrics-sample.txt"), sample.body()); // to look at
+    PrometheusText lt = PrometheusText.parse(sample.body());
     List<String> ratis = lt.families().stream().filter(n -> n.startsWith("ratis_")).toList();
     assertTrue(ratis.size() > 20, "Ratis metric families: " + ratis);
     assertTrue(lt.families().stream().anyMatch(n -> n.startsWith("ratis_log_worker_")), ratis.toString());
