@@ -181,16 +181,27 @@ class BackupRestoreIT {
     Path backup = dir.resolve("backup");
     try (TestCluster c = new TestCluster(Files.createDirectories(dir.resolve("old")), 3,
         Map.of("raftkv.store", store))) {
+      // incompressible values: the checkpoint has a file of several MB, sent in 1 MB chunks
+      java.util.Random random = new java.util.Random(42);
       try (Jedis j = c.client(0)) {
-        for (int i = 0; i < 100; i++) {
-          j.set("k" + i, "v" + i);
+        for (int i = 0; i < 80; i++) {
+          byte[] v = new byte[40_000];
+          random.nextBytes(v);
+          j.set(("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), v);
         }
       }
       assertEquals(0, cli("admin", "--peers", c.peers.path().toString(), "backup", "--to", backup.toString()));
+      assertTrue(BackupManifest.read(backup).files().stream().anyMatch(f -> f.size() > 2_500_000),
+          "a file of several chunks: " + BackupManifest.read(backup).files());
       // a second backup into the same, non-empty directory is refused
       assertNotEquals(0, cli("admin", "--peers", c.peers.path().toString(), "backup", "--to", backup.toString()));
     }
     assertEquals(0, cli("verify-backup", "--from", backup.toString()));
+    // a restore never goes into a data dir that has anything in it
+    Path used = Files.createDirectories(dir.resolve("used"));
+    Files.writeString(used.resolve("something"), "x");
+    assertNotEquals(0, cli("restore", "--from", backup.toString(), "--data-dir", used.toString()));
+    assertFalse(Files.exists(used.resolve("restore")));
     BackupManifest m = BackupManifest.read(backup);
     BackupManifest.FileEntry largest = m.files().stream()
         .max(Comparator.comparingLong(BackupManifest.FileEntry::size)).orElseThrow();
@@ -205,9 +216,6 @@ class BackupRestoreIT {
     Path target = dir.resolve("n1");
     assertNotEquals(0, cli("restore", "--from", backup.toString(), "--data-dir", target.toString()));
     assertFalse(Files.exists(target.resolve("restore")), "nothing restored from a damaged backup");
-    // and a restore never goes into a data dir that has state
-    Files.createDirectories(target);
-    Files.writeString(target.resolve("something"), "x");
     Files.delete(backup.resolve(largest.name()));
     assertEquals(1, cli("verify-backup", "--from", backup.toString()));
   }
