@@ -202,6 +202,20 @@ class BackupRestoreIT {
     Files.writeString(used.resolve("something"), "x");
     assertNotEquals(0, cli("restore", "--from", backup.toString(), "--data-dir", used.toString()));
     assertFalse(Files.exists(used.resolve("restore")));
+    // a peer seeded from a RocksDB backup refuses to start with the memory store, and says why
+    Path seeded = dir.resolve("seeded");
+    assertEquals(0, cli("restore", "--from", backup.toString(), "--data-dir", seeded.toString()));
+    Path solo = dir.resolve("solo.conf");
+    Files.writeString(solo, "solo 127.0.0.1:" + TestCluster.freePort() + " 127.0.0.1:" + TestCluster.freePort() + "\n");
+    Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> RaftKvNode.start("solo",
+        dev.raftkv.config.PeersFile.load(solo), seeded,
+        dev.raftkv.config.NodeConfig.build(null, Map.of("raftkv.store", "memory"), Map.of())).close());
+    StringBuilder chain = new StringBuilder();
+    for (Throwable t = refused; t != null; t = t.getCause()) {
+      chain.append(t.getMessage()).append(" / ");
+    }
+    assertTrue(chain.toString().contains("start it with --store rocksdb"), chain.toString());
+    assertTrue(Files.isDirectory(seeded.resolve("restore")), "the restore copy is kept for a proper start");
     BackupManifest m = BackupManifest.read(backup);
     BackupManifest.FileEntry largest = m.files().stream()
         .max(Comparator.comparingLong(BackupManifest.FileEntry::size)).orElseThrow();
