@@ -4,6 +4,7 @@ import dev.raftkv.config.Peer;
 import dev.raftkv.config.PeersFile;
 import dev.raftkv.node.RaftKvNode;
 import dev.raftkv.raft.BackupManifest;
+import dev.raftkv.raft.BackupRequest;
 import dev.raftkv.raft.Restore;
 import dev.raftkv.util.Dirs;
 import java.io.IOException;
@@ -33,8 +34,6 @@ import picocli.CommandLine.ParentCommand;
  * new cluster's peer from it (both offline, on files only). See docs/operations.md.
  */
 final class BackupCommand {
-  /** First byte of an admin message to the state machine (see raft.BackupService). */
-  private static final byte ADMIN_MESSAGE = (byte) 0xB0;
   private static final int CHUNK = 1 << 20;
 
   private BackupCommand() {}
@@ -172,11 +171,7 @@ final class BackupCommand {
 
   private static ByteString send(RaftClient c, RaftPeerId peer, String request, boolean linearizable)
       throws IOException {
-    byte[] text = request.getBytes(StandardCharsets.UTF_8);
-    byte[] msg = new byte[text.length + 1];
-    msg[0] = ADMIN_MESSAGE;
-    System.arraycopy(text, 0, msg, 1, text.length);
-    Message m = Message.valueOf(ByteString.copyFrom(msg));
+    Message m = Message.valueOf(ByteString.copyFrom(BackupRequest.encode(request)));
     RaftClientReply r = linearizable ? c.io().sendReadOnly(m, peer) : c.io().sendStaleRead(m, 0, peer);
     if (!r.isSuccess()) {
       Throwable e = r.getException();

@@ -236,9 +236,6 @@ final class MetricsReport {
 
   private void summary(String name, String labels, String help, Snapshot s, long count, double scale) {
     List<String> out = add(name, "summary", help);
-    if (out == null) {
-      return;
-    }
     double[] qs = {0.5, 0.75, 0.95, 0.99, 0.999};
     for (double q : qs) {
       out.add(name + "{" + labels + ",quantile=\"" + number(q) + "\"} " + number(s.getValue(q) * scale));
@@ -246,7 +243,7 @@ final class MetricsReport {
     out.add(name + "_count{" + labels + "} " + count);
   }
 
-  /** The sample list of a family, created on first use; null (drop) if the name has another type. */
+  /** The sample list of a family, created on first use; a throwaway list if the name has another type. */
   private List<String> add(String name, String type, String help) {
     Family f = families.computeIfAbsent(name, n -> new Family(type, help));
     return f.type.equals(type) ? f.samples : new ArrayList<>();

@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BackupService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BackupService.class);
-  /** First byte of an admin message; a command batch starts with its version (1). */
-  static final byte ADMIN_MESSAGE = (byte) 0xB0;
   static final int MAX_CHUNK = 1 << 20;
   private static final Pattern NAME = Pattern.compile("backup-\\d+_\\d+-\\d+");
   private static final long STALE_MILLIS = 3_600_000;
@@ -135,11 +133,18 @@ final class BackupService implements AutoCloseable {
     BackupManifest m = BackupManifest.read(dir);
     BackupManifest.FileEntry f = m.files().stream().filter(e -> e.name().equals(a[2])).findFirst()
         .orElseThrow(() -> new IOException("backup " + a[1] + " has no file '" + a[2] + "'"));
-    long offset = Long.parseLong(a[3]);
-    int length = (int) Math.min(Math.min(Long.parseLong(a[4]), MAX_CHUNK), Math.max(0, f.size() - offset));
-    if (offset < 0 || length < 0) {
+    long offset;
+    long wanted;
+    try {
+      offset = Long.parseLong(a[3]);
+      wanted = Long.parseLong(a[4]);
+    } catch (NumberFormatException e) {
       throw new IOException("bad offset or length");
     }
+    if (offset < 0 || wanted < 0) {
+      throw new IOException("bad offset or length");
+    }
+    int length = (int) Math.min(Math.min(wanted, MAX_CHUNK), Math.max(0, f.size() - offset));
     byte[] b = new byte[length];
     try (RandomAccessFile in = new RandomAccessFile(dir.resolve(f.name()).toFile(), "r")) {
       in.seek(offset);

@@ -174,7 +174,7 @@ public final class KvStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> query(Message request) {
     ByteString content = request.getContent();
-    if (!content.isEmpty() && content.byteAt(0) == BackupService.ADMIN_MESSAGE) {
+    if (!content.isEmpty() && content.byteAt(0) == BackupRequest.ADMIN_MESSAGE) {
       if (backups == null) {
         return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));
       }
