@@ -58,7 +58,7 @@ stop_all() {
   local id p
   for id in "${ids[@]}"; do
     p="${pid[$id]:-}"
-    [[ -n "$p" ]] && kill -TERM "$p" 2>/dev/null || true
+    if [[ -n "$p" ]]; then kill -TERM "$p" 2>/dev/null || true; fi
   done
   for id in "${ids[@]}"; do
     p="${pid[$id]:-}"
@@ -110,13 +110,14 @@ start_peer() {
     --data-dir "$tmp/$id" "${server_flags[@]}" >>"$tmp/$id.log" 2>&1 </dev/null &
   pid[$id]=$!
 }
-# wait_get ID KEY WANT: until a (linearizable) GET of KEY on ID answers WANT; prints elapsed ms
+# wait_get ID KEY WANT [SECONDS]: until a (linearizable) GET of KEY on ID answers WANT; prints
+# elapsed ms
 wait_get() {
-  local id="$1" key="$2" want="$3" t0 deadline
-  t0=$(now_ms); deadline=$((SECONDS + START_TIMEOUT))
+  local id="$1" key="$2" want="$3" limit="${4:-$START_TIMEOUT}" t0 deadline
+  t0=$(now_ms); deadline=$((SECONDS + limit))
   until [[ "$(rcli "${port[$id]}" GET "$key")" == "$want" ]]; do
     kill -0 "${pid[$id]}" 2>/dev/null || fail "$id exited"
-    [[ $SECONDS -lt $deadline ]] || fail "$id: GET $key did not answer '$want' within ${START_TIMEOUT}s"
+    [[ $SECONDS -lt $deadline ]] || fail "$id: GET $key did not answer '$want' within ${limit}s"
     sleep 0.05
   done
   echo $(($(now_ms) - t0))
@@ -174,7 +175,6 @@ EOF
 load_ms=$(($(now_ms) - t0))
 grep -q "errors: 0" "$tmp/load.out" || fail "loading had errors: $(tail -2 "$tmp/load.out")"
 result "load: $KEYS keys in $((load_ms / 1000)) s ($((KEYS * 1000 / (load_ms + 1))) SET/s through redis-cli --pipe on n1)"
-last=$(printf 'key:%09d' $((KEYS - 1)))
 for id in "${ids[@]}"; do
   [[ "$(rcli "${port[$id]}" DBSIZE)" == "$KEYS" ]] || fail "$id: DBSIZE $(rcli "${port[$id]}" DBSIZE), expected $KEYS"
 done
@@ -207,7 +207,7 @@ rcli "${port[$(leader)]}" SET after-wipe yes >/dev/null
 admin snapshot >>"$tmp/snapshot.out" 2>&1 || fail "second admin snapshot: $(tail -1 "$tmp/snapshot.out")"
 t0=$(now_ms)
 start_peer "$F"
-wait_get "$F" after-wipe yes >/dev/null
+wait_get "$F" after-wipe yes "$CATCHUP_TIMEOUT" >/dev/null
 install_ms=$(($(now_ms) - t0))
 want="$(rcli "${port[$(leader)]}" DBSIZE)"
 [[ "$(rcli "${port[$F]}" DBSIZE)" == "$want" ]] || fail "$F: DBSIZE after catch-up $(rcli "${port[$F]}" DBSIZE), leader $want"
