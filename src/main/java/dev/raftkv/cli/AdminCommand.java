@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Operate a running cluster: status, membership, leadership, snapshots.",
     subcommands = {AdminStatus.class, AdminCommand.AddPeer.class, AdminCommand.RemovePeer.class,
-        AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class})
+        AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class, BackupCommand.Backup.class})
 final class AdminCommand implements Runnable {
   /** How often the verbs poll while they wait for something. */
   static final long POLL_MS = 200;

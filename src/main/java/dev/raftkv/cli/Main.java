@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "raft-kv: a strongly consistent, Redis-protocol key-value store on Apache Ratis.",
     subcommands = {ServerCommand.class, AdminCommand.class, dev.raftkv.verify.VerifyCommand.class,
+        BackupCommand.VerifyBackup.class, BackupCommand.RestoreBackup.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

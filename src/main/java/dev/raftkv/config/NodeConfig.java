@@ -34,6 +34,8 @@ public final class NodeConfig {
   public static final String CATCH_UP_STUCK_MS = "raftkv.catch-up.stuck-ms";
   public static final String EXPIRY_KEYS_PER_ENTRY = "raftkv.expiry.keys-per-entry";
   public static final String EXPIRY_ENTRIES_PER_SECOND = "raftkv.expiry.entries-per-second";
+  public static final String METRICS_PORT = "raftkv.metrics.port";
+  public static final String METRICS_BIND = "raftkv.metrics.bind";
 
   /** Built-in defaults, in the order they are documented. */
   public static final Map<String, String> DEFAULTS;
@@ -57,6 +59,8 @@ public final class NodeConfig {
     d.put(CATCH_UP_STUCK_MS, "10000");
     d.put(EXPIRY_KEYS_PER_ENTRY, "500");
     d.put(EXPIRY_ENTRIES_PER_SECOND, "10");
+    d.put(METRICS_PORT, "0");
+    d.put(METRICS_BIND, "127.0.0.1");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
     DEFAULTS = Collections.unmodifiableMap(d);
@@ -137,6 +141,11 @@ public final class NodeConfig {
       if (n < 1) {
         throw new ConfigException(src + ": " + key + " must be at least 1, not " + n);
       }
+    }
+    String metricsPort = get(METRICS_PORT);
+    if (!metricsPort.matches("\\d{1,5}") || Integer.parseInt(metricsPort) > 65535) {
+      throw new ConfigException(src + ": " + METRICS_PORT + " must be a port number (0: off), not '"
+          + metricsPort + "'");
     }
   }
 

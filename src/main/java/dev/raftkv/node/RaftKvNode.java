@@ -64,6 +64,7 @@ public final class RaftKvNode implements Closeable {
   private final RespServer resp;
   private final CatchUpWatchdog watchdog;
   private final ExpirySweeper expiry;
+  private final MetricsServer metrics; // null when raftkv.metrics.port is 0
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
 
@@ -88,7 +89,7 @@ public final class RaftKvNode implements Closeable {
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;
-    this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN));
+    this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN), dataDir);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -137,6 +138,19 @@ public final class RaftKvNode implements Closeable {
     this.expiry = new ExpirySweeper(id, server, GROUP_ID, s, gateway,
         config.getInt(NodeConfig.EXPIRY_KEYS_PER_ENTRY),
         config.getInt(NodeConfig.EXPIRY_ENTRIES_PER_SECOND));
+    int metricsPort = config.getInt(NodeConfig.METRICS_PORT);
+    try {
+      this.metrics = metricsPort == 0 ? null : new MetricsServer(id,
+          new InetSocketAddress(config.get(NodeConfig.METRICS_BIND), metricsPort), this, resp.stats());
+    } catch (IOException e) {
+      expiry.close();
+      resp.close();
+      gateway.close();
+      server.close();
+      rpcClient.close();
+      s.close();
+      throw e;
+    }
     this.watchdog = new CatchUpWatchdog(id, server, group, props, dataDir.resolve("raft"),
         config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
     LOG.info("{}: serving Redis clients on {}:{}, Raft on {}:{}, store {}, data dir {}", id, redisBind,
@@ -208,6 +222,11 @@ public final class RaftKvNode implements Closeable {
     return resp.localAddress();
   }
 
+  /** The port of the /metrics endpoint, or 0 when it is off. */
+  public int metricsPort() {
+    return metrics == null ? 0 : metrics.port();
+  }
+
   public KvStateMachine stateMachine() {
     return stateMachine;
   }
@@ -267,6 +286,9 @@ public final class RaftKvNode implements Closeable {
     closed = true;
     LOG.info("{}: shutting down", id);
     watchdog.close();
+    if (metrics != null) {
+      metrics.close();
+    }
     expiry.close();
     resp.close();
     gateway.close();

@@ -56,11 +56,20 @@ public final class KvStateMachine extends BaseStateMachine {
   /** The voters of the last configuration entry applied (on this run of the peer). */
   private java.util.Set<String> lastVoters = java.util.Set.of();
   static final String REMOVED_PEERS_FILE = "raftkv-removed-peers";
+  /** The peer's data directory (backup copies, a restore to seed from); null: no backups. */
+  private final Path dataDir;
+  private final BackupService backups;
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
+    this(peerId, store, retainSnapshots, null);
+  }
+
+  public KvStateMachine(String peerId, Store store, int retainSnapshots, Path dataDir) {
     this.peerId = peerId;
     this.store = store;
     this.snapshots = new SnapshotDirs(retainSnapshots);
+    this.dataDir = dataDir;
+    this.backups = dataDir == null ? null : new BackupService(peerId, dataDir.resolve("backups"));
   }
 
   public Store store() {
@@ -80,6 +89,13 @@ public final class KvStateMachine extends BaseStateMachine {
   @Override
   public void notifyConfigurationChanged(long term, long index,
       org.apache.ratis.proto.RaftProtos.RaftConfigurationProto conf) {
+    java.util.function.Function<java.util.List<org.apache.ratis.proto.RaftProtos.RaftPeerProto>, String> ids =
+        l -> l.stream().map(p -> p.getId().toStringUtf8() + "@" + p.getAddress()).sorted().toList().toString();
+    LOG.info("{}: configuration changed at index {} (term {}): peers {}, listeners {}{}", peerId, index, term,
+        ids.apply(conf.getPeersList()), ids.apply(conf.getListenersList()),
+        conf.getOldPeersCount() == 0 ? "" : " (joint consensus with the old peers "
+            + ids.apply(conf.getOldPeersList()) + ")");
+
     java.util.Set<String> members = new java.util.HashSet<>();
     java.util.Set<String> voters = new java.util.HashSet<>();
     conf.getPeersList().forEach(p -> voters.add(p.getId().toStringUtf8()));
@@ -107,6 +123,10 @@ public final class KvStateMachine extends BaseStateMachine {
       throws IOException {
     super.initialize(server, groupId, raftStorage);
     snapshots.init(raftStorage);
+    if (dataDir != null) {
+      Restore.seed(peerId, dataDir.resolve(Restore.DIR), store.kind(), snapshots,
+          raftStorage.getStorageDir().getCurrentDir().toPath());
+    }
     getLifeCycle().startAndTransition(this::loadLatest, IOException.class);
   }
 
@@ -207,6 +227,14 @@ public final class KvStateMachine extends BaseStateMachine {
   /** A batch of read commands; the replies in order. Thread-safe; may run during apply. */
   @Override
   public CompletableFuture<Message> query(Message request) {
+    ByteString content = request.getContent();
+    if (!content.isEmpty() && content.byteAt(0) == BackupRequest.ADMIN_MESSAGE) {
+      if (backups == null) {
+        return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));
+      }
+      return backups.handle(content.substring(1).toByteArray(), store, this::readStore)
+          .thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
+    }
     try {
       CommandBatch batch = CommandBatch.decode(request.getContent().asReadOnlyByteBuffer());
       return CompletableFuture.completedFuture(
@@ -273,8 +301,37 @@ public final class KvStateMachine extends BaseStateMachine {
     return last.getIndex();
   }
 
+  // --- events worth one log line each ----------------------------------------------------------
+
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+      org.apache.ratis.protocol.RaftPeerId newLeader) {
+    if (newLeader == null) {
+      LOG.info("{}: no leader known", peerId);
+    } else if (newLeader.equals(member.getPeerId())) {
+      LOG.info("{}: this peer is now the leader", peerId);
+    } else {
+      LOG.info("{}: leader is now {}; this peer follows", peerId, newLeader);
+    }
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    LOG.info("{}: leader ready (its first entry of the term is committed)", peerId);
+  }
+
+  @Override
+  public void notifySnapshotInstalled(org.apache.ratis.proto.RaftProtos.InstallSnapshotResult result,
+      long snapshotIndex, org.apache.ratis.protocol.RaftPeer peer) {
+    LOG.info("{}: snapshot install on {}: {} at index {}", peerId, peer == null ? "?" : peer.getId(), result,
+        snapshotIndex);
+  }
+
   @Override
   public void close() throws IOException {
+    if (backups != null) {
+      backups.close();
+    }
     lock.writeLock().lock();
     try {
       getLifeCycle().checkStateAndClose();

@@ -20,6 +20,8 @@ public final class ServerStats {
   final ConcurrentSkipListMap<Long, ClientSession> sessions = new ConcurrentSkipListMap<>();
   private final ConcurrentHashMap<String, CommandStat> commands = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> errors = new ConcurrentHashMap<>();
+  /** Latency histograms for /metrics; unlike the INFO statistics never reset. */
+  private final ConcurrentHashMap<String, LatencyHistogram> latencies = new ConcurrentHashMap<>();
 
   /** Calls, time and errors of one command, like a line of Redis's INFO commandstats. */
   public static final class CommandStat {
@@ -43,10 +45,21 @@ public final class ServerStats {
     CommandStat s = commands.computeIfAbsent(name, n -> new CommandStat());
     s.calls.increment();
     s.micros.add(nanos / 1000);
-    if (reply.length > 0 && reply[0] == '-') {
+    boolean failed = reply.length > 0 && reply[0] == '-';
+    if (failed) {
       s.failed.increment();
       error(reply);
     }
+    LatencyHistogram h = latencies.get(name);
+    if (h == null) {
+      h = latencies.computeIfAbsent(name, n -> new LatencyHistogram());
+    }
+    h.record(nanos, failed);
+  }
+
+  /** Latency histograms by command name (as counted in INFO commandstats), in name order. */
+  public Map<String, LatencyHistogram> latencies() {
+    return new TreeMap<>(latencies);
   }
 
   /** Counts a command refused before it ran (wrong arity). */
