@@ -81,6 +81,7 @@ public final class RaftKvNode implements Closeable {
         : config.get(NodeConfig.REDIS_BIND);
     checkFree(raftBind, self.raft().port(), "Raft");
     checkFree(redisBind, self.redis().port(), "Redis");
+    checkCommandLimit(config, raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port()));
 
     Files.createDirectories(dataDir);
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
@@ -114,13 +115,17 @@ public final class RaftKvNode implements Closeable {
         new RaftGateway.Settings(config.getInt(NodeConfig.MAX_BATCH_OPS),
             config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
             config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
-            config.get(NodeConfig.READ_MODE).equals("stale")));
+            config.get(NodeConfig.READ_MODE).equals("stale"),
+            config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES)));
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
           new RespServer.Limits(config.getLong(NodeConfig.MAX_ARGS),
               config.getLong(NodeConfig.PROTO_MAX_BULK_LEN),
               config.getInt(NodeConfig.MAX_PENDING_PER_CLIENT)),
+          new RespServer.ClientLimits(config.getInt(NodeConfig.MAX_CLIENTS),
+              config.getLong(NodeConfig.CLIENT_QUERY_BUFFER_LIMIT),
+              config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.IDLE_TIMEOUT)),
           configView, Math.max(2, Runtime.getRuntime().availableProcessors()));
     } catch (IOException e) {
       gateway.close();
@@ -151,6 +156,27 @@ public final class RaftKvNode implements Closeable {
     } catch (IOException e) {
       throw new IOException("cannot listen for " + what + " on " + host + ":" + port + ": "
           + e.getMessage());
+    }
+  }
+
+  /** Room in a log entry for Ratis' own fields and the batch header, beside the commands. */
+  static final long ENTRY_OVERHEAD = 64 * 1024;
+
+  /**
+   * A command must fit in one Raft log entry: Ratis refuses to append an entry bigger than
+   * raft.server.log.appender.buffer.byte-limit (4 MB), and a follower forwards it in one gRPC
+   * message (raft.grpc.message.size.max, 64 MB).
+   */
+  private static void checkCommandLimit(NodeConfig config, RaftProperties props) throws ConfigException {
+    long entryLimit = Math.min(RaftServerConfigKeys.Log.Appender.bufferByteLimit(props).getSize(),
+        GrpcConfigKeys.messageSizeMax(props, s -> { }).getSize());
+    long max = entryLimit - ENTRY_OVERHEAD;
+    if (config.getLong(NodeConfig.MAX_COMMAND_BYTES) > max) {
+      throw new ConfigException(NodeConfig.MAX_COMMAND_BYTES + " = "
+          + config.getLong(NodeConfig.MAX_COMMAND_BYTES) + " does not fit in a Raft log entry: at most "
+          + max + " (raft.server.log.appender.buffer.byte-limit and raft.grpc.message.size.max, less "
+          + ENTRY_OVERHEAD + "); raise those (and raft.server.log.write.buffer.size, which must be"
+          + " 8 bytes more than the buffer limit) to allow bigger commands");
     }
   }
 
@@ -216,6 +242,11 @@ public final class RaftKvNode implements Closeable {
     }
 
     @Override
+    public boolean overloaded() {
+      return gateway.overloaded();
+    }
+
+    @Override
     public int otherPeers() {
       try {
         return server.getDivision(GROUP_ID).getGroup().getPeers().size() - 1;
@@ -235,6 +266,10 @@ public final class RaftKvNode implements Closeable {
 
   Store store() {
     return store;
+  }
+
+  RaftGateway gateway() {
+    return gateway;
   }
 
   ExpirySweeper expirySweeper() {

@@ -59,6 +59,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private Route inflightRoute;
   private int inflight;
   private boolean closing;
+  /** Reading is paused because the peer as a whole has too much queued for Raft. */
+  private boolean overloadPaused;
   // read by CLIENT LIST on other connections' threads
   volatile String name;
   volatile String libName;
@@ -79,6 +81,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   long id() {
     return id;
+  }
+
+  /** True when every request read so far has been answered (for tests: nothing is stuck). */
+  boolean idle() {
+    return replies.isEmpty() && waiting.isEmpty() && inflight == 0;
   }
 
   String remoteAddress() {
@@ -201,6 +208,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
     }
+    if (!overloadPaused && backend.overloaded()) {
+      // global back-pressure: the peer has more queued for Raft than it may hold; stop reading
+      // from this client until the queue is below the bound again
+      overloadPaused = true;
+      ctx.channel().config().setAutoRead(false);
+      ctx.executor().schedule(this::checkOverload, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void checkOverload() {
+    if (closing || !ctx.channel().isActive()) {
+      return;
+    }
+    if (backend.overloaded()) {
+      ctx.executor().schedule(this::checkOverload, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return;
+    }
+    overloadPaused = false;
+    drain();
   }
 
   private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply) {
@@ -273,7 +299,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (wrote) {
       ctx.flush();
     }
-    if (!closing && !ctx.channel().config().isAutoRead() && replies.size() < maxPending / 2) {
+    if (!closing && !overloadPaused && !ctx.channel().config().isAutoRead()
+        && replies.size() < maxPending / 2) {
       ctx.channel().config().setAutoRead(true);
     }
   }
@@ -308,6 +335,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     closing = true;
     ctx.channel().config().setAutoRead(false);
     drain();
+  }
+
+  /**
+   * A request FrameLimits threw away because it is larger than any command may be: answered with
+   * an error in its place (inside MULTI it also makes EXEC fail, like any rejected command).
+   */
+  void tooLarge(byte[] commandName, long bytes, long limit) {
+    if (closing) {
+      return;
+    }
+    CommandSpec spec = commandName == null ? null : Commands.lookup(commandName);
+    byte[] error = RespOut.errorBytes(tx.rejected(spec, LimitErrors.tooLarge(bytes, limit)));
+    stats.error(error);
+    reply(error);
   }
 
   @Override
