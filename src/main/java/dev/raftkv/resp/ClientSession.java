@@ -360,9 +360,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     Throwable c = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException
         ? cause.getCause() : cause;
     LOG.debug("client {}: {}", remoteAddress(), c.toString());
-    protocolError(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
+    protocolError(redisProtocolText(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage()));
   }
 
+
+  /**
+   * Redis's wording for the RESP decoder's length errors: "length: N (expected: <= 65536)" is an
+   * inline line over the decoder's inline limit, any other "length: ..." a bad bulk length.
+   */
+  static String redisProtocolText(String decoderMessage) {
+    if (decoderMessage.startsWith("length: ")) {
+      return decoderMessage.endsWith("(expected: <= 65536)") ? "too big inline request" : "invalid bulk length";
+    }
+    return decoderMessage;
+  }
 
   private static final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -84,6 +84,13 @@ final class FrameLimits extends ChannelInboundHandlerAdapter {
         problem = "invalid bulk length";
       } else if (remaining > 0) {
         requestBytes += len;
+        if (!skipping && (len > maxCommandBytes || (requestBytes > maxCommandBytes && isWrite()))) {
+          skipping = true; // thrown away as it arrives, so the query buffer limit does not apply
+          RequestAggregator aggregator = ctx.pipeline().get(RequestAggregator.class);
+          if (aggregator != null) {
+            aggregator.discardPartial();
+          }
+        }
         if (!skipping && requestBytes > queryBufferLimit) {
           failed = true;
           ReferenceCountUtil.release(msg);
@@ -92,13 +99,6 @@ final class FrameLimits extends ChannelInboundHandlerAdapter {
               queryBufferLimit);
           ctx.close();
           return;
-        }
-        if (!skipping && (len > maxCommandBytes || (requestBytes > maxCommandBytes && isWrite()))) {
-          skipping = true;
-          RequestAggregator aggregator = ctx.pipeline().get(RequestAggregator.class);
-          if (aggregator != null) {
-            aggregator.discardPartial();
-          }
         }
       }
     } else if (msg instanceof LastBulkStringRedisContent || msg instanceof SimpleStringRedisMessage
