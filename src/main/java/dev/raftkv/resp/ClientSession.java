@@ -61,6 +61,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private boolean closing;
   /** Reading is paused because the peer as a whole has too much queued for Raft. */
   private boolean overloadPaused;
+  /**
+   * Requests that were already read when the pause began (Netty finishes decoding what it has
+   * read); they wait here, in order, until the peer is below its bound again.
+   */
+  private final ArrayDeque<Runnable> backlog = new ArrayDeque<>();
   // read by CLIENT LIST on other connections' threads
   volatile String name;
   volatile String libName;
@@ -85,7 +90,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** True when every request read so far has been answered (for tests: nothing is stuck). */
   boolean idle() {
-    return replies.isEmpty() && waiting.isEmpty() && inflight == 0;
+    return replies.isEmpty() && waiting.isEmpty() && inflight == 0 && backlog.isEmpty();
   }
 
   String remoteAddress() {
@@ -108,6 +113,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     closing = true;
     replies.clear();
     waiting.clear();
+    backlog.clear();
     super.channelInactive(ctx);
   }
 
@@ -124,6 +130,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
     if (argv.length == 0 || closing) {
       return; // an empty inline line is ignored, like Redis
+    }
+    if (overloadPaused) {
+      backlog.add(() -> {
+        stats.totalCommands.incrementAndGet();
+        handle(argv);
+      });
+      return;
     }
     stats.totalCommands.incrementAndGet();
     handle(argv);
@@ -213,6 +226,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       // from this client until the queue is below the bound again
       overloadPaused = true;
       ctx.channel().config().setAutoRead(false);
+
       ctx.executor().schedule(this::checkOverload, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
@@ -226,6 +240,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       return;
     }
     overloadPaused = false;
+    while (!backlog.isEmpty() && !overloadPaused && !closing) {
+      backlog.poll().run();
+    }
     drain();
   }
 
@@ -343,6 +360,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
    */
   void tooLarge(byte[] commandName, long bytes, long limit) {
     if (closing) {
+      return;
+    }
+    if (overloadPaused) {
+      backlog.add(() -> tooLarge(commandName, bytes, limit)); // keep the reply order
       return;
     }
     CommandSpec spec = commandName == null ? null : Commands.lookup(commandName);

@@ -31,6 +31,8 @@ public final class StoreBackend implements Backend {
   private final List<Runnable> deferred = new ArrayList<>();
   private long index;
   private long now = 1_700_000_000_000L;
+  /** What {@link #overloaded()} answers: tests switch it to exercise the front end's pause. */
+  public volatile boolean overload;
   /** Every reply produced, for checks on their content. */
   public final List<byte[]> replies = new ArrayList<>();
 
@@ -88,6 +90,11 @@ public final class StoreBackend implements Backend {
     java.util.Collections.shuffle(all, random);
     all.forEach(Runnable::run);
     return true;
+  }
+
+  @Override
+  public boolean overloaded() {
+    return overload;
   }
 
   @Override

@@ -125,27 +125,46 @@ class RespPipelineFuzzTest {
     void feed(byte[] input, Random r) {
       int at = 0;
       while (at < input.length && ch.isOpen()) {
+        if (!ch.config().isAutoRead()) {
+          // the peer stopped reading (back-pressure): a real client waits until it reads again
+          backend.overload = false;
+          while (backend.releaseDeferred()) {
+            tick();
+          }
+          tick();
+          if (!ch.config().isAutoRead()) {
+            break; // closing
+          }
+        }
         int n = Math.min(input.length - at, 1 + r.nextInt(r.nextBoolean() ? 8 : 4096));
         ByteBuf chunk = alloc.heapBuffer(n).writeBytes(input, at, n);
         at += n;
-        if (ch.config().isAutoRead()) {
-          ch.writeInbound(chunk); // rethrows anything that escaped the pipeline
-        } else {
-          chunk.release(); // a real socket would not be read now; the client would wait
-          at = input.length;
-        }
+        ch.writeInbound(chunk); // rethrows anything that escaped the pipeline
         if (r.nextInt(4) == 0) {
           backend.releaseDeferred();
         }
-        ch.runPendingTasks();
+        if (r.nextInt(6) == 0) {
+          backend.overload = !backend.overload; // the peer's queue passes its bound, or drops below
+        }
+        tick();
         collect();
       }
+      backend.overload = false;
+      tick();
       while (backend.releaseDeferred()) {
-        ch.runPendingTasks();
+        tick();
       }
-      ch.runPendingTasks();
+      tick();
       ch.checkException();
       collect();
+    }
+
+    /** Lets time pass for scheduled tasks (the overload re-check), then runs what is due. */
+    void tick() {
+      ch.advanceTimeBy(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+      ch.runPendingTasks();
+      ch.runScheduledPendingTasks();
+      ch.runPendingTasks();
     }
 
     void collect() {
