@@ -66,6 +66,7 @@ public final class RaftKvNode implements Closeable {
   private final ExpirySweeper expiry;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
+  private boolean raftFailed;
 
   private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config)
       throws IOException, ConfigException {
@@ -88,6 +89,7 @@ public final class RaftKvNode implements Closeable {
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;
     this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN));
+    stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -266,6 +268,45 @@ public final class RaftKvNode implements Closeable {
 
   Store store() {
     return store;
+  }
+
+  /**
+   * This peer's Raft log cannot be written (disk full, I/O error): Ratis would keep the member
+   * running with a log that refuses every append, and the leader would retry forever. Stop the
+   * Raft server instead; the RESP port stays up and answers every data command with CLUSTERDOWN.
+   */
+  private void stopRaftAfterLogFailure(Throwable cause) {
+    synchronized (this) {
+      if (raftFailed || closed) {
+        return;
+      }
+      raftFailed = true;
+    }
+    RaftGateway g = gateway;
+    if (g != null) {
+      g.refuseAll("CLUSTERDOWN peer " + id + " has stopped: its Raft log could not be written ("
+          + cause.getMessage() + "); the other peers serve; restart it once the disk is fixed");
+    }
+    Thread t = new Thread(() -> {
+      try {
+        server.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{}: closing the Raft server: {}", id, e.toString());
+      }
+      LOG.error("{}: Raft server stopped after a log write failure; restart this peer once the disk is fixed", id);
+    }, id + "-log-failure");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** False once this peer's Raft server (its group member) has stopped, e.g. after a disk failure. */
+  public boolean raftRunning() {
+    try {
+      return server.getDivision(GROUP_ID).getInfo().getLifeCycleState()
+          == org.apache.ratis.util.LifeCycle.State.RUNNING;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   RaftGateway gateway() {

@@ -44,6 +44,8 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Commits take the write lock; reads the read lock, so a batch is never seen half-applied. */
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile long lastSnapshotIndex = -1;
+  private volatile java.util.function.Consumer<Throwable> onLogFailure = t -> { };
+  private final java.util.concurrent.atomic.AtomicBoolean logFailed = new java.util.concurrent.atomic.AtomicBoolean();
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this.peerId = peerId;
@@ -53,6 +55,30 @@ public final class KvStateMachine extends BaseStateMachine {
 
   public Store store() {
     return store;
+  }
+
+  /** Called (once per failure, on a Ratis thread) when this peer's Raft log cannot be written. */
+  public void onLogFailure(java.util.function.Consumer<Throwable> handler) {
+    this.onLogFailure = handler;
+  }
+
+  /**
+   * Ratis' log worker failed (disk full, I/O error): from now on every append fails on this peer.
+   * Say so clearly, once, and let the node stop this peer's Raft server.
+   */
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    if (!logFailed.compareAndSet(false, true)) {
+      return; // every later append fails the same way: one line says it
+    }
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    LOG.error("{}: the Raft log could not be written{} ({}): this peer stops; fix the disk (free space)"
+        + " and restart it; the other peers go on without it", peerId,
+        failedEntry == null ? "" : " at index " + failedEntry.getIndex(), root.toString());
+    onLogFailure.accept(root);
   }
 
   public long lastSnapshotIndex() {
@@ -147,7 +173,9 @@ public final class KvStateMachine extends BaseStateMachine {
     lock.writeLock().lock();
     try {
       ks.commit(term, index);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      LOG.error("{}: the store could not be written at index {} ({}): this peer stops; fix the disk"
+          + " (free space) and restart it", peerId, index, e.toString());
       throw new IllegalStateException(peerId + ": store commit failed at index " + index, e);
     } finally {
       lock.writeLock().unlock();

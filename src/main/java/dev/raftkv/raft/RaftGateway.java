@@ -80,6 +80,8 @@ public final class RaftGateway implements Closeable {
   private final Batcher reads;
   private volatile RaftPeerId leaderHint;
   private volatile boolean closed;
+  /** Set when this peer's Raft server has stopped for good: the error every request gets. */
+  private volatile String refusal;
 
   public RaftGateway(String peerName, RaftServer server, RaftGroupId groupId, RaftClient rpc,
       KvStateMachine stateMachine, Settings settings) {
@@ -104,6 +106,11 @@ public final class RaftGateway implements Closeable {
   /** Proposes a normalized write command; completes with its RESP reply. */
   public CompletableFuture<byte[]> write(byte[][] argv) {
     return writes.add(argv);
+  }
+
+  /** From now on every request is answered with {@code error} (this peer's Raft server stopped). */
+  public void refuseAll(String error) {
+    refusal = error;
   }
 
   /** True while more than {@code maxQueuedBytes} of writes or of reads wait for a batch. */
@@ -178,6 +185,8 @@ public final class RaftGateway implements Closeable {
       Pending p = new Pending(argv);
       if (closed) {
         p.future.complete(RespOut.errorBytes("CLUSTERDOWN this peer is shutting down"));
+      } else if (refusal != null) {
+        p.future.complete(RespOut.errorBytes(refusal));
       } else if (isWrite && p.size > settings.maxCommandBytes()) {
         // it could never be appended: Ratis refuses a log entry over its buffer limit
         p.future.complete(RespOut.errorBytes(
