@@ -36,6 +36,11 @@ public final class NodeConfig {
   public static final String EXPIRY_ENTRIES_PER_SECOND = "raftkv.expiry.entries-per-second";
   public static final String METRICS_PORT = "raftkv.metrics.port";
   public static final String METRICS_BIND = "raftkv.metrics.bind";
+  public static final String MAX_CLIENTS = "raftkv.maxclients";
+  public static final String CLIENT_QUERY_BUFFER_LIMIT = "raftkv.client-query-buffer-limit";
+  public static final String IDLE_TIMEOUT = "raftkv.timeout";
+  public static final String MAX_COMMAND_BYTES = "raftkv.write.max-command-bytes";
+  public static final String MAX_QUEUED_BYTES = "raftkv.max-queued-bytes";
 
   /** Built-in defaults, in the order they are documented. */
   public static final Map<String, String> DEFAULTS;
@@ -61,6 +66,11 @@ public final class NodeConfig {
     d.put(EXPIRY_ENTRIES_PER_SECOND, "10");
     d.put(METRICS_PORT, "0");
     d.put(METRICS_BIND, "127.0.0.1");
+    d.put(MAX_CLIENTS, "10000");
+    d.put(CLIENT_QUERY_BUFFER_LIMIT, "1073741824");
+    d.put(IDLE_TIMEOUT, "0");
+    d.put(MAX_COMMAND_BYTES, "4128768");
+    d.put(MAX_QUEUED_BYTES, "67108864");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
     DEFAULTS = Collections.unmodifiableMap(d);
@@ -131,15 +141,17 @@ public final class NodeConfig {
     for (String key : new String[] {MAX_BATCH_OPS, MAX_BATCH_BYTES, MAX_INFLIGHT,
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
         MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,
-        EXPIRY_ENTRIES_PER_SECOND}) {
+        EXPIRY_ENTRIES_PER_SECOND, MAX_CLIENTS, CLIENT_QUERY_BUFFER_LIMIT, IDLE_TIMEOUT,
+        MAX_COMMAND_BYTES, MAX_QUEUED_BYTES}) {
       long n;
       try {
         n = Long.parseLong(get(key));
       } catch (NumberFormatException e) {
         throw new ConfigException(src + ": " + key + " must be a whole number, not '" + get(key) + "'");
       }
-      if (n < 1) {
-        throw new ConfigException(src + ": " + key + " must be at least 1, not " + n);
+      if (n < (key.equals(IDLE_TIMEOUT) ? 0 : 1)) {
+        throw new ConfigException(src + ": " + key + " must be at least "
+            + (key.equals(IDLE_TIMEOUT) ? 0 : 1) + ", not " + n);
       }
     }
     String metricsPort = get(METRICS_PORT);

@@ -48,7 +48,8 @@ final class InfoReport {
         case "server" -> server(node, sb);
         case "clients" -> sb.append("# Clients\r\n")
             .append("connected_clients:").append(stats.connectedClients.get()).append("\r\n")
-            .append("maxclients:10000\r\n")
+            .append("maxclients:").append(node.config().get(dev.raftkv.config.NodeConfig.MAX_CLIENTS))
+            .append("\r\n")
             .append("blocked_clients:0\r\n")
             .append("tracking_clients:0\r\n");
         case "memory" -> {
@@ -143,8 +144,9 @@ final class InfoReport {
     view.put("databases", "1");
     view.put("maxmemory", "0");
     view.put("maxmemory-policy", "noeviction");
-    view.put("maxclients", "10000");
-    view.put("timeout", "0");
+    view.put("maxclients", config.get(dev.raftkv.config.NodeConfig.MAX_CLIENTS));
+    view.put("timeout", config.get(dev.raftkv.config.NodeConfig.IDLE_TIMEOUT));
+    view.put("client-query-buffer-limit", config.get(dev.raftkv.config.NodeConfig.CLIENT_QUERY_BUFFER_LIMIT));
     view.put("tcp-keepalive", "300");
     view.put("port", Integer.toString(port));
     view.put("proto-max-bulk-len", config.get(dev.raftkv.config.NodeConfig.PROTO_MAX_BULK_LEN));

@@ -67,6 +67,7 @@ public final class RaftKvNode implements Closeable {
   private final MetricsServer metrics; // null when raftkv.metrics.port is 0
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
+  private boolean raftFailed;
 
   private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config, boolean join)
       throws IOException, ConfigException {
@@ -84,12 +85,14 @@ public final class RaftKvNode implements Closeable {
         : config.get(NodeConfig.REDIS_BIND);
     checkFree(raftBind, self.raft().port(), "Raft");
     checkFree(redisBind, self.redis().port(), "Redis");
+    checkCommandLimit(config, raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port()));
 
     Files.createDirectories(dataDir);
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;
     this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN), dataDir);
+    stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -120,13 +123,17 @@ public final class RaftKvNode implements Closeable {
         new RaftGateway.Settings(config.getInt(NodeConfig.MAX_BATCH_OPS),
             config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
             config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
-            config.get(NodeConfig.READ_MODE).equals("stale")));
+            config.get(NodeConfig.READ_MODE).equals("stale"),
+            config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES)));
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
           new RespServer.Limits(config.getLong(NodeConfig.MAX_ARGS),
               config.getLong(NodeConfig.PROTO_MAX_BULK_LEN),
               config.getInt(NodeConfig.MAX_PENDING_PER_CLIENT)),
+          new RespServer.ClientLimits(config.getInt(NodeConfig.MAX_CLIENTS),
+              config.getLong(NodeConfig.CLIENT_QUERY_BUFFER_LIMIT),
+              config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.IDLE_TIMEOUT)),
           configView, Math.max(2, Runtime.getRuntime().availableProcessors()));
     } catch (IOException e) {
       gateway.close();
@@ -179,6 +186,27 @@ public final class RaftKvNode implements Closeable {
     } catch (IOException e) {
       throw new IOException("cannot listen for " + what + " on " + host + ":" + port + ": "
           + e.getMessage());
+    }
+  }
+
+  /** Room in a log entry for Ratis' own fields and the batch header, beside the commands. */
+  static final long ENTRY_OVERHEAD = 64 * 1024;
+
+  /**
+   * A command must fit in one Raft log entry: Ratis refuses to append an entry bigger than
+   * raft.server.log.appender.buffer.byte-limit (4 MB), and a follower forwards it in one gRPC
+   * message (raft.grpc.message.size.max, 64 MB).
+   */
+  private static void checkCommandLimit(NodeConfig config, RaftProperties props) throws ConfigException {
+    long entryLimit = Math.min(RaftServerConfigKeys.Log.Appender.bufferByteLimit(props).getSize(),
+        GrpcConfigKeys.messageSizeMax(props, s -> { }).getSize());
+    long max = entryLimit - ENTRY_OVERHEAD;
+    if (config.getLong(NodeConfig.MAX_COMMAND_BYTES) > max) {
+      throw new ConfigException(NodeConfig.MAX_COMMAND_BYTES + " = "
+          + config.getLong(NodeConfig.MAX_COMMAND_BYTES) + " does not fit in a Raft log entry: at most "
+          + max + " (raft.server.log.appender.buffer.byte-limit and raft.grpc.message.size.max, less "
+          + ENTRY_OVERHEAD + "); raise those (and raft.server.log.write.buffer.size, which must be"
+          + " 8 bytes more than the buffer limit) to allow bigger commands");
     }
   }
 
@@ -249,6 +277,11 @@ public final class RaftKvNode implements Closeable {
     }
 
     @Override
+    public boolean overloaded() {
+      return gateway.overloaded();
+    }
+
+    @Override
     public int otherPeers() {
       try {
         return server.getDivision(GROUP_ID).getGroup().getPeers().size() - 1;
@@ -268,6 +301,49 @@ public final class RaftKvNode implements Closeable {
 
   Store store() {
     return store;
+  }
+
+  /**
+   * This peer's Raft log cannot be written (disk full, I/O error): Ratis would keep the member
+   * running with a log that refuses every append, and the leader would retry forever. Stop the
+   * Raft server instead; the RESP port stays up and answers every data command with CLUSTERDOWN.
+   */
+  private void stopRaftAfterLogFailure(Throwable cause) {
+    synchronized (this) {
+      if (raftFailed || closed) {
+        return;
+      }
+      raftFailed = true;
+    }
+    RaftGateway g = gateway;
+    if (g != null) {
+      g.refuseAll("CLUSTERDOWN peer " + id + " has stopped: its Raft log could not be written ("
+          + cause.getMessage() + "); the other peers serve; restart it once the disk is fixed");
+    }
+    Thread t = new Thread(() -> {
+      try {
+        server.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{}: closing the Raft server: {}", id, e.toString());
+      }
+      LOG.error("{}: Raft server stopped after a log write failure; restart this peer once the disk is fixed", id);
+    }, id + "-log-failure");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** False once this peer's Raft server (its group member) has stopped, e.g. after a disk failure. */
+  public boolean raftRunning() {
+    try {
+      return server.getDivision(GROUP_ID).getInfo().getLifeCycleState()
+          == org.apache.ratis.util.LifeCycle.State.RUNNING;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  RaftGateway gateway() {
+    return gateway;
   }
 
   ExpirySweeper expirySweeper() {

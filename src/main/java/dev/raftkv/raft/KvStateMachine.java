@@ -59,6 +59,8 @@ public final class KvStateMachine extends BaseStateMachine {
   /** The peer's data directory (backup copies, a restore to seed from); null: no backups. */
   private final Path dataDir;
   private final BackupService backups;
+  private volatile java.util.function.Consumer<Throwable> onLogFailure = t -> { };
+  private final java.util.concurrent.atomic.AtomicBoolean logFailed = new java.util.concurrent.atomic.AtomicBoolean();
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this(peerId, store, retainSnapshots, null);
@@ -74,6 +76,30 @@ public final class KvStateMachine extends BaseStateMachine {
 
   public Store store() {
     return store;
+  }
+
+  /** Called (once per failure, on a Ratis thread) when this peer's Raft log cannot be written. */
+  public void onLogFailure(java.util.function.Consumer<Throwable> handler) {
+    this.onLogFailure = handler;
+  }
+
+  /**
+   * Ratis' log worker failed (disk full, I/O error): from now on every append fails on this peer.
+   * Say so clearly, once, and let the node stop this peer's Raft server.
+   */
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    if (!logFailed.compareAndSet(false, true)) {
+      return; // every later append fails the same way: one line says it
+    }
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    LOG.error("{}: the Raft log could not be written{} ({}): this peer stops; fix the disk (free space)"
+        + " and restart it; the other peers go on without it", peerId,
+        failedEntry == null ? "" : " at index " + failedEntry.getIndex(), root.toString());
+    onLogFailure.accept(root);
   }
 
   public long lastSnapshotIndex() {
@@ -214,7 +240,9 @@ public final class KvStateMachine extends BaseStateMachine {
     lock.writeLock().lock();
     try {
       ks.commit(term, index);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      LOG.error("{}: the store could not be written at index {} ({}): this peer stops; fix the disk"
+          + " (free space) and restart it", peerId, index, e.toString());
       throw new IllegalStateException(peerId + ": store commit failed at index " + index, e);
     } finally {
       lock.writeLock().unlock();

@@ -47,9 +47,24 @@ import org.slf4j.LoggerFactory;
 public final class RaftGateway implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
 
-  /** Settings of the gateway. */
+  /**
+   * Settings of the gateway. {@code maxCommandBytes}: the largest encoded command (or batch) that
+   * fits in one Raft log entry; a bigger write is refused before it is queued, and batches are
+   * never bigger. {@code maxQueuedBytes}: while more than this waits in either queue, the peer
+   * reports itself {@link #overloaded()} and connections stop reading (global back-pressure).
+   */
   public record Settings(int maxBatchOps, long maxBatchBytes, int maxInflight, long timeoutMs,
-      boolean staleReads) {}
+      boolean staleReads, long maxCommandBytes, long maxQueuedBytes) {
+    public Settings(int maxBatchOps, long maxBatchBytes, int maxInflight, long timeoutMs,
+        boolean staleReads) {
+      this(maxBatchOps, maxBatchBytes, maxInflight, timeoutMs, staleReads, maxBatchBytes, Long.MAX_VALUE);
+    }
+
+    /** The most bytes of commands packed into one log entry. */
+    long batchBytes() {
+      return Math.min(maxBatchBytes, maxCommandBytes);
+    }
+  }
 
   private final String peerName;
   private final RaftServer server;
@@ -65,6 +80,8 @@ public final class RaftGateway implements Closeable {
   private final Batcher reads;
   private volatile RaftPeerId leaderHint;
   private volatile boolean closed;
+  /** Set when this peer's Raft server has stopped for good: the error every request gets. */
+  private volatile String refusal;
 
   public RaftGateway(String peerName, RaftServer server, RaftGroupId groupId, RaftClient rpc,
       KvStateMachine stateMachine, Settings settings) {
@@ -89,6 +106,27 @@ public final class RaftGateway implements Closeable {
   /** Proposes a normalized write command; completes with its RESP reply. */
   public CompletableFuture<byte[]> write(byte[][] argv) {
     return writes.add(argv);
+  }
+
+  /** From now on every request is answered with {@code error} (this peer's Raft server stopped). */
+  public void refuseAll(String error) {
+    refusal = error;
+  }
+
+  /** True while more than {@code maxQueuedBytes} of writes or of reads wait for a batch. */
+  public boolean overloaded() {
+    return writes.queuedBytes.get() > settings.maxQueuedBytes()
+        || reads.queuedBytes.get() > settings.maxQueuedBytes();
+  }
+
+  /** Bytes of write commands waiting for a batch now. */
+  public long queuedWriteBytes() {
+    return writes.queuedBytes.get();
+  }
+
+  /** The most bytes of write commands that ever waited for a batch at once. */
+  public long peakQueuedWriteBytes() {
+    return writes.peakQueuedBytes.get();
   }
 
   /** A linearizable read (or a local one in stale mode); completes with its RESP reply. */
@@ -133,6 +171,8 @@ public final class RaftGateway implements Closeable {
     private final boolean isWrite;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Semaphore inflight = new Semaphore(settings.maxInflight());
+    final AtomicLong queuedBytes = new AtomicLong();
+    final AtomicLong peakQueuedBytes = new AtomicLong();
     private final Thread thread;
 
     Batcher(String kind, boolean isWrite) {
@@ -145,7 +185,14 @@ public final class RaftGateway implements Closeable {
       Pending p = new Pending(argv);
       if (closed) {
         p.future.complete(RespOut.errorBytes("CLUSTERDOWN this peer is shutting down"));
+      } else if (refusal != null) {
+        p.future.complete(RespOut.errorBytes(refusal));
+      } else if (isWrite && p.size > settings.maxCommandBytes()) {
+        // it could never be appended: Ratis refuses a log entry over its buffer limit
+        p.future.complete(RespOut.errorBytes(
+            dev.raftkv.resp.LimitErrors.tooLarge(p.size, settings.maxCommandBytes())));
       } else {
+        peakQueuedBytes.accumulateAndGet(queuedBytes.addAndGet(p.size), Math::max);
         queue.add(p);
       }
       return p.future;
@@ -165,10 +212,11 @@ public final class RaftGateway implements Closeable {
           long bytes = first.size;
           Pending next;
           while (batch.size() < settings.maxBatchOps() && (next = queue.peek()) != null
-              && bytes + next.size <= settings.maxBatchBytes()) {
+              && bytes + next.size <= settings.batchBytes()) {
             batch.add(queue.poll());
             bytes += next.size;
           }
+          queuedBytes.addAndGet(-bytes);
           List<Pending> sent = List.copyOf(batch);
           batch.clear();
           submit(sent).whenComplete((v, e) -> inflight.release());

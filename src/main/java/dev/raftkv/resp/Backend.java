@@ -13,6 +13,14 @@ public interface Backend {
   /** The text of {@code INFO} for the given sections (empty: the default sections). */
   String info(java.util.List<String> sections, ServerStats stats);
 
+  /**
+   * True while the peer holds more commands queued for Raft than it may (global back-pressure):
+   * connections stop reading new requests until it is false again.
+   */
+  default boolean overloaded() {
+    return false;
+  }
+
   /** How many other peers replicate this one's writes (WAIT's answer). */
   default int otherPeers() {
     return 0;

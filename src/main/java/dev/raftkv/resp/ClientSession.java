@@ -59,6 +59,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private Route inflightRoute;
   private int inflight;
   private boolean closing;
+  /** Reading is paused because the peer as a whole has too much queued for Raft. */
+  private boolean overloadPaused;
+  /**
+   * Requests that were already read when the pause began (Netty finishes decoding what it has
+   * read); they wait here, in order, until the peer is below its bound again.
+   */
+  private final ArrayDeque<Runnable> backlog = new ArrayDeque<>();
   // read by CLIENT LIST on other connections' threads
   volatile String name;
   volatile String libName;
@@ -81,6 +88,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     return id;
   }
 
+  /** True when every request read so far has been answered (for tests: nothing is stuck). */
+  boolean idle() {
+    return replies.isEmpty() && waiting.isEmpty() && inflight == 0 && backlog.isEmpty();
+  }
+
   String remoteAddress() {
     return ctx == null ? "?" : String.valueOf(ctx.channel().remoteAddress()).replace("/", "");
   }
@@ -101,6 +113,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     closing = true;
     replies.clear();
     waiting.clear();
+    backlog.clear();
     super.channelInactive(ctx);
   }
 
@@ -117,6 +130,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
     if (argv.length == 0 || closing) {
       return; // an empty inline line is ignored, like Redis
+    }
+    if (overloadPaused) {
+      backlog.add(() -> {
+        stats.totalCommands.incrementAndGet();
+        handle(argv);
+      });
+      return;
     }
     stats.totalCommands.incrementAndGet();
     handle(argv);
@@ -201,6 +221,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
     }
+    if (!overloadPaused && backend.overloaded()) {
+      // global back-pressure: the peer has more queued for Raft than it may hold; stop reading
+      // from this client until the queue is below the bound again
+      overloadPaused = true;
+      ctx.channel().config().setAutoRead(false);
+
+      ctx.executor().schedule(this::checkOverload, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void checkOverload() {
+    if (closing || !ctx.channel().isActive()) {
+      return;
+    }
+    if (backend.overloaded()) {
+      ctx.executor().schedule(this::checkOverload, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return;
+    }
+    overloadPaused = false;
+    while (!backlog.isEmpty() && !overloadPaused && !closing) {
+      backlog.poll().run();
+    }
+    drain();
   }
 
   private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply) {
@@ -273,7 +316,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (wrote) {
       ctx.flush();
     }
-    if (!closing && !ctx.channel().config().isAutoRead() && replies.size() < maxPending / 2) {
+    if (!closing && !overloadPaused && !ctx.channel().config().isAutoRead()
+        && replies.size() < maxPending / 2) {
       ctx.channel().config().setAutoRead(true);
     }
   }
@@ -310,6 +354,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     drain();
   }
 
+  /**
+   * A request FrameLimits threw away because it is larger than any command may be: answered with
+   * an error in its place (inside MULTI it also makes EXEC fail, like any rejected command).
+   */
+  void tooLarge(byte[] commandName, long bytes, long limit) {
+    if (closing) {
+      return;
+    }
+    if (overloadPaused) {
+      backlog.add(() -> tooLarge(commandName, bytes, limit)); // keep the reply order
+      return;
+    }
+    CommandSpec spec = commandName == null ? null : Commands.lookup(commandName);
+    byte[] error = RespOut.errorBytes(tx.rejected(spec, LimitErrors.tooLarge(bytes, limit)));
+    stats.error(error);
+    reply(error);
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof java.io.IOException) {
@@ -319,9 +381,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     Throwable c = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException
         ? cause.getCause() : cause;
     LOG.debug("client {}: {}", remoteAddress(), c.toString());
-    protocolError(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
+    protocolError(redisProtocolText(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage()));
   }
 
+
+  /**
+   * Redis's wording for the RESP decoder's length errors: "length: N (expected: <= 65536)" is an
+   * inline line over the decoder's inline limit, any other "length: ..." a bad bulk length.
+   */
+  static String redisProtocolText(String decoderMessage) {
+    if (decoderMessage.startsWith("length: ")) {
+      return decoderMessage.endsWith("(expected: <= 65536)") ? "too big inline request" : "invalid bulk length";
+    }
+    return decoderMessage;
+  }
 
   private static final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;

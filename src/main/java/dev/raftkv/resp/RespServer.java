@@ -2,6 +2,7 @@ package dev.raftkv.resp;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -13,12 +14,14 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
 import io.netty.handler.codec.redis.RedisDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +29,16 @@ import java.util.concurrent.TimeUnit;
 public final class RespServer implements Closeable {
   /** Limits applied to every connection. */
   public record Limits(long maxArgs, long maxBulkLen, int maxPendingPerClient) {}
+
+  /**
+   * Connection limits: {@code maxclients}, {@code client-query-buffer-limit} (bytes of one
+   * request), the largest command the log accepts, and the idle {@code timeout} (seconds, 0 = off).
+   */
+  public record ClientLimits(int maxClients, long queryBufferLimit, long maxCommandBytes,
+      long idleTimeoutSeconds) {
+    /** Redis's defaults; no command size limit. */
+    public static final ClientLimits DEFAULTS = new ClientLimits(10_000, 1L << 30, Long.MAX_VALUE, 0);
+  }
 
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -39,6 +52,16 @@ public final class RespServer implements Closeable {
    */
   public RespServer(InetSocketAddress bind, Backend backend, Limits limits, Map<String, String> configView,
       int workerThreads) throws IOException {
+    this(bind, backend, limits, ClientLimits.DEFAULTS, configView, workerThreads);
+  }
+
+  /**
+   * Binds and starts serving.
+   *
+   * @throws IOException when the address cannot be bound (e.g. the port is busy)
+   */
+  public RespServer(InetSocketAddress bind, Backend backend, Limits limits, ClientLimits clientLimits,
+      Map<String, String> configView, int workerThreads) throws IOException {
     boolean epoll = Epoll.isAvailable();
     boss = new MultiThreadIoEventLoopGroup(1,
         epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -46,6 +69,7 @@ public final class RespServer implements Closeable {
         epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     LocalCommands local = new LocalCommands(backend, stats, configView);
+    ConnectionLimits.Slots slots = new ConnectionLimits.Slots(clientLimits.maxClients());
     ServerBootstrap b = new ServerBootstrap()
         .group(boss, workers)
         .channel(type)
@@ -56,12 +80,7 @@ public final class RespServer implements Closeable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline()
-                .addLast(new RedisDecoder(true))
-                .addLast(new FrameLimits(limits.maxArgs(), limits.maxBulkLen()))
-                .addLast(new RedisBulkStringAggregator())
-                .addLast(new RedisArrayAggregator())
-                .addLast(new ClientSession(backend, stats, local, limits.maxPendingPerClient()));
+            ch.pipeline().addLast(handlers(backend, stats, local, limits, clientLimits, slots));
           }
         });
     try {
@@ -70,6 +89,23 @@ public final class RespServer implements Closeable {
       close();
       throw new IOException("cannot listen for Redis clients on " + bind + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The handlers of one client connection, in pipeline order (tests run them on an EmbeddedChannel). */
+  static ChannelHandler[] handlers(Backend backend, ServerStats stats, LocalCommands local, Limits limits,
+      ClientLimits clientLimits, ConnectionLimits.Slots slots) {
+    List<ChannelHandler> h = new ArrayList<>();
+    if (clientLimits.idleTimeoutSeconds() > 0) {
+      h.add(new IdleStateHandler(0, 0, clientLimits.idleTimeoutSeconds(), TimeUnit.SECONDS));
+    }
+    h.add(new ConnectionLimits(slots, stats));
+    h.add(new RedisDecoder(true));
+    h.add(new FrameLimits(limits.maxArgs(), limits.maxBulkLen(), clientLimits.queryBufferLimit(),
+        clientLimits.maxCommandBytes()));
+    h.add(new RedisBulkStringAggregator());
+    h.add(new RequestAggregator());
+    h.add(new ClientSession(backend, stats, local, limits.maxPendingPerClient()));
+    return h.toArray(new ChannelHandler[0]);
   }
 
   public ServerStats stats() {
