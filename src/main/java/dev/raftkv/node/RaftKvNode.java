@@ -64,6 +64,7 @@ public final class RaftKvNode implements Closeable {
   private final RespServer resp;
   private final CatchUpWatchdog watchdog;
   private final ExpirySweeper expiry;
+  private final dev.raftkv.acl.Acl acl;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
 
@@ -87,6 +88,8 @@ public final class RaftKvNode implements Closeable {
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;
     this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN));
+    this.acl = new dev.raftkv.acl.Acl(config.get(NodeConfig.REQUIREPASS));
+    stateMachine.setAclListener(acl::load);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -213,6 +216,11 @@ public final class RaftKvNode implements Closeable {
     @Override
     public String info(List<String> sections, ServerStats stats) {
       return InfoReport.render(RaftKvNode.this, sections, stats);
+    }
+
+    @Override
+    public dev.raftkv.acl.Acl acl() {
+      return acl;
     }
 
     @Override

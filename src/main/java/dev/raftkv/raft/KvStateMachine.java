@@ -44,11 +44,22 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Commits take the write lock; reads the read lock, so a batch is never seen half-applied. */
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile long lastSnapshotIndex = -1;
+  /** Told the stored ACL table (null: none) whenever it may have changed. */
+  private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this.peerId = peerId;
     this.store = store;
     this.snapshots = new SnapshotDirs(retainSnapshots);
+  }
+
+  /**
+   * Registers who learns the replicated ACL table: called now, after every applied ACL change and
+   * after a snapshot is loaded. Set it before the Raft server starts (replay applies entries).
+   */
+  public void setAclListener(java.util.function.Consumer<byte[]> listener) {
+    aclListener = listener;
+    listener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
   }
 
   public Store store() {
@@ -90,6 +101,7 @@ public final class KvStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(latest == null ? TermIndex.INITIAL_VALUE : latest.termIndex());
       lastSnapshotIndex = latest == null ? -1 : latest.termIndex().getIndex();
       snapshots.cleanup();
+      aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
     } finally {
       lock.writeLock().unlock();
     }
@@ -151,6 +163,9 @@ public final class KvStateMachine extends BaseStateMachine {
       throw new IllegalStateException(peerId + ": store commit failed at index " + index, e);
     } finally {
       lock.writeLock().unlock();
+    }
+    if (ks.systemChanged()) {
+      aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(

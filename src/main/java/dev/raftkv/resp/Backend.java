@@ -13,6 +13,11 @@ public interface Backend {
   /** The text of {@code INFO} for the given sections (empty: the default sections). */
   String info(java.util.List<String> sections, ServerStats stats);
 
+  /** This peer's ACL: users replicated through the log, plus requirepass. */
+  default dev.raftkv.acl.Acl acl() {
+    return dev.raftkv.acl.Acl.OPEN;
+  }
+
   /** How many other peers replicate this one's writes (WAIT's answer). */
   default int otherPeers() {
     return 0;

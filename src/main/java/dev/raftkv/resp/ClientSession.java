@@ -1,5 +1,7 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.acl.Acl;
+import dev.raftkv.command.AclCommands;
 import dev.raftkv.command.Args;
 import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
@@ -68,6 +70,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   volatile String lastCommand = "NULL";
   volatile long lastMillis = System.currentTimeMillis();
   final long createdMillis = lastMillis;
+  /** The ACL user this connection runs as; {@code authenticated} false: not logged in yet. */
+  volatile String user = "default";
+  boolean authenticated;
 
   ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending) {
     this.backend = backend;
@@ -75,6 +80,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.local = local;
     this.maxPending = maxPending;
     this.id = stats.clientIds.incrementAndGet();
+    this.authenticated = backend.acl().defaultOpen();
+  }
+
+  /** AUTH or HELLO AUTH succeeded. */
+  void login(String userName) {
+    user = userName;
+    authenticated = true;
   }
 
   long id() {
@@ -139,8 +151,40 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       reply(arity);
       return;
     }
+    Acl acl = backend.acl();
+    String denied = acl.check(user, authenticated, spec, argv);
+    if (denied != null) {
+      byte[] error = RespOut.errorBytes(tx.rejected(spec, denied));
+      stats.rejected(lastCommand, error);
+      if (authenticated && acl.table().get(user) == null) {
+        // the user was deleted (ACL DELUSER): like Redis, its connections are closed
+        Slot s = new Slot();
+        s.reply = error;
+        s.closeAfter = true;
+        replies.add(s);
+        closing = true;
+        ctx.channel().config().setAutoRead(false);
+        drain();
+        return;
+      }
+      reply(error);
+      return;
+    }
     if (tx.handle(spec, argv)) {
       return; // MULTI EXEC DISCARD WATCH UNWATCH, or queued inside MULTI
+    }
+    if (spec.name().equals("acl") && AclCommands.isWrite(argv)) {
+      byte[][] log;
+      try {
+        log = AclCommands.normalize(argv, acl.table(), acl.hasRequirepass());
+      } catch (CommandError e) {
+        byte[] error = RespOut.errorBytes(e.getMessage());
+        stats.executed(lastCommand, 0, error);
+        reply(error);
+        return;
+      }
+      submit(Route.WRITE, log, argv);
+      return;
     }
     switch (spec.route()) {
       case LOCAL -> {
@@ -281,6 +325,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** RESET: back to a fresh connection's state (RESP2, no name). */
   void resetState() {
     proto = 2;
+    user = "default";
+    authenticated = backend.acl().defaultOpen();
     name = null;
     tx.reset();
   }
