@@ -39,6 +39,27 @@ final class AdminCommand implements Runnable {
       description = "Milliseconds to wait for the operation (default: ${DEFAULT-VALUE}).")
   long timeoutMs;
 
+  @Option(names = "--user", defaultValue = "default", scope = picocli.CommandLine.ScopeType.INHERIT,
+      description = "ACL user for the peers' Redis ports (default: ${DEFAULT-VALUE}).")
+  String user;
+
+  @Option(names = "--password", defaultValue = "${env:REDISCLI_AUTH}",
+      scope = picocli.CommandLine.ScopeType.INHERIT,
+      description = "Password for the Redis ports when the cluster has one (default: $REDISCLI_AUTH).")
+  String password;
+
+  @Option(names = "--tls-cert", scope = picocli.CommandLine.ScopeType.INHERIT,
+      description = "Client certificate (PEM) for Raft TLS, when the peers run raftkv.tls.raft=yes.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", scope = picocli.CommandLine.ScopeType.INHERIT,
+      description = "Its PKCS#8 PEM key.")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", scope = picocli.CommandLine.ScopeType.INHERIT,
+      description = "The CA certificate (PEM) that signed the peers' certificates.")
+  Path tlsCa;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -55,8 +76,18 @@ final class AdminCommand implements Runnable {
     RaftProperties p = new RaftProperties();
     org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p,
         TimeDuration.valueOf(Math.max(3000, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS));
+    org.apache.ratis.conf.Parameters parameters = new org.apache.ratis.conf.Parameters();
+    if (tlsCert != null || tlsKey != null || tlsCa != null) {
+      if (tlsCert == null || tlsKey == null || tlsCa == null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "Raft TLS needs all three of --tls-cert, --tls-key and --tls-ca");
+      }
+      org.apache.ratis.grpc.GrpcConfigKeys.TLS.setConf(parameters, dev.raftkv.node.Security.raftTls(
+          tlsCert.toString(), tlsKey.toString(), tlsCa.toString()));
+    }
     return RaftClient.newBuilder()
         .setProperties(p)
+        .setParameters(parameters)
         .setRaftGroup(RaftKvNode.group(pf))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             (int) Math.max(1, timeoutMs / 200), TimeDuration.valueOf(200, java.util.concurrent.TimeUnit.MILLISECONDS)))
@@ -70,10 +101,16 @@ final class AdminCommand implements Runnable {
     }
   }
 
-  static Map<String, String> infoRaft(HostPort redis) throws IOException {
+  Map<String, String> infoRaft(HostPort redis) throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     Object reply;
     try (RespClient c = new RespClient(redis.host(), redis.port(), 2000, 2000)) {
+      if (password != null && !password.isEmpty()) {
+        Object auth = c.call("AUTH", user, password);
+        if (!"OK".equals(auth)) {
+          throw new IOException(redis + ": AUTH as '" + user + "' failed: " + auth);
+        }
+      }
       reply = c.call("INFO", "raft");
     }
     if (!(reply instanceof String text)) {
@@ -119,7 +156,7 @@ final class AdminCommand implements Runnable {
       List<String[]> rows = new ArrayList<>();
       for (Peer p : pf.peers()) {
         try {
-          Map<String, String> r = infoRaft(p.redis());
+          Map<String, String> r = admin.infoRaft(p.redis());
           String role = r.getOrDefault("raft_role", "?");
           if (role.equals("leader")) {
             leader = p.id();

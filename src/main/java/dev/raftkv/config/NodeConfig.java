@@ -38,6 +38,7 @@ public final class NodeConfig {
   public static final String REQUIREPASS = "raftkv.requirepass";
   public static final String PROTECTED_MODE = "raftkv.protected-mode";
   public static final String TLS_PORT = "raftkv.tls.port";
+  public static final String TLS_BIND = "raftkv.tls.bind";
   public static final String TLS_CERT_FILE = "raftkv.tls.cert-file";
   public static final String TLS_KEY_FILE = "raftkv.tls.key-file";
   public static final String TLS_CA_FILE = "raftkv.tls.ca-file";
@@ -69,6 +70,7 @@ public final class NodeConfig {
     d.put(REQUIREPASS, "");
     d.put(PROTECTED_MODE, "yes");
     d.put(TLS_PORT, "0");
+    d.put(TLS_BIND, "");
     d.put(TLS_CERT_FILE, "");
     d.put(TLS_KEY_FILE, "");
     d.put(TLS_CA_FILE, "");

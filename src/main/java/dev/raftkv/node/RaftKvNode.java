@@ -80,8 +80,17 @@ public final class RaftKvNode implements Closeable {
         : config.get(NodeConfig.RAFT_BIND);
     String redisBind = config.get(NodeConfig.REDIS_BIND).isEmpty() ? self.redis().host()
         : config.get(NodeConfig.REDIS_BIND);
+    int tlsPort = config.getInt(NodeConfig.TLS_PORT);
+    String tlsBind = tlsPort == 0 ? null
+        : config.get(NodeConfig.TLS_BIND).isEmpty() ? redisBind : config.get(NodeConfig.TLS_BIND);
+    Security.checkProtectedMode(config, redisBind, tlsBind, raftBind);
+    io.netty.handler.ssl.SslContext clientTls = Security.clientTls(config);
+    org.apache.ratis.conf.Parameters raftParameters = Security.raftParameters(config);
     checkFree(raftBind, self.raft().port(), "Raft");
     checkFree(redisBind, self.redis().port(), "Redis");
+    if (tlsBind != null) {
+      checkFree(tlsBind, tlsPort, "TLS Redis");
+    }
 
     Files.createDirectories(dataDir);
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
@@ -99,6 +108,7 @@ public final class RaftKvNode implements Closeable {
           .setGroup(group)
           .setStateMachine(stateMachine)
           .setProperties(props)
+          .setParameters(raftParameters)
           .setOption(RaftStorage.StartupOption.RECOVER)
           .build();
       server.start();
@@ -109,6 +119,7 @@ public final class RaftKvNode implements Closeable {
     }
     this.rpcClient = RaftClient.newBuilder()
         .setProperties(props)
+        .setParameters(raftParameters)
         .setRaftGroup(group)
         .setClientId(ClientId.randomId())
         .setRetryPolicy(RetryPolicies.noRetry())
@@ -124,7 +135,8 @@ public final class RaftKvNode implements Closeable {
           new RespServer.Limits(config.getLong(NodeConfig.MAX_ARGS),
               config.getLong(NodeConfig.PROTO_MAX_BULK_LEN),
               config.getInt(NodeConfig.MAX_PENDING_PER_CLIENT)),
-          configView, Math.max(2, Runtime.getRuntime().availableProcessors()));
+          configView, Math.max(2, Runtime.getRuntime().availableProcessors()),
+          tlsBind == null ? null : new RespServer.Tls(new InetSocketAddress(tlsBind, tlsPort), clientTls));
     } catch (IOException e) {
       gateway.close();
       server.close();
@@ -135,10 +147,12 @@ public final class RaftKvNode implements Closeable {
     this.expiry = new ExpirySweeper(id, server, GROUP_ID, s, gateway,
         config.getInt(NodeConfig.EXPIRY_KEYS_PER_ENTRY),
         config.getInt(NodeConfig.EXPIRY_ENTRIES_PER_SECOND));
-    this.watchdog = new CatchUpWatchdog(id, server, group, props, dataDir.resolve("raft"),
+    this.watchdog = new CatchUpWatchdog(id, server, group, props, raftParameters, dataDir.resolve("raft"),
         config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
-    LOG.info("{}: serving Redis clients on {}:{}, Raft on {}:{}, store {}, data dir {}", id, redisBind,
-        self.redis().port(), raftBind, self.raft().port(), s.kind(), dataDir);
+    LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}", id,
+        redisBind, self.redis().port(), tlsBind == null ? "" : " and with TLS on " + tlsBind + ":" + tlsPort,
+        raftBind, self.raft().port(), config.get(NodeConfig.TLS_RAFT).equals("yes") ? " (TLS)" : "",
+        s.kind(), dataDir);
   }
 
   /** Starts a peer; fails with a message naming the problem. */
@@ -195,6 +209,11 @@ public final class RaftKvNode implements Closeable {
 
   public InetSocketAddress redisAddress() {
     return resp.localAddress();
+  }
+
+  /** The TLS client listener's address, or null when there is none. */
+  public InetSocketAddress tlsAddress() {
+    return resp.tlsAddress();
   }
 
   public KvStateMachine stateMachine() {

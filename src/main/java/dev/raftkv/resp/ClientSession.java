@@ -358,8 +358,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof java.io.IOException) {
-      ctx.close(); // connection reset by the client
+    if (cause instanceof java.io.IOException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+      ctx.close(); // connection reset by the client, or a failed TLS handshake
       return;
     }
     Throwable c = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException

@@ -27,10 +27,14 @@ public final class RespServer implements Closeable {
   /** Limits applied to every connection. */
   public record Limits(long maxArgs, long maxBulkLen, int maxPendingPerClient) {}
 
+  /** A second listener whose connections start with a TLS handshake. */
+  public record Tls(InetSocketAddress bind, io.netty.handler.ssl.SslContext context) {}
+
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ServerStats stats = new ServerStats();
   private final Channel channel;
+  private Channel tlsChannel;
 
   /**
    * Binds and starts serving.
@@ -39,6 +43,12 @@ public final class RespServer implements Closeable {
    */
   public RespServer(InetSocketAddress bind, Backend backend, Limits limits, Map<String, String> configView,
       int workerThreads) throws IOException {
+    this(bind, backend, limits, configView, workerThreads, null);
+  }
+
+  /** Also serves TLS clients on {@code tls} when it is not null. */
+  public RespServer(InetSocketAddress bind, Backend backend, Limits limits, Map<String, String> configView,
+      int workerThreads, Tls tls) throws IOException {
     boolean epoll = Epoll.isAvailable();
     boss = new MultiThreadIoEventLoopGroup(1,
         epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -53,23 +63,46 @@ public final class RespServer implements Closeable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline()
-                .addLast(new RedisDecoder(true))
-                .addLast(new FrameLimits(limits.maxArgs(), limits.maxBulkLen()))
-                .addLast(new RedisBulkStringAggregator())
-                .addLast(new RedisArrayAggregator())
-                .addLast(new ClientSession(backend, stats, local, limits.maxPendingPerClient()));
-          }
-        });
+        .childHandler(initializer(null, backend, local, limits));
     try {
       channel = b.bind(bind).sync().channel();
     } catch (Exception e) {
       close();
       throw new IOException("cannot listen for Redis clients on " + bind + ": " + e.getMessage(), e);
     }
+    if (tls != null) {
+      try {
+        tlsChannel = b.clone().childHandler(initializer(tls.context(), backend, local, limits))
+            .bind(tls.bind()).sync().channel();
+      } catch (Exception e) {
+        close();
+        throw new IOException("cannot listen for TLS Redis clients on " + tls.bind() + ": "
+            + e.getMessage(), e);
+      }
+    }
+  }
+
+  private ChannelInitializer<SocketChannel> initializer(io.netty.handler.ssl.SslContext ssl,
+      Backend backend, LocalCommands local, Limits limits) {
+    return new ChannelInitializer<SocketChannel>() {
+      @Override
+      protected void initChannel(SocketChannel ch) {
+        if (ssl != null) {
+          ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+        }
+        ch.pipeline()
+            .addLast(new RedisDecoder(true))
+            .addLast(new FrameLimits(limits.maxArgs(), limits.maxBulkLen()))
+            .addLast(new RedisBulkStringAggregator())
+            .addLast(new RedisArrayAggregator())
+            .addLast(new ClientSession(backend, stats, local, limits.maxPendingPerClient()));
+      }
+    };
+  }
+
+  /** The TLS listener's address, or null. */
+  public InetSocketAddress tlsAddress() {
+    return tlsChannel == null ? null : (InetSocketAddress) tlsChannel.localAddress();
   }
 
   public ServerStats stats() {
@@ -84,6 +117,9 @@ public final class RespServer implements Closeable {
   public void close() {
     if (channel != null) {
       channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    if (tlsChannel != null) {
+      tlsChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
