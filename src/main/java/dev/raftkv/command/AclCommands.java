@@ -64,6 +64,15 @@ public final class AclCommands {
     byte[][] log = argv.clone();
     log[0] = Args.bytes(APPLY);
     log[1] = Args.bytes(setuser ? "setuser" : "deluser");
+    if (setuser) {
+      // passwords enter the log only as their SHA-256: >pw becomes #hash, <pw becomes !hash
+      for (int i = 3; i < log.length; i++) {
+        if (log[i].length > 0 && (log[i][0] == '>' || log[i][0] == '<')) {
+          String h = AclUser.hash(Arrays.copyOfRange(log[i], 1, log[i].length));
+          log[i] = Args.bytes((log[i][0] == '>' ? "#" : "!") + h);
+        }
+      }
+    }
     return log;
   }
 
