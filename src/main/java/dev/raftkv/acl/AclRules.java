@@ -254,7 +254,11 @@ public final class AclRules {
               String r = c + what;
               commands.remove(r);
               commands.remove((c == '+' ? '-' : '+') + what);
-              commands.add(r);
+              // a rule for one command that changes nothing is dropped, as Redis's description does
+              boolean single = !what.startsWith("@") && universe().containsKey(what);
+              if (!single || allowedCommands(commands).contains(what) != (c == '+')) {
+                commands.add(r);
+              }
             }
             default -> throw error(rule, "Syntax error");
           }

@@ -186,6 +186,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       submit(Route.WRITE, log, argv);
       return;
     }
+    if (spec.route() == Route.LOCAL && needsFreshAcl(acl, spec, argv)) {
+      // Answer from an ACL table at least as new as every write acknowledged before this command
+      // (a linearizable read first), so ACL SETUSER u ... then AUTH u on a follower works.
+      submit(Route.READ, () -> ACL_BARRIER, r -> {
+        RespOut out = new RespOut();
+        local.execute(spec, argv, this, out);
+        return proto == 3 ? Resp3.convert(argv, out.toByteArray()) : out.toByteArray();
+      }, null);
+      return;
+    }
     switch (spec.route()) {
       case LOCAL -> {
         RespOut out = new RespOut();
@@ -217,6 +227,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         submit(Route.WRITE, normalized, argv);
       }
       default -> throw new IllegalStateException();
+    }
+  }
+
+  /** A linearizable read whose only purpose is to wait until this peer has applied the latest writes. */
+  private static final byte[][] ACL_BARRIER = {Args.bytes("dbsize")};
+
+  /**
+   * True for the commands answered from the replicated ACL table that must see the latest ACL
+   * changes: AUTH and HELLO AUTH that the local table refuses (the user may have just been
+   * created through another peer), and ACL GETUSER, LIST and USERS.
+   */
+  private static boolean needsFreshAcl(Acl acl, CommandSpec spec, byte[][] argv) {
+    switch (spec.name()) {
+      case "auth" -> {
+        return argv.length <= 3 && !acl.authenticate(argv.length == 2 ? "default" : Args.str(argv[1]),
+            argv[argv.length - 1]);
+      }
+      case "hello" -> {
+        for (int i = 2; i + 2 < argv.length; i++) {
+          if (Args.is(argv[i], "auth")) {
+            return !acl.authenticate(Args.str(argv[i + 1]), argv[i + 2]);
+          }
+        }
+        return false;
+      }
+      case "acl" -> {
+        return argv.length == 2 && (Args.is(argv[1], "list") || Args.is(argv[1], "users"))
+            || argv.length == 3 && Args.is(argv[1], "getuser");
+      }
+      default -> {
+        return false;
+      }
     }
   }
 
