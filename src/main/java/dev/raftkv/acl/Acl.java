@@ -29,7 +29,10 @@ public final class Acl {
   private final String requirepassHash;
   private volatile AclTable stored = AclTable.INITIAL;
   private volatile AclTable effective;
-  private final Map<String, CommandMeta.Info> meta = new ConcurrentHashMap<>();
+  /** What the check needs to know about a command, from COMMAND INFO's metadata. */
+  private record Meta(boolean noAuth, boolean movableKeys, int firstKey, int lastKey, int step) {}
+
+  private final Map<String, Meta> meta = new ConcurrentHashMap<>();
 
   /** @param requirepass the default user's password on this peer; empty for none */
   public Acl(String requirepass) {
@@ -89,8 +92,12 @@ public final class Acl {
    * or NOPERM text.
    */
   public String check(String user, boolean authenticated, CommandSpec spec, byte[][] argv) {
-    CommandMeta.Info info = meta.computeIfAbsent(spec.name(), n -> CommandMeta.of(spec));
-    if (info.flags().contains("no_auth")) {
+    Meta info = meta.computeIfAbsent(spec.name(), n -> {
+      CommandMeta.Info i = CommandMeta.of(spec);
+      return new Meta(i.flags().contains("no_auth"), i.flags().contains("movablekeys"), i.firstKey(),
+          i.lastKey(), i.step());
+    });
+    if (info.noAuth()) {
       return null; // AUTH HELLO QUIT RESET: for everyone, logged in or not, like Redis
     }
     if (!authenticated) {
@@ -100,18 +107,17 @@ public final class Acl {
     if (e == null) {
       return "NOPERM the user '" + user + "' was deleted: authenticate again";
     }
-    if (e.user().commandRules().size() == 1 && e.user().commandRules().get(0).equals("+@all")
-        && e.user().allKeys()) {
+    if (e.unrestricted()) {
       return null; // the common case: everything allowed
     }
     String name = AclRules.aclName(spec, argv);
     if (!e.allowed().contains(name) && AclRules.universe().containsKey(name)) {
       return "NOPERM this user has no permissions to run the '" + name + "' command";
     }
-    if (e.user().allKeys() || info.firstKey() <= 0 && !info.flags().contains("movablekeys")) {
+    if (e.user().allKeys() || info.firstKey() <= 0 && !info.movableKeys()) {
       return null;
     }
-    if (info.flags().contains("movablekeys")) {
+    if (info.movableKeys()) {
       return NOPERM_KEYS; // LMPOP, SINTERCARD, ...: only for users with allkeys
     }
     int last = info.lastKey() < 0 ? argv.length + info.lastKey() : info.lastKey();

@@ -25,8 +25,16 @@ public final class AclTable {
   public static final String SYSTEM_KEY = "acl.users";
   private static final int VERSION = 1;
 
-  /** A user with the commands its rules allow, derived once per table. */
-  public record Entry(AclUser user, Set<String> allowed) {}
+  /**
+   * A user with the commands its rules allow, derived once per table.
+   *
+   * @param unrestricted every command on every key ({@code +@all ~*}): nothing to check
+   */
+  public record Entry(AclUser user, Set<String> allowed, boolean unrestricted) {
+    Entry(AclUser user, Set<String> allowed) {
+      this(user, allowed, user.allKeys() && user.commandRules().equals(java.util.List.of("+@all")));
+    }
+  }
 
   public static final AclTable INITIAL = new AclTable(Map.of("default", AclUser.defaultUser()));
 
