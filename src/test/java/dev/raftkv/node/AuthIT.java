@@ -284,6 +284,16 @@ class AuthIT {
     }
   }
 
+  @Test
+  void theAdminStatusVerbAuthenticatesWithPasswordOrRedisCliAuth() throws Exception {
+    String peers = cluster.peers.path().toString();
+    TlsIT.Result without = TlsIT.admin("admin", "--peers", peers, "status");
+    assertEquals(1, without.code(), without.out()); // no peer answers INFO: no leader known
+    TlsIT.Result with = TlsIT.admin("admin", "--peers", peers, "--password", PASS, "status");
+    assertEquals(0, with.code(), with.out());
+    assertTrue(with.out().contains("leader"), with.out());
+  }
+
   static boolean canLogIn(int peer, String user, String pass) {
     try (RespClient c = client(peer)) {
       return "OK".equals(c.call("AUTH", user, pass));
