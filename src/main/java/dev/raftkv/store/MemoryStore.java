@@ -182,7 +182,8 @@ public final class MemoryStore implements Store {
     try (OutputStream file = Files.newOutputStream(dir.resolve(DUMP));
         DataOutputStream out = new DataOutputStream(
             new CheckedOutputStream(new BufferedOutputStream(file, 1 << 16), crc))) {
-      out.writeInt(MAGIC_WITH_SYSTEM);
+      // without system values the dump stays in the older format, readable by older versions
+      out.writeInt(system.isEmpty() ? MAGIC : MAGIC_WITH_SYSTEM);
       out.writeLong(appliedTerm);
       out.writeLong(appliedIndex);
       out.writeLong(keys.size());
@@ -193,7 +194,9 @@ public final class MemoryStore implements Store {
         out.writeInt(v.length);
         out.write(v);
       }
-      out.writeInt(system.size());
+      if (!system.isEmpty()) {
+        out.writeInt(system.size());
+      }
       for (Map.Entry<String, byte[]> e : system.entrySet()) {
         out.writeUTF(e.getKey());
         out.writeInt(e.getValue().length);

@@ -273,6 +273,10 @@ class AuthIT {
       try (StatefulRedisConnection<String, String> c = lettuce.connect(uri)) {
         assertEquals("2", c.sync().get("jedis"));
         assertEquals("tool", c.sync().aclWhoami());
+        // RESP3: ACL GETUSER is a map (Lettuce flattens it into name, value, ...)
+        List<Object> user = c.sync().aclGetuser("tool");
+        assertEquals("flags", user.get(0), user.toString());
+        assertEquals("+@all", user.get(user.indexOf("commands") + 1), user.toString());
       }
       RedisURI bad = RedisURI.builder().withHost("127.0.0.1").withPort(port)
           .withAuthentication("tool", "nope".toCharArray()).withTimeout(Duration.ofSeconds(15)).build();
