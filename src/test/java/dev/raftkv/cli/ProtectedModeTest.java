@@ -109,4 +109,13 @@ class ProtectedModeTest {
       }
     }
   }
+
+  @Test
+  void aMissingCertificateFileIsRefusedWithItsKey() throws Exception {
+    Result r = server("raftkv.tls.port=" + freePort(), "raftkv.tls.cert-file=/nonexistent/peer.crt",
+        "raftkv.tls.key-file=/nonexistent/peer.key", "raftkv.tls.ca-file=/nonexistent/ca.crt");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("raftkv.tls.cert-file: cannot read '/nonexistent/peer.crt'"), r.err());
+  }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AclCompatIT {
-  @RegisterExtension static final RedisDiff diff = new RedisDiff("memory");
+  @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
   @Test
   void authWithoutAPasswordAndAclUsers() throws Exception {
