@@ -58,6 +58,26 @@ final class AdminCommand implements Runnable {
       description = "Print stack traces of errors.")
   boolean verbose;
 
+  @Option(names = "--user", defaultValue = "default", scope = CommandLine.ScopeType.INHERIT,
+      description = "ACL user for the peers' Redis ports (default: ${DEFAULT-VALUE}).")
+  String user;
+
+  @Option(names = "--password", defaultValue = "${env:REDISCLI_AUTH}", scope = CommandLine.ScopeType.INHERIT,
+      description = "Password for the Redis ports when the cluster has one (default: $REDISCLI_AUTH).")
+  String password;
+
+  @Option(names = "--tls-cert", scope = CommandLine.ScopeType.INHERIT,
+      description = "Client certificate (PEM) for Raft TLS, when the peers run raftkv.tls.raft=yes.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", scope = CommandLine.ScopeType.INHERIT,
+      description = "Its PKCS#8 PEM key.")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", scope = CommandLine.ScopeType.INHERIT,
+      description = "The CA certificate (PEM) that signed the peers' certificates.")
+  Path tlsCa;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -71,7 +91,26 @@ final class AdminCommand implements Runnable {
   }
 
   ClusterView probe() throws ConfigException {
-    return ClusterView.probe(peersFile(), timeoutMs);
+    return ClusterView.probe(peersFile(), timeoutMs, credentials());
+  }
+
+  /** How to log in on the peers' Redis ports (no password: none needed). */
+  ClusterView.Credentials credentials() {
+    return new ClusterView.Credentials(user, password);
+  }
+
+  /** Ratis client parameters: Raft TLS when --tls-cert, --tls-key and --tls-ca are given. */
+  org.apache.ratis.conf.Parameters raftParameters() {
+    org.apache.ratis.conf.Parameters parameters = new org.apache.ratis.conf.Parameters();
+    if (tlsCert != null || tlsKey != null || tlsCa != null) {
+      if (tlsCert == null || tlsKey == null || tlsCa == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "Raft TLS needs all three of --tls-cert, --tls-key and --tls-ca");
+      }
+      org.apache.ratis.grpc.GrpcConfigKeys.TLS.setConf(parameters, dev.raftkv.node.Security.raftTls(
+          tlsCert.toString(), tlsKey.toString(), tlsCa.toString()));
+    }
+    return parameters;
   }
 
   long deadline() {
@@ -101,6 +140,7 @@ final class AdminCommand implements Runnable {
     view.listeners.forEach(m -> members.add(m.raftPeer(0)));
     RaftClient.Builder b = RaftClient.newBuilder()
         .setProperties(p)
+        .setParameters(raftParameters())
         .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, members))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             (int) Math.max(1, timeoutMs / 500), TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)));

@@ -60,7 +60,7 @@ final class AdminMembership {
     // the new peer must be up, be who it says, and be empty (started with --join)
     java.util.Map<String, String> info;
     try {
-      info = ClusterView.infoRaft(redisHp, admin.timeoutMs);
+      info = ClusterView.infoRaft(redisHp, admin.timeoutMs, admin.credentials());
     } catch (IOException e) {
       throw new IOException(e.getMessage() + ": start the new peer first, empty: bin/raftkv server --id "
           + id + " --peers FILE --join (FILE with its line " + new Peer(id, raftHp, redisHp).toLine()
@@ -92,7 +92,7 @@ final class AdminMembership {
       ClusterView now = admin.probe();
       commit = now.leaderCommit();
       try {
-        applied = Long.parseLong(ClusterView.infoRaft(redisHp, admin.timeoutMs)
+        applied = Long.parseLong(ClusterView.infoRaft(redisHp, admin.timeoutMs, admin.credentials())
             .getOrDefault("raft_applied_index", "-1"));
       } catch (IOException | NumberFormatException e) {
         applied = -1;

@@ -101,13 +101,18 @@ final class ClusterView {
     this.confIndex = src == null ? -1 : src.getLong("raft_conf_index", -1);
   }
 
+  /** An ACL user and password for the peers' Redis ports; a null or empty password: no AUTH. */
+  record Credentials(String user, String password) {
+    static final Credentials NONE = new Credentials("default", null);
+  }
+
   /** Asks every peer of the file for {@code INFO raft}, in parallel. */
-  static ClusterView probe(PeersFile peersFile, long timeoutMs) {
+  static ClusterView probe(PeersFile peersFile, long timeoutMs, Credentials credentials) {
     List<CompletableFuture<PeerState>> asks = new ArrayList<>();
     for (Peer p : peersFile.peers()) {
       asks.add(CompletableFuture.supplyAsync(() -> {
         try {
-          return new PeerState(p, infoRaft(p.redis(), timeoutMs), null);
+          return new PeerState(p, infoRaft(p.redis(), timeoutMs, credentials), null);
         } catch (IOException | RuntimeException e) {
           return new PeerState(p, null, e.getMessage() == null ? e.toString() : e.getMessage());
         }
@@ -117,10 +122,17 @@ final class ClusterView {
   }
 
   /** {@code INFO raft} of the peer serving RESP at {@code redis}, as key/value pairs. */
-  static Map<String, String> infoRaft(HostPort redis, long timeoutMs) throws IOException {
+  static Map<String, String> infoRaft(HostPort redis, long timeoutMs, Credentials credentials)
+      throws IOException {
     int t = (int) Math.max(500, Math.min(timeoutMs, 5000));
     Object reply;
     try (RespClient c = new RespClient(redis.host(), redis.port(), t, t)) {
+      if (credentials.password() != null && !credentials.password().isEmpty()) {
+        Object auth = c.call("AUTH", credentials.user(), credentials.password());
+        if (!"OK".equals(auth)) {
+          throw new IOException(redis + ": AUTH as '" + credentials.user() + "' failed: " + auth);
+        }
+      }
       reply = c.call("INFO", "raft");
     } catch (IOException e) {
       throw new IOException("cannot reach " + redis + ": " + e.getMessage(), e);

@@ -40,6 +40,10 @@ public final class Commands {
     local("reset", 1);
     local("readonly", 1);
     local("readwrite", 1);
+    // ACL: the reading subcommands are answered locally; SETUSER and DELUSER are turned into the
+    // internal write below by the receiving peer (resp.ClientSession) and replicated
+    local("acl", -2);
+    internal(AclCommands.APPLY, -3, Route.WRITE, AclCommands::apply);
     // strings
     read("get", 2, StringCommands::get);
     read("mget", -2, StringCommands::mget);

@@ -52,6 +52,19 @@ public interface Keyspace {
     }
   }
 
+  /**
+   * A value of the reserved system namespace (the replicated ACL users), outside the keyspace:
+   * no scan, count or clear sees it. Null when absent.
+   */
+  default byte[] getSystem(String name) {
+    throw new UnsupportedOperationException("no system namespace here");
+  }
+
+  /** Sets a system value (null deletes) as part of the entry being applied. */
+  default void putSystem(String name, byte[] value) {
+    throw new UnsupportedOperationException("no system namespace here");
+  }
+
   /** Number of stored keys (like Redis, keys past their deadline count until they are removed). */
   long size();
 

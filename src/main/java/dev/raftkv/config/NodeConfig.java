@@ -41,6 +41,16 @@ public final class NodeConfig {
   public static final String IDLE_TIMEOUT = "raftkv.timeout";
   public static final String MAX_COMMAND_BYTES = "raftkv.write.max-command-bytes";
   public static final String MAX_QUEUED_BYTES = "raftkv.max-queued-bytes";
+  // security (docs/security.md)
+  public static final String REQUIREPASS = "raftkv.requirepass";
+  public static final String PROTECTED_MODE = "raftkv.protected-mode";
+  public static final String TLS_PORT = "raftkv.tls.port";
+  public static final String TLS_BIND = "raftkv.tls.bind";
+  public static final String TLS_CERT_FILE = "raftkv.tls.cert-file";
+  public static final String TLS_KEY_FILE = "raftkv.tls.key-file";
+  public static final String TLS_CA_FILE = "raftkv.tls.ca-file";
+  public static final String TLS_AUTH_CLIENTS = "raftkv.tls.auth-clients";
+  public static final String TLS_RAFT = "raftkv.tls.raft";
 
   /** Built-in defaults, in the order they are documented. */
   public static final Map<String, String> DEFAULTS;
@@ -71,6 +81,15 @@ public final class NodeConfig {
     d.put(IDLE_TIMEOUT, "0");
     d.put(MAX_COMMAND_BYTES, "4128768");
     d.put(MAX_QUEUED_BYTES, "67108864");
+    d.put(REQUIREPASS, "");
+    d.put(PROTECTED_MODE, "yes");
+    d.put(TLS_PORT, "0");
+    d.put(TLS_BIND, "");
+    d.put(TLS_CERT_FILE, "");
+    d.put(TLS_KEY_FILE, "");
+    d.put(TLS_CA_FILE, "");
+    d.put(TLS_AUTH_CLIENTS, "yes");
+    d.put(TLS_RAFT, "no");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
     DEFAULTS = Collections.unmodifiableMap(d);
@@ -138,6 +157,7 @@ public final class NodeConfig {
       throw new ConfigException(
           src + ": " + READ_MODE + " must be linearizable or stale, not '" + mode + "'");
     }
+    validateSecurity(src);
     for (String key : new String[] {MAX_BATCH_OPS, MAX_BATCH_BYTES, MAX_INFLIGHT,
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
         MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,
@@ -158,6 +178,38 @@ public final class NodeConfig {
     if (!metricsPort.matches("\\d{1,5}") || Integer.parseInt(metricsPort) > 65535) {
       throw new ConfigException(src + ": " + METRICS_PORT + " must be a port number (0: off), not '"
           + metricsPort + "'");
+    }
+  }
+
+  private void validateSecurity(String src) throws ConfigException {
+    for (String[] choice : new String[][] {{PROTECTED_MODE, "yes", "no"},
+        {TLS_AUTH_CLIENTS, "yes", "no", "optional"}, {TLS_RAFT, "yes", "no"}}) {
+      if (!java.util.Arrays.asList(choice).subList(1, choice.length).contains(get(choice[0]))) {
+        throw new ConfigException(src + ": " + choice[0] + " must be "
+            + String.join(" or ", java.util.Arrays.asList(choice).subList(1, choice.length))
+            + ", not '" + get(choice[0]) + "'");
+      }
+    }
+    int tlsPort;
+    try {
+      tlsPort = Integer.parseInt(get(TLS_PORT));
+    } catch (NumberFormatException e) {
+      tlsPort = -1;
+    }
+    if (tlsPort < 0 || tlsPort > 65535) {
+      throw new ConfigException(src + ": " + TLS_PORT + " must be a port number (0: no TLS port), not '"
+          + get(TLS_PORT) + "'");
+    }
+    if (tlsPort != 0 || get(TLS_RAFT).equals("yes")) {
+      for (String key : new String[] {TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE}) {
+        if (get(key).isEmpty()) {
+          throw new ConfigException(src + ": " + key + " must be set when " + TLS_PORT + " or "
+              + TLS_RAFT + " is used");
+        }
+        if (!Files.isReadable(Path.of(get(key)))) {
+          throw new ConfigException(src + ": " + key + ": cannot read '" + get(key) + "'");
+        }
+      }
     }
   }
 

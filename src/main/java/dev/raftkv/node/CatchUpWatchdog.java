@@ -39,6 +39,7 @@ final class CatchUpWatchdog implements AutoCloseable {
   private final RaftServer server;
   private final RaftGroup group;
   private final RaftProperties properties;
+  private final org.apache.ratis.conf.Parameters parameters;
   private final Path storage;
   private final long stuckNanos;
   private final long cooldownNanos;
@@ -48,11 +49,12 @@ final class CatchUpWatchdog implements AutoCloseable {
   private long lastAction = Long.MIN_VALUE / 2;
 
   CatchUpWatchdog(String id, RaftServer server, RaftGroup group, RaftProperties properties,
-      Path storage, long stuckMillis, long cooldownMillis) {
+      org.apache.ratis.conf.Parameters parameters, Path storage, long stuckMillis, long cooldownMillis) {
     this.id = id;
     this.server = server;
     this.group = group;
     this.properties = properties;
+    this.parameters = parameters;
     this.storage = storage;
     this.stuckNanos = TimeUnit.MILLISECONDS.toNanos(stuckMillis);
     this.cooldownNanos = TimeUnit.MILLISECONDS.toNanos(cooldownMillis);
@@ -81,7 +83,8 @@ final class CatchUpWatchdog implements AutoCloseable {
           || modifiedWithin(storage, stuckNanos)) {
         return;
       }
-      try (RaftClient c = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+      try (RaftClient c = RaftClient.newBuilder().setProperties(properties)
+          .setParameters(parameters).setRaftGroup(group)
           .setRetryPolicy(RetryPolicies.noRetry()).build()) {
         for (RaftPeer peer : group.getPeers()) {
           if (peer.getId().equals(server.getId())) {

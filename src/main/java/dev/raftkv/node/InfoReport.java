@@ -152,6 +152,9 @@ final class InfoReport {
     view.put("proto-max-bulk-len", config.get(dev.raftkv.config.NodeConfig.PROTO_MAX_BULK_LEN));
     view.put("notify-keyspace-events", "");
     view.put("cluster-enabled", "no");
+    view.put("requirepass", config.get(dev.raftkv.config.NodeConfig.REQUIREPASS));
+    view.put("protected-mode", config.get(dev.raftkv.config.NodeConfig.PROTECTED_MODE));
+    view.put("tls-port", config.get(dev.raftkv.config.NodeConfig.TLS_PORT));
     new java.util.TreeMap<>(config.asMap()).forEach((k, v) -> {
       if (k.startsWith("raftkv.")) {
         view.put(k, v);

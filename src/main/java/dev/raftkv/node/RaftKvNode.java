@@ -65,6 +65,7 @@ public final class RaftKvNode implements Closeable {
   private final CatchUpWatchdog watchdog;
   private final ExpirySweeper expiry;
   private final MetricsServer metrics; // null when raftkv.metrics.port is 0
+  private final dev.raftkv.acl.Acl acl;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
   private boolean raftFailed;
@@ -83,9 +84,18 @@ public final class RaftKvNode implements Closeable {
         : config.get(NodeConfig.RAFT_BIND);
     String redisBind = config.get(NodeConfig.REDIS_BIND).isEmpty() ? self.redis().host()
         : config.get(NodeConfig.REDIS_BIND);
+    int tlsPort = config.getInt(NodeConfig.TLS_PORT);
+    String tlsBind = tlsPort == 0 ? null
+        : config.get(NodeConfig.TLS_BIND).isEmpty() ? redisBind : config.get(NodeConfig.TLS_BIND);
+    Security.checkProtectedMode(config, redisBind, tlsBind, raftBind);
+    io.netty.handler.ssl.SslContext clientTls = Security.clientTls(config);
+    org.apache.ratis.conf.Parameters raftParameters = Security.raftParameters(config);
     checkFree(raftBind, self.raft().port(), "Raft");
     checkFree(redisBind, self.redis().port(), "Redis");
     checkCommandLimit(config, raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port()));
+    if (tlsBind != null) {
+      checkFree(tlsBind, tlsPort, "TLS Redis");
+    }
 
     Files.createDirectories(dataDir);
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
@@ -93,6 +103,8 @@ public final class RaftKvNode implements Closeable {
     this.store = s;
     this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN), dataDir);
     stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
+    this.acl = new dev.raftkv.acl.Acl(config.get(NodeConfig.REQUIREPASS));
+    stateMachine.setAclListener(acl::load);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -105,6 +117,7 @@ public final class RaftKvNode implements Closeable {
           .setGroup(join ? RaftGroup.valueOf(GROUP_ID, List.of()) : group)
           .setStateMachine(stateMachine)
           .setProperties(props)
+          .setParameters(raftParameters)
           .setOption(RaftStorage.StartupOption.RECOVER)
           .build();
       server.start();
@@ -115,6 +128,7 @@ public final class RaftKvNode implements Closeable {
     }
     this.rpcClient = RaftClient.newBuilder()
         .setProperties(props)
+        .setParameters(raftParameters)
         .setRaftGroup(group)
         .setClientId(ClientId.randomId())
         .setRetryPolicy(RetryPolicies.noRetry())
@@ -134,7 +148,8 @@ public final class RaftKvNode implements Closeable {
           new RespServer.ClientLimits(config.getInt(NodeConfig.MAX_CLIENTS),
               config.getLong(NodeConfig.CLIENT_QUERY_BUFFER_LIMIT),
               config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.IDLE_TIMEOUT)),
-          configView, Math.max(2, Runtime.getRuntime().availableProcessors()));
+          configView, Math.max(2, Runtime.getRuntime().availableProcessors()),
+          tlsBind == null ? null : new RespServer.Tls(new InetSocketAddress(tlsBind, tlsPort), clientTls));
     } catch (IOException e) {
       gateway.close();
       server.close();
@@ -158,10 +173,12 @@ public final class RaftKvNode implements Closeable {
       s.close();
       throw e;
     }
-    this.watchdog = new CatchUpWatchdog(id, server, group, props, dataDir.resolve("raft"),
+    this.watchdog = new CatchUpWatchdog(id, server, group, props, raftParameters, dataDir.resolve("raft"),
         config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
-    LOG.info("{}: serving Redis clients on {}:{}, Raft on {}:{}, store {}, data dir {}", id, redisBind,
-        self.redis().port(), raftBind, self.raft().port(), s.kind(), dataDir);
+    LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}", id,
+        redisBind, self.redis().port(), tlsBind == null ? "" : " and with TLS on " + tlsBind + ":" + tlsPort,
+        raftBind, self.raft().port(), config.get(NodeConfig.TLS_RAFT).equals("yes") ? " (TLS)" : "",
+        s.kind(), dataDir);
   }
 
   /** Starts a peer; fails with a message naming the problem. */
@@ -255,6 +272,11 @@ public final class RaftKvNode implements Closeable {
     return metrics == null ? 0 : metrics.port();
   }
 
+  /** The TLS client listener's address, or null when there is none. */
+  public InetSocketAddress tlsAddress() {
+    return resp.tlsAddress();
+  }
+
   public KvStateMachine stateMachine() {
     return stateMachine;
   }
@@ -279,6 +301,11 @@ public final class RaftKvNode implements Closeable {
     @Override
     public boolean overloaded() {
       return gateway.overloaded();
+    }
+
+    @Override
+    public dev.raftkv.acl.Acl acl() {
+      return acl;
     }
 
     @Override

@@ -61,6 +61,8 @@ public final class KvStateMachine extends BaseStateMachine {
   private final BackupService backups;
   private volatile java.util.function.Consumer<Throwable> onLogFailure = t -> { };
   private final java.util.concurrent.atomic.AtomicBoolean logFailed = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Told the stored ACL table (null: none) whenever it may have changed. */
+  private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this(peerId, store, retainSnapshots, null);
@@ -72,6 +74,15 @@ public final class KvStateMachine extends BaseStateMachine {
     this.snapshots = new SnapshotDirs(retainSnapshots);
     this.dataDir = dataDir;
     this.backups = dataDir == null ? null : new BackupService(peerId, dataDir.resolve("backups"));
+  }
+
+  /**
+   * Registers who learns the replicated ACL table: called now, after every applied ACL change and
+   * after a snapshot is loaded. Set it before the Raft server starts (replay applies entries).
+   */
+  public void setAclListener(java.util.function.Consumer<byte[]> listener) {
+    aclListener = listener;
+    listener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
   }
 
   public Store store() {
@@ -183,6 +194,7 @@ public final class KvStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(latest == null ? TermIndex.INITIAL_VALUE : latest.termIndex());
       lastSnapshotIndex = latest == null ? -1 : latest.termIndex().getIndex();
       snapshots.cleanup();
+      aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
     } finally {
       lock.writeLock().unlock();
     }
@@ -246,6 +258,9 @@ public final class KvStateMachine extends BaseStateMachine {
       throw new IllegalStateException(peerId + ": store commit failed at index " + index, e);
     } finally {
       lock.writeLock().unlock();
+    }
+    if (ks.systemChanged()) {
+      aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(

@@ -17,6 +17,8 @@ public final class PendingKeyspace implements Keyspace {
   private final Store store;
   private final long now;
   private final HashMap<Key, byte[]> writes = new HashMap<>();
+  /** Pending system values (ACL users); a null value deletes. */
+  private final HashMap<String, byte[]> system = new HashMap<>();
   private boolean cleared;
   private long count;
   /** Undo records of the open savepoints, oldest first; empty when none is open. */
@@ -25,7 +27,7 @@ public final class PendingKeyspace implements Keyspace {
 
   /** What a change replaced: the key's pending entry (or its absence), or the whole overlay. */
   private record Undo(Key key, boolean hadEntry, byte[] entry, long count, boolean cleared,
-      HashMap<Key, byte[]> overlay) {}
+      HashMap<Key, byte[]> overlay, String systemName) {}
 
   public PendingKeyspace(Store store, long now) {
     this.store = store;
@@ -70,7 +72,7 @@ public final class PendingKeyspace implements Keyspace {
   @Override
   public void clear() {
     if (openSavepoints > 0) {
-      journal.add(new Undo(null, false, null, count, cleared, new HashMap<>(writes)));
+      journal.add(new Undo(null, false, null, count, cleared, new HashMap<>(writes), null));
     }
     cleared = true;
     writes.clear();
@@ -79,7 +81,7 @@ public final class PendingKeyspace implements Keyspace {
 
   private void remember(Key k) {
     if (openSavepoints > 0) {
-      journal.add(new Undo(k, writes.containsKey(k), writes.get(k), count, cleared, null));
+      journal.add(new Undo(k, writes.containsKey(k), writes.get(k), count, cleared, null, null));
     }
   }
 
@@ -100,6 +102,14 @@ public final class PendingKeyspace implements Keyspace {
   public void rollback(int mark) {
     for (int i = journal.size() - 1; i >= mark; i--) {
       Undo u = journal.remove(i);
+      if (u.systemName() != null) {
+        if (u.hadEntry()) {
+          system.put(u.systemName(), u.entry());
+        } else {
+          system.remove(u.systemName());
+        }
+        continue;
+      }
       count = u.count();
       cleared = u.cleared();
       if (u.overlay() != null) {
@@ -127,11 +137,30 @@ public final class PendingKeyspace implements Keyspace {
   }
 
   @Override
+  public byte[] getSystem(String name) {
+    return system.containsKey(name) ? system.get(name) : store.getSystem(name);
+  }
+
+  @Override
+  public void putSystem(String name, byte[] value) {
+    if (openSavepoints > 0) {
+      journal.add(new Undo(null, system.containsKey(name), system.get(name), count, cleared, null,
+          name));
+    }
+    system.put(name, value);
+  }
+
+  /** True when this entry changes a system value (the ACL users). */
+  public boolean systemChanged() {
+    return !system.isEmpty();
+  }
+
+  @Override
   public long size() {
     return count;
   }
 
   public void commit(long term, long index) throws IOException {
-    store.commit(cleared, writes, count, term, index);
+    store.commit(cleared, writes, system, count, term, index);
   }
 }

@@ -21,6 +21,11 @@ public interface Backend {
     return false;
   }
 
+  /** This peer's ACL: users replicated through the log, plus requirepass. */
+  default dev.raftkv.acl.Acl acl() {
+    return dev.raftkv.acl.Acl.OPEN;
+  }
+
   /** How many other peers replicate this one's writes (WAIT's answer). */
   default int otherPeers() {
     return 0;

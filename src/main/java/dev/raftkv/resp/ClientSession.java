@@ -1,5 +1,7 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.acl.Acl;
+import dev.raftkv.command.AclCommands;
 import dev.raftkv.command.Args;
 import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
@@ -75,6 +77,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   volatile String lastCommand = "NULL";
   volatile long lastMillis = System.currentTimeMillis();
   final long createdMillis = lastMillis;
+  /** The ACL user this connection runs as; {@code authenticated} false: not logged in yet. */
+  volatile String user = "default";
+  boolean authenticated;
 
   ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending) {
     this.backend = backend;
@@ -82,6 +87,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.local = local;
     this.maxPending = maxPending;
     this.id = stats.clientIds.incrementAndGet();
+    this.authenticated = backend.acl().defaultOpen();
+  }
+
+  /** AUTH or HELLO AUTH succeeded. */
+  void login(String userName) {
+    user = userName;
+    authenticated = true;
   }
 
   long id() {
@@ -159,8 +171,50 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       reply(arity);
       return;
     }
+    Acl acl = backend.acl();
+    String denied = acl.check(user, authenticated, spec, argv);
+    if (denied != null) {
+      byte[] error = RespOut.errorBytes(tx.rejected(spec, denied));
+      stats.rejected(lastCommand, error);
+      if (authenticated && acl.table().get(user) == null) {
+        // the user was deleted (ACL DELUSER): like Redis, its connections are closed
+        Slot s = new Slot();
+        s.reply = error;
+        s.closeAfter = true;
+        replies.add(s);
+        closing = true;
+        ctx.channel().config().setAutoRead(false);
+        drain();
+        return;
+      }
+      reply(error);
+      return;
+    }
     if (tx.handle(spec, argv)) {
       return; // MULTI EXEC DISCARD WATCH UNWATCH, or queued inside MULTI
+    }
+    if (spec.name().equals("acl") && AclCommands.isWrite(argv)) {
+      byte[][] log;
+      try {
+        log = AclCommands.normalize(argv, acl.table(), acl.hasRequirepass());
+      } catch (CommandError e) {
+        byte[] error = RespOut.errorBytes(e.getMessage());
+        stats.executed(lastCommand, 0, error);
+        reply(error);
+        return;
+      }
+      submit(Route.WRITE, log, argv);
+      return;
+    }
+    if (spec.route() == Route.LOCAL && needsFreshAcl(acl, spec, argv)) {
+      // Answer from an ACL table at least as new as every write acknowledged before this command
+      // (a linearizable read first), so ACL SETUSER u ... then AUTH u on a follower works.
+      submit(Route.READ, () -> ACL_BARRIER, r -> {
+        RespOut out = new RespOut();
+        local.execute(spec, argv, this, out);
+        return proto == 3 ? Resp3.convert(argv, out.toByteArray()) : out.toByteArray();
+      }, null);
+      return;
     }
     switch (spec.route()) {
       case LOCAL -> {
@@ -193,6 +247,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         submit(Route.WRITE, normalized, argv);
       }
       default -> throw new IllegalStateException();
+    }
+  }
+
+  /** A linearizable read whose only purpose is to wait until this peer has applied the latest writes. */
+  private static final byte[][] ACL_BARRIER = {Args.bytes("dbsize")};
+
+  /**
+   * True for the commands answered from the replicated ACL table that must see the latest ACL
+   * changes: AUTH and HELLO AUTH that the local table refuses (the user may have just been
+   * created through another peer), and ACL GETUSER, LIST and USERS.
+   */
+  private static boolean needsFreshAcl(Acl acl, CommandSpec spec, byte[][] argv) {
+    switch (spec.name()) {
+      case "auth" -> {
+        return argv.length <= 3 && !acl.authenticate(argv.length == 2 ? "default" : Args.str(argv[1]),
+            argv[argv.length - 1]);
+      }
+      case "hello" -> {
+        for (int i = 2; i + 2 < argv.length; i++) {
+          if (Args.is(argv[i], "auth")) {
+            return !acl.authenticate(Args.str(argv[i + 1]), argv[i + 2]);
+          }
+        }
+        return false;
+      }
+      case "acl" -> {
+        return argv.length == 2 && (Args.is(argv[1], "list") || Args.is(argv[1], "users"))
+            || argv.length == 3 && Args.is(argv[1], "getuser");
+      }
+      default -> {
+        return false;
+      }
     }
   }
 
@@ -325,6 +411,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** RESET: back to a fresh connection's state (RESP2, no name). */
   void resetState() {
     proto = 2;
+    user = "default";
+    authenticated = backend.acl().defaultOpen();
     name = null;
     tx.reset();
   }
@@ -374,8 +462,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof java.io.IOException) {
-      ctx.close(); // connection reset by the client
+    if (cause instanceof java.io.IOException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+      ctx.close(); // connection reset by the client, or a failed TLS handshake
       return;
     }
     Throwable c = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException

@@ -177,6 +177,7 @@ public final class CommandMeta {
       client|-2||0,0,0|@slow|connection|2.4.0|A container for client connection commands
       command|-1|loading,stale|0,0,0|@slow,@connection|server|2.8.13|Get array of Redis command details
       config|-2||0,0,0|@slow|server|2.0.0|A container for server configuration commands
+      acl|-2||0,0,0|@slow|server|6.0.0|A container for Access List Control commands
       info|-1|loading,stale|0,0,0|@slow,@dangerous|server|1.0.0|Get information and statistics about the server
       time|1|loading,stale,fast|0,0,0|@fast|server|2.6.0|Return the current server time
       wait|3|noscript|0,0,0|@slow,@connection|generic|3.0.0|Wait for the synchronous replication of all the write commands sent in the context of the current connection

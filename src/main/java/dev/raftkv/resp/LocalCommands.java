@@ -2,6 +2,10 @@ package dev.raftkv.resp;
 
 import static dev.raftkv.command.Args.is;
 
+import dev.raftkv.acl.Acl;
+import dev.raftkv.acl.AclRules;
+import dev.raftkv.acl.AclTable;
+import dev.raftkv.acl.AclUser;
 import dev.raftkv.command.Args;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.Commands;
@@ -21,7 +25,7 @@ import java.util.Set;
 final class LocalCommands {
   static final String REDIS_VERSION = "7.0.0";
   private static final String SYNTAX = "ERR syntax error";
-  private static final Set<String> CONTAINERS = Set.of("client", "command", "config");
+  private static final Set<String> CONTAINERS = Set.of("client", "command", "config", "acl");
   /** Subcommands of the container commands and their Redis arity. */
   static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
@@ -29,7 +33,9 @@ final class LocalCommands {
       Map.entry("client|kill", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
       Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
-      Map.entry("config|resetstat", 2));
+      Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
+      Map.entry("acl|getuser", 3), Map.entry("acl|list", 2), Map.entry("acl|users", 2),
+      Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2));
 
   private final Backend backend;
   private final ServerStats stats;
@@ -95,18 +101,8 @@ final class LocalCommands {
         }
       }
       case "hello" -> hello(a, session, out);
-      case "auth" -> {
-        if (a.length > 3) {
-          out.error(SYNTAX);
-        } else if (a.length == 2) {
-          out.error("ERR AUTH <password> called without any password configured for the default"
-              + " user. Are you sure your configuration is correct?");
-        } else if (Args.str(a[1]).equals("default")) {
-          out.ok(); // the default user has no password: any password is accepted, like Redis
-        } else {
-          out.error("WRONGPASS invalid username-password pair or user is disabled.");
-        }
-      }
+      case "auth" -> auth(a, session, out);
+      case "acl" -> acl(a, session, out);
       case "client" -> {
         return client(a, session, out);
       }
@@ -173,11 +169,13 @@ final class LocalCommands {
       i = 2;
     }
     byte[] user = null;
+    byte[] password = null;
     byte[] name = null;
     for (; i < a.length; i++) {
       int more = a.length - 1 - i;
       if (is(a[i], "auth") && more >= 2) {
         user = a[i + 1];
+        password = a[i + 2];
         i += 2;
       } else if (is(a[i], "setname") && more >= 1) {
         name = a[++i];
@@ -190,8 +188,17 @@ final class LocalCommands {
         return;
       }
     }
-    if (user != null && !Args.str(user).equals("default")) {
-      out.error("WRONGPASS invalid username-password pair or user is disabled.");
+    if (user != null) {
+      if (!backend.acl().authenticate(Args.str(user), password)) {
+        out.error(Acl.WRONGPASS);
+        return;
+      }
+      session.login(Args.str(user));
+    }
+    if (!session.authenticated) {
+      out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the"
+          + " HELLO AUTH <user> <pass> option can be used to authenticate the client and select the"
+          + " RESP protocol version at the same time");
       return;
     }
     if (name != null) {
@@ -208,6 +215,90 @@ final class LocalCommands {
         .bulk("mode").bulk("standalone")
         .bulk("role").bulk("master")
         .bulk("modules").array(0);
+  }
+
+  /** AUTH [user] password, with Redis 7.0's texts. */
+  private void auth(byte[][] a, ClientSession session, RespOut out) {
+    if (a.length > 3) {
+      out.error(SYNTAX);
+      return;
+    }
+    Acl acl = backend.acl();
+    if (a.length == 2 && acl.table().get("default").user().nopass()) {
+      out.error(Acl.NO_PASSWORD_CONFIGURED);
+      return;
+    }
+    String user = a.length == 2 ? "default" : Args.str(a[1]);
+    if (acl.authenticate(user, a[a.length - 1])) {
+      session.login(user);
+      out.ok();
+    } else {
+      out.error(Acl.WRONGPASS);
+    }
+  }
+
+  /** The ACL subcommands answered from this peer's applied user table. */
+  private void acl(byte[][] a, ClientSession session, RespOut out) {
+    AclTable table = backend.acl().table();
+    switch (ClientSession.lower(a[1])) {
+      case "whoami" -> out.bulk(session.user);
+      case "users" -> {
+        out.array(table.entries().size());
+        table.entries().forEach(e -> out.bulk(e.user().name()));
+      }
+      case "list" -> {
+        out.array(table.entries().size());
+        table.entries().forEach(e -> out.bulk(e.user().describe()));
+      }
+      case "getuser" -> {
+        AclTable.Entry e = table.get(Args.str(a[2]));
+        if (e == null) {
+          out.nil();
+          return;
+        }
+        AclUser u = e.user();
+        out.array(12).bulk("flags").array(u.flags().size());
+        u.flags().forEach(out::bulk);
+        out.bulk("passwords").array(u.passwords().size());
+        u.passwords().forEach(out::bulk);
+        out.bulk("commands").bulk(u.commandsDescription())
+            .bulk("keys").bulk(u.keysDescription())
+            .bulk("channels").bulk(u.channelsDescription())
+            .bulk("selectors").array(0);
+      }
+      case "cat" -> {
+        if (a.length == 2) {
+          out.array(AclRules.CATEGORIES.size());
+          AclRules.CATEGORIES.forEach(out::bulk);
+        } else if (a.length == 3 && AclRules.CATEGORIES.contains(ClientSession.lower(a[2]))) {
+          List<String> names = AclRules.commandsIn(ClientSession.lower(a[2]));
+          out.array(names.size());
+          names.forEach(out::bulk);
+        } else if (a.length == 3) {
+          out.error("ERR Unknown category '" + Args.str(a[2]) + "'");
+        } else {
+          out.error("ERR wrong number of arguments for 'acl|cat' command");
+        }
+      }
+      case "help" -> {
+        List<String> lines = List.of("ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CAT [<category>]", "    List all commands that belong to <category>, or all command categories",
+            "    when no category is specified.",
+            "DELUSER <username> [<username> ...]", "    Delete a list of users.",
+            "GETUSER <username>", "    Get the user's details.",
+            "LIST", "    Show users details in config file format.",
+            "USERS", "    List all the registered usernames.",
+            "SETUSER <username> <attribute> [<attribute> ...]", "    Create or modify a user with the specified attributes.",
+            "WHOAMI", "    Return the current connection username.",
+            "HELP", "    Print this help.");
+        out.array(lines.size());
+        lines.forEach(out::simple);
+      }
+      // SETUSER and DELUSER reach this point only inside MULTI (see ClientSession)
+      case "setuser", "deluser" -> out.error("ERR ACL " + ClientSession.lower(a[1]).toUpperCase(Locale.ROOT)
+          + " cannot run inside MULTI in raft-kv");
+      default -> throw new IllegalStateException("subcommand table and switch disagree");
+    }
   }
 
   /** CLIENT subcommands; returns true when the caller's own connection must close. */
@@ -309,6 +400,7 @@ final class LocalCommands {
       return false;
     }
     Long id = null;
+    String user = null;
     String addr = null;
     String laddr = null;
     boolean skipMe = true;
@@ -336,10 +428,11 @@ final class LocalCommands {
           noneMatch |= !t.equals("normal");
         }
         case "user" -> {
-          if (!v.equals("default")) {
+          if (backend.acl().table().get(v) == null) {
             out.error("ERR No such user '" + v + "'");
             return false;
           }
+          user = v;
         }
         case "addr" -> addr = v;
         case "laddr" -> laddr = v;
@@ -362,7 +455,8 @@ final class LocalCommands {
     int killed = 0;
     boolean killSelf = false;
     for (ClientSession s : noneMatch ? List.<ClientSession>of() : stats.sessions()) {
-      if ((id != null && s.id() != id) || (addr != null && !s.remoteAddress().equals(addr))
+      if ((id != null && s.id() != id) || (user != null && !user.equals(s.user))
+          || (addr != null && !s.remoteAddress().equals(addr))
           || (laddr != null && !s.localAddress().equals(laddr)) || (skipMe && s == self)) {
         continue;
       }
@@ -387,7 +481,7 @@ final class LocalCommands {
         + " name=" + (name == null ? "" : name) + " age=" + (now - s.createdMillis) / 1000
         + " idle=" + (now - s.lastMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
         + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0"
-        + " events=r cmd=" + s.lastCommand + " user=default redir=-1 resp=" + s.proto
+        + " events=r cmd=" + s.lastCommand + " user=" + s.user + " redir=-1 resp=" + s.proto
         + " lib-name=" + (lib == null ? "" : lib) + " lib-ver=" + (ver == null ? "" : ver);
   }
 

@@ -151,6 +151,7 @@ public final class Resp3 {
     SHAPES.put("hello", a -> map(ANY, ANY));
     SHAPES.put("info", a -> VERBATIM);
     SHAPES.put("config", a -> a.length > 1 && is(a[1], "get") ? map(ANY, ANY) : ANY);
+    SHAPES.put("acl", a -> a.length > 1 && is(a[1], "getuser") ? map(ANY, ANY) : ANY);
     SHAPES.put("client", a -> a.length > 1 && (is(a[1], "info") || is(a[1], "list")) ? VERBATIM : ANY);
     Shape commandInfo = tuple(ANY, ANY, set(ANY), ANY, ANY, ANY, set(ANY), set(ANY));
     SHAPES.put("command", a -> {

@@ -40,10 +40,14 @@ public final class RespServer implements Closeable {
     public static final ClientLimits DEFAULTS = new ClientLimits(10_000, 1L << 30, Long.MAX_VALUE, 0);
   }
 
+  /** A second listener whose connections start with a TLS handshake. */
+  public record Tls(InetSocketAddress bind, io.netty.handler.ssl.SslContext context) {}
+
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ServerStats stats = new ServerStats();
   private final Channel channel;
+  private Channel tlsChannel;
 
   /**
    * Binds and starts serving.
@@ -52,16 +56,22 @@ public final class RespServer implements Closeable {
    */
   public RespServer(InetSocketAddress bind, Backend backend, Limits limits, Map<String, String> configView,
       int workerThreads) throws IOException {
-    this(bind, backend, limits, ClientLimits.DEFAULTS, configView, workerThreads);
+    this(bind, backend, limits, ClientLimits.DEFAULTS, configView, workerThreads, null);
+  }
+
+  /** Binds and starts serving, with these connection limits. */
+  public RespServer(InetSocketAddress bind, Backend backend, Limits limits, ClientLimits clientLimits,
+      Map<String, String> configView, int workerThreads) throws IOException {
+    this(bind, backend, limits, clientLimits, configView, workerThreads, null);
   }
 
   /**
-   * Binds and starts serving.
+   * Binds and starts serving; also serves TLS clients on {@code tls} when it is not null.
    *
-   * @throws IOException when the address cannot be bound (e.g. the port is busy)
+   * @throws IOException when an address cannot be bound (e.g. the port is busy)
    */
   public RespServer(InetSocketAddress bind, Backend backend, Limits limits, ClientLimits clientLimits,
-      Map<String, String> configView, int workerThreads) throws IOException {
+      Map<String, String> configView, int workerThreads, Tls tls) throws IOException {
     boolean epoll = Epoll.isAvailable();
     boss = new MultiThreadIoEventLoopGroup(1,
         epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -77,18 +87,42 @@ public final class RespServer implements Closeable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(handlers(backend, stats, local, limits, clientLimits, slots));
-          }
-        });
+        .childHandler(initializer(null, backend, local, limits, clientLimits, slots));
     try {
       channel = b.bind(bind).sync().channel();
     } catch (Exception e) {
       close();
       throw new IOException("cannot listen for Redis clients on " + bind + ": " + e.getMessage(), e);
     }
+    if (tls != null) {
+      try {
+        tlsChannel = b.clone().childHandler(initializer(tls.context(), backend, local, limits, clientLimits, slots))
+            .bind(tls.bind()).sync().channel();
+      } catch (Exception e) {
+        close();
+        throw new IOException("cannot listen for TLS Redis clients on " + tls.bind() + ": "
+            + e.getMessage(), e);
+      }
+    }
+  }
+
+  private ChannelInitializer<SocketChannel> initializer(io.netty.handler.ssl.SslContext ssl,
+      Backend backend, LocalCommands local, Limits limits, ClientLimits clientLimits,
+      ConnectionLimits.Slots slots) {
+    return new ChannelInitializer<SocketChannel>() {
+      @Override
+      protected void initChannel(SocketChannel ch) {
+        if (ssl != null) {
+          ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+        }
+        ch.pipeline().addLast(handlers(backend, stats, local, limits, clientLimits, slots));
+      }
+    };
+  }
+
+  /** The TLS listener's address, or null. */
+  public InetSocketAddress tlsAddress() {
+    return tlsChannel == null ? null : (InetSocketAddress) tlsChannel.localAddress();
   }
 
   /** The handlers of one client connection, in pipeline order (tests run them on an EmbeddedChannel). */
@@ -120,6 +154,9 @@ public final class RespServer implements Closeable {
   public void close() {
     if (channel != null) {
       channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    if (tlsChannel != null) {
+      tlsChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);

@@ -38,6 +38,8 @@ import java.util.zip.CheckedOutputStream;
 public final class MemoryStore implements Store {
   static final String DUMP = "memory.dump";
   private static final int MAGIC = 0x524b4d31; // "RKM1"
+  /** A dump followed by the system namespace (ACL users); RKM1 dumps are still read. */
+  private static final int MAGIC_WITH_SYSTEM = 0x524b4d32; // "RKM2"
   private static final Key LOWEST = new Key(new byte[0]);
 
   /** A key at its position in scan order. */
@@ -61,6 +63,7 @@ public final class MemoryStore implements Store {
   private HashMap<Key, byte[]> map = new HashMap<>();
   private TreeSet<Slot> order = new TreeSet<>();
   private TreeSet<Deadline> deadlines = new TreeSet<>();
+  private java.util.TreeMap<String, byte[]> system = new java.util.TreeMap<>();
   private long bytes;
   private long appliedTerm;
   private long appliedIndex;
@@ -126,8 +129,20 @@ public final class MemoryStore implements Store {
   }
 
   @Override
-  public synchronized void commit(boolean clearFirst, Map<Key, byte[]> writes, long newCount,
-      long term, long index) {
+  public synchronized byte[] getSystem(String name) {
+    return system.get(name);
+  }
+
+  @Override
+  public synchronized void commit(boolean clearFirst, Map<Key, byte[]> writes,
+      Map<String, byte[]> systemWrites, long newCount, long term, long index) {
+    for (Map.Entry<String, byte[]> e : systemWrites.entrySet()) {
+      if (e.getValue() == null) {
+        system.remove(e.getKey());
+      } else {
+        system.put(e.getKey(), e.getValue());
+      }
+    }
     if (clearFirst) {
       map = new HashMap<>();
       order = new TreeSet<>();
@@ -167,7 +182,8 @@ public final class MemoryStore implements Store {
     try (OutputStream file = Files.newOutputStream(dir.resolve(DUMP));
         DataOutputStream out = new DataOutputStream(
             new CheckedOutputStream(new BufferedOutputStream(file, 1 << 16), crc))) {
-      out.writeInt(MAGIC);
+      // without system values the dump stays in the older format, readable by older versions
+      out.writeInt(system.isEmpty() ? MAGIC : MAGIC_WITH_SYSTEM);
       out.writeLong(appliedTerm);
       out.writeLong(appliedIndex);
       out.writeLong(keys.size());
@@ -177,6 +193,14 @@ public final class MemoryStore implements Store {
         out.write(k.bytes());
         out.writeInt(v.length);
         out.write(v);
+      }
+      if (!system.isEmpty()) {
+        out.writeInt(system.size());
+      }
+      for (Map.Entry<String, byte[]> e : system.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeInt(e.getValue().length);
+        out.write(e.getValue());
       }
       out.flush();
       // the checksum covers everything before it
@@ -191,12 +215,14 @@ public final class MemoryStore implements Store {
     Path dump = dir.resolve(DUMP);
     CRC32 crc = new CRC32();
     HashMap<Key, byte[]> m = new HashMap<>();
+    java.util.TreeMap<String, byte[]> sys = new java.util.TreeMap<>();
     long b = 0;
     long term;
     long index;
     try (InputStream file = new BufferedInputStream(Files.newInputStream(dump), 1 << 16)) {
       DataInputStream in = new DataInputStream(new CheckedInputStream(file, crc));
-      if (in.readInt() != MAGIC) {
+      int magic = in.readInt();
+      if (magic != MAGIC && magic != MAGIC_WITH_SYSTEM) {
         throw new IOException(dump + ": not a raft-kv memory dump");
       }
       term = in.readLong();
@@ -210,6 +236,15 @@ public final class MemoryStore implements Store {
         m.put(new Key(k), v);
         b += k.length + v.length;
       }
+      if (magic == MAGIC_WITH_SYSTEM) {
+        int ns = in.readInt();
+        for (int i = 0; i < ns; i++) {
+          String name = in.readUTF();
+          byte[] v = new byte[in.readInt()];
+          in.readFully(v);
+          sys.put(name, v);
+        }
+      }
       long expected = crc.getValue();
       long stored = new DataInputStream(file).readLong();
       if (stored != expected) {
@@ -217,6 +252,7 @@ public final class MemoryStore implements Store {
       }
     }
     map = m;
+    system = sys;
     order = new TreeSet<>();
     deadlines = new TreeSet<>();
     for (Map.Entry<Key, byte[]> e : m.entrySet()) {

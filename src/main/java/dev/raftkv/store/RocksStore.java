@@ -31,6 +31,8 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code 0x02 hash64(key):8 key}: the records, in scan order ({@link KeyHash});
  *   <li>{@code 0x03 deadline:8 key}: empty values, one per key that has a deadline, in deadline
  *       order (the deadline with its sign bit flipped, so negative values would sort first);
+ *   <li>{@code 0x04 name}: the reserved system namespace (the replicated ACL users), outside the
+ *       keyspace: FLUSHALL's range delete and every scan stop before it;
  *   <li>{@code 0x01 key}: the records in the layout before SCAN existed; a store that still has
  *       any is rewritten into the current layout when it is opened.
  * </ul>
@@ -52,6 +54,7 @@ public final class RocksStore implements Store {
   private static final byte LEGACY_DATA = 0x01;
   private static final byte DATA = 0x02;
   private static final byte DEADLINE = 0x03;
+  private static final byte SYSTEM = 0x04;
   private static final byte[] EMPTY = new byte[0];
   private static final byte[] APPLIED = {META, 'a'};
   private static final byte[] COUNT = {META, 'c'};
@@ -261,9 +264,33 @@ public final class RocksStore implements Store {
   }
 
   @Override
-  public void commit(boolean clearFirst, Map<Key, byte[]> writes, long newCount, long term, long index)
-      throws IOException {
+  public byte[] getSystem(String name) {
+    try {
+      return db.get(readOptions, systemKey(name));
+    } catch (RocksDBException e) {
+      throw new StoreException("RocksDB read failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] systemKey(String name) {
+    byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] k = new byte[n.length + 1];
+    k[0] = SYSTEM;
+    System.arraycopy(n, 0, k, 1, n.length);
+    return k;
+  }
+
+  @Override
+  public void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<String, byte[]> system,
+      long newCount, long term, long index) throws IOException {
     try (WriteBatch batch = new WriteBatch()) {
+      for (Map.Entry<String, byte[]> e : system.entrySet()) {
+        if (e.getValue() == null) {
+          batch.delete(systemKey(e.getKey()));
+        } else {
+          batch.put(systemKey(e.getKey()), e.getValue());
+        }
+      }
       if (clearFirst) {
         batch.deleteRange(new byte[] {LEGACY_DATA}, new byte[] {DEADLINE + 1});
       }

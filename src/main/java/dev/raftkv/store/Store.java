@@ -67,8 +67,22 @@ public interface Store extends Closeable {
    *
    * @param newCount the number of keys after the change (maintained by the caller)
    */
-  void commit(boolean clearFirst, Map<Key, byte[]> writes, long newCount, long term, long index)
-      throws IOException;
+  default void commit(boolean clearFirst, Map<Key, byte[]> writes, long newCount, long term, long index)
+      throws IOException {
+    commit(clearFirst, writes, Map.of(), newCount, term, index);
+  }
+
+  /**
+   * Like {@link #commit(boolean, Map, long, long, long)}, also writing values of the reserved
+   * <em>system</em> namespace (the ACL users) in the same atomic commit; a null value deletes.
+   * System values are outside the keyspace: no scan, count or clear sees them, and checkpoints
+   * carry them.
+   */
+  void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<String, byte[]> system, long newCount,
+      long term, long index) throws IOException;
+
+  /** A value of the reserved system namespace, or null. */
+  byte[] getSystem(String name);
 
   /** Term of the last applied log entry recorded in the store, 0 if none. */
   long appliedTerm();

@@ -47,8 +47,10 @@ class CommandsDocTest {
         serves linearizable reads, so there is nothing to switch.
       - `SELECT`: there is one database; `SELECT 0` is `OK`, any other index gets Redis's
         `ERR DB index is out of range` (Redis started with `--databases 1` answers the same).
-      - `AUTH`: there is no password (like Redis's default user `nopass`), so `AUTH password` gets
-        Redis's "called without any password configured" error and `AUTH default anything` is `OK`.
+      - `AUTH`, `HELLO ... AUTH` and `ACL`: see docs/security.md. Users are replicated through the
+        Raft log; `ACL SETUSER` understands a subset of Redis's rules (flags, passwords, command
+        categories and commands, key patterns), `ACL SETUSER`/`DELUSER` cannot run inside MULTI,
+        and `ACL LOG`, `ACL SAVE`/`LOAD`, `ACL GENPASS`, `ACL DRYRUN` and selectors are not there.
       - `CONFIG GET` knows the parameters clients read (`maxmemory 0`, `save ""`, `appendonly yes`:
         the Raft log is the append-only file, `databases 1`, ...) and raft-kv's own `raftkv.*` keys.
         `CONFIG SET` accepts only the value a parameter already has; configuration is read at

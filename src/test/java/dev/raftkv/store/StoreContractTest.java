@@ -297,4 +297,32 @@ class StoreContractTest {
     System.arraycopy(key, 0, r, 1, key.length);
     return r;
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "rocksdb"})
+  void systemValuesAreOutsideTheKeyspaceAndTravelInCheckpoints(String kind) throws Exception {
+    Path cp = dir.resolve("cp");
+    try (Store s = open(kind, dir.resolve("db"))) {
+      assertNull(s.getSystem("acl.users"));
+      s.commit(false, writes("a", "1"), Map.of("acl.users", b("users v1")), 1, 1, 1);
+      assertArrayEquals(b("users v1"), s.getSystem("acl.users"));
+      assertEquals(Map.of("a", "1"), contents(s));
+      assertEquals(1, s.count());
+      // FLUSHALL (clearFirst) empties the keyspace only
+      s.commit(true, writes(), Map.of(), 0, 1, 2);
+      assertEquals(Map.of(), contents(s));
+      assertArrayEquals(b("users v1"), s.getSystem("acl.users"));
+      s.commit(false, writes("b", "2"), Map.of("acl.users", b("users v2")), 1, 1, 3);
+      s.checkpoint(cp);
+    }
+    try (Store t = open(kind, dir.resolve("db2"))) {
+      t.restore(cp);
+      assertArrayEquals(b("users v2"), t.getSystem("acl.users"));
+      assertEquals(Map.of("b", "2"), contents(t));
+      java.util.HashMap<String, byte[]> delete = new java.util.HashMap<>();
+      delete.put("acl.users", null);
+      t.commit(false, writes(), delete, 1, 1, 4);
+      assertNull(t.getSystem("acl.users"));
+    }
+  }
 }
