@@ -17,6 +17,12 @@ public final class PendingKeyspace implements Keyspace {
   private final Store store;
   private final long now;
   private final HashMap<Key, byte[]> writes = new HashMap<>();
+  /**
+   * Values read from the store while applying this entry (null: absent), so a key is looked up
+   * once per entry, and the commit knows what each write replaces without reading it again.
+   * The store does not change until this entry commits.
+   */
+  private final HashMap<Key, byte[]> read = new HashMap<>();
   /** Pending system values (ACL users); a null value deletes. */
   private final HashMap<String, byte[]> system = new HashMap<>();
   private boolean cleared;
@@ -46,7 +52,15 @@ public final class PendingKeyspace implements Keyspace {
     if (writes.containsKey(k)) {
       return writes.get(k);
     }
-    return cleared ? null : store.get(key);
+    if (cleared) {
+      return null;
+    }
+    byte[] v = read.get(k);
+    if (v == null && !read.containsKey(k)) {
+      v = store.get(key);
+      read.put(k, v);
+    }
+    return v;
   }
 
   @Override
@@ -161,6 +175,6 @@ public final class PendingKeyspace implements Keyspace {
   }
 
   public void commit(long term, long index) throws IOException {
-    store.commit(cleared, writes, system, count, term, index);
+    store.commit(cleared, writes, cleared ? Map.of() : read, system, count, term, index);
   }
 }

@@ -134,7 +134,7 @@ public final class MemoryStore implements Store {
   }
 
   @Override
-  public synchronized void commit(boolean clearFirst, Map<Key, byte[]> writes,
+  public synchronized void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<Key, byte[]> previous,
       Map<String, byte[]> systemWrites, long newCount, long term, long index) {
     for (Map.Entry<String, byte[]> e : systemWrites.entrySet()) {
       if (e.getValue() == null) {

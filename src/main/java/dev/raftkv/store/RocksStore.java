@@ -281,8 +281,8 @@ public final class RocksStore implements Store {
   }
 
   @Override
-  public void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<String, byte[]> system,
-      long newCount, long term, long index) throws IOException {
+  public void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<Key, byte[]> previous,
+      Map<String, byte[]> system, long newCount, long term, long index) throws IOException {
     try (WriteBatch batch = new WriteBatch()) {
       for (Map.Entry<String, byte[]> e : system.entrySet()) {
         if (e.getValue() == null) {
@@ -296,16 +296,30 @@ public final class RocksStore implements Store {
       }
       List<byte[]> keys = new ArrayList<>(writes.size());
       List<byte[]> values = new ArrayList<>(writes.size());
+      List<byte[]> olds = new ArrayList<>(writes.size());
+      List<byte[]> unknown = new ArrayList<>();
+      List<Integer> unknownAt = new ArrayList<>();
       for (Map.Entry<Key, byte[]> e : writes.entrySet()) {
-        keys.add(dataKey(e.getKey().bytes()));
+        byte[] dk = dataKey(e.getKey().bytes());
+        keys.add(dk);
         values.add(e.getValue());
+        olds.add(previous.get(e.getKey()));
+        if (!clearFirst && !previous.containsKey(e.getKey())) {
+          unknownAt.add(keys.size() - 1);
+          unknown.add(dk);
+        }
       }
       // the previous deadlines, to keep the deadline index exact (after a clear there are none)
-      List<byte[]> olds = clearFirst || keys.isEmpty() ? null : db.multiGetAsList(readOptions, keys);
+      if (!unknown.isEmpty()) {
+        List<byte[]> found = db.multiGetAsList(readOptions, unknown);
+        for (int i = 0; i < found.size(); i++) {
+          olds.set(unknownAt.get(i), found.get(i));
+        }
+      }
       for (int i = 0; i < keys.size(); i++) {
         byte[] dk = keys.get(i);
         byte[] value = values.get(i);
-        long was = olds == null ? 0 : Store.expireAt(olds.get(i));
+        long was = clearFirst ? 0 : Store.expireAt(olds.get(i));
         long is = Store.expireAt(value);
         if (was != is) {
           byte[] key = tail(dk);

@@ -78,8 +78,18 @@ public interface Store extends Closeable {
    * System values are outside the keyspace: no scan, count or clear sees them, and checkpoints
    * carry them.
    */
-  void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<String, byte[]> system, long newCount,
-      long term, long index) throws IOException;
+  default void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<String, byte[]> system, long newCount,
+      long term, long index) throws IOException {
+    commit(clearFirst, writes, Map.of(), system, newCount, term, index);
+  }
+
+  /**
+   * The commit itself. {@code previous} holds, for some of the written keys, the value the store
+   * has for them now (null: absent), as the caller read it while applying the entry; the store
+   * need not read those again (RocksDB looks up the others to keep its deadline index exact).
+   */
+  void commit(boolean clearFirst, Map<Key, byte[]> writes, Map<Key, byte[]> previous,
+      Map<String, byte[]> system, long newCount, long term, long index) throws IOException;
 
   /** A value of the reserved system namespace, or null. */
   byte[] getSystem(String name);

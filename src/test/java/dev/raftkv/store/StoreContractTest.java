@@ -231,6 +231,29 @@ class StoreContractTest {
     }
   }
 
+  /** The state machine passes the values it read while applying; the store must use them right. */
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "rocksdb"})
+  void previousValuesTheCallerKnowsKeepTheDeadlineIndexExact(String kind) throws Exception {
+    try (Store s = open(kind, dir.resolve("db"))) {
+      s.commit(false, records("a", 300L, "b", 100L, "c", 0L), 3, 1, 1);
+      // a and b given with their current values, c (new deadline) and d (new key) left to the store
+      Map<Key, byte[]> previous = new HashMap<>();
+      previous.put(new Key(b("a")), s.get(b("a")));
+      previous.put(new Key(b("b")), s.get(b("b")));
+      previous.put(new Key(b("z")), null); // read, absent, not written: ignored
+      s.commit(false, records("a", 0L, "b", 500L, "c", 50L, "d", 70L), previous, Map.of(), 4, 1, 2);
+      assertEquals(List.of("c", "d", "b"), strings(s.expiredKeys(Long.MAX_VALUE, 10)));
+      // a known absent key that gets a deadline, and a known key deleted
+      previous = new HashMap<>();
+      previous.put(new Key(b("e")), null);
+      previous.put(new Key(b("c")), s.get(b("c")));
+      s.commit(false, records("e", 10L, "c", null), previous, Map.of(), 4, 1, 3);
+      assertEquals(List.of("e", "d", "b"), strings(s.expiredKeys(Long.MAX_VALUE, 10)));
+      assertNull(s.get(b("c")));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"memory", "rocksdb"})
   void aRestoredCheckpointHasTheSameOrderAndDeadlines(String kind) throws Exception {
