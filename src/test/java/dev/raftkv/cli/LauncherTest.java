@@ -3,11 +3,9 @@ package dev.raftkv.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.raftkv.cli.Launch.Result;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,31 +16,11 @@ class LauncherTest {
   @TempDir
   Path dir;
 
-  private record Result(int code, String err) {}
-
-  private Result run(String... args) {
-    PrintStream old = System.err;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      int code = Main.commandLine().execute(args);
-      return new Result(code, buf.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(old);
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void aMalformedPeersFileIsRejectedWithFileAndLine() throws Exception {
     Path peers = dir.resolve("peers.conf");
     Files.writeString(peers, "n1 127.0.0.1:1 127.0.0.1:2\nn2 oops\n");
-    Result r = run("server", "--id", "n1", "--peers", peers.toString(), "--data-dir", dir.resolve("d").toString());
+    Result r = Launch.run("server", "--id", "n1", "--peers", peers.toString(), "--data-dir", dir.resolve("d").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("peers.conf:2: "), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -51,8 +29,8 @@ class LauncherTest {
   @Test
   void anUnknownIdIsRejected() throws Exception {
     Path peers = dir.resolve("peers.conf");
-    Files.writeString(peers, "n1 127.0.0.1:" + freePort() + " 127.0.0.1:" + freePort() + "\n");
-    Result r = run("server", "--id", "n9", "--peers", peers.toString(), "--data-dir", dir.resolve("d").toString());
+    Files.writeString(peers, "n1 127.0.0.1:" + Launch.freePort() + " 127.0.0.1:" + Launch.freePort() + "\n");
+    Result r = Launch.run("server", "--id", "n9", "--peers", peers.toString(), "--data-dir", dir.resolve("d").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("peer id 'n9' is not in the peers file"), r.err());
   }
@@ -62,8 +40,8 @@ class LauncherTest {
     try (ServerSocket busy = new ServerSocket()) {
       busy.bind(new InetSocketAddress("127.0.0.1", 0));
       Path peers = dir.resolve("peers.conf");
-      Files.writeString(peers, "n1 127.0.0.1:" + freePort() + " 127.0.0.1:" + busy.getLocalPort() + "\n");
-      Result r = run("server", "--id", "n1", "--peers", peers.toString(), "--data-dir", dir.resolve("d").toString());
+      Files.writeString(peers, "n1 127.0.0.1:" + Launch.freePort() + " 127.0.0.1:" + busy.getLocalPort() + "\n");
+      Result r = Launch.run("server", "--id", "n1", "--peers", peers.toString(), "--data-dir", dir.resolve("d").toString());
       assertEquals(1, r.code());
       assertTrue(r.err().contains("cannot listen for Redis on 127.0.0.1:" + busy.getLocalPort()), r.err());
     }
@@ -72,8 +50,8 @@ class LauncherTest {
   @Test
   void aBadOptionValueIsRejected() throws Exception {
     Path peers = dir.resolve("peers.conf");
-    Files.writeString(peers, "n1 127.0.0.1:" + freePort() + " 127.0.0.1:" + freePort() + "\n");
-    Result r = run("server", "--id", "n1", "--peers", peers.toString(), "--store", "mysql");
+    Files.writeString(peers, "n1 127.0.0.1:" + Launch.freePort() + " 127.0.0.1:" + Launch.freePort() + "\n");
+    Result r = Launch.run("server", "--id", "n1", "--peers", peers.toString(), "--store", "mysql");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("rocksdb or memory"), r.err());
   }

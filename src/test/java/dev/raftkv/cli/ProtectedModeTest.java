@@ -3,14 +3,11 @@ package dev.raftkv.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raftkv.cli.Launch.Result;
 import dev.raftkv.config.NodeConfig;
 import dev.raftkv.config.PeersFile;
 import dev.raftkv.node.RaftKvNode;
 import dev.raftkv.verify.RespClient;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,28 +25,9 @@ class ProtectedModeTest {
   @TempDir
   Path dir;
 
-  private record Result(int code, String err) {}
-
-  private Result run(String... args) {
-    PrintStream old = System.err;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      return new Result(Main.commandLine().execute(args), buf.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(old);
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private Path peers() throws Exception {
     Path peers = dir.resolve("peers.conf");
-    Files.writeString(peers, "n1 127.0.0.1:" + freePort() + " 127.0.0.1:" + freePort() + "\n");
+    Files.writeString(peers, "n1 127.0.0.1:" + Launch.freePort() + " 127.0.0.1:" + Launch.freePort() + "\n");
     return peers;
   }
 
@@ -61,7 +39,7 @@ class ProtectedModeTest {
       all[7 + 2 * i] = "-D";
       all[8 + 2 * i] = defines[i];
     }
-    return run(all);
+    return Launch.run(all);
   }
 
   @Test
@@ -86,7 +64,7 @@ class ProtectedModeTest {
         .redirectErrorStream(true).start();
     p.getInputStream().readAllBytes();
     assertEquals(0, p.waitFor());
-    Result r = server("raftkv.tls.port=" + freePort(), "raftkv.tls.bind=0.0.0.0",
+    Result r = server("raftkv.tls.port=" + Launch.freePort(), "raftkv.tls.bind=0.0.0.0",
         "raftkv.tls.auth-clients=no", "raftkv.tls.cert-file=" + dir.resolve("ca/peer.crt"),
         "raftkv.tls.key-file=" + dir.resolve("ca/peer.key"), "raftkv.tls.ca-file=" + dir.resolve("ca/ca.crt"));
     assertEquals(2, r.code(), r.err());
@@ -112,7 +90,7 @@ class ProtectedModeTest {
 
   @Test
   void aMissingCertificateFileIsRefusedWithItsKey() throws Exception {
-    Result r = server("raftkv.tls.port=" + freePort(), "raftkv.tls.cert-file=/nonexistent/peer.crt",
+    Result r = server("raftkv.tls.port=" + Launch.freePort(), "raftkv.tls.cert-file=/nonexistent/peer.crt",
         "raftkv.tls.key-file=/nonexistent/peer.key", "raftkv.tls.ca-file=/nonexistent/ca.crt");
     assertEquals(2, r.code(), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
