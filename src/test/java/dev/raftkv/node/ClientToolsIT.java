@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +76,7 @@ class ClientToolsIT {
     redisServer = new ProcessBuilder(REDIS_SERVER.toString(), "--port", Integer.toString(redisPort),
         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    awaitPort(redisPort);
+    RedisDiff.awaitPort(redisPort);
     cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "rocksdb"));
   }
 
@@ -480,19 +479,5 @@ class ClientToolsIT {
       Files.createFile(empty);
     }
     return empty.toFile();
-  }
-
-  private static void awaitPort(int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(50);
-      }
-    }
   }
 }

@@ -99,7 +99,8 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
     cluster = c;
   }
 
-  private static void awaitPort(int port) throws Exception {
+  /** Waits up to 10 s until something accepts connections on this loopback port. */
+  static void awaitPort(int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       try (Socket s = new Socket("127.0.0.1", port)) {
