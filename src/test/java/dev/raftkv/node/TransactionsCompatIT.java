@@ -250,11 +250,13 @@ class TransactionsCompatIT {
 
   @Test
   void aWatchedKeyThatExpiresAbortsButOneAlreadyExpiredDoesNot() throws Exception {
+    // WATCH must reach raft-kv before w expires: 1 s leaves room for a loaded CI machine
+    // (with 150 ms, a WATCH that came late saw w already expired and EXEC rightly went ahead)
     diff.script("""
-        SET w 1 PX 150
+        SET w 1 PX 1000
         WATCH w
         """);
-    Thread.sleep(400);
+    Thread.sleep(1300);
     diff.script("""
         MULTI
         PING
