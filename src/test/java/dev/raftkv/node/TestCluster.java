@@ -28,9 +28,10 @@ final class TestCluster implements AutoCloseable {
     this.dir = dir;
     List<String> lines = new ArrayList<>();
     redisPorts = new int[size];
+    int[] ports = freePorts(2 * size);
     for (int i = 0; i < size; i++) {
-      redisPorts[i] = freePort();
-      lines.add("n" + (i + 1) + " 127.0.0.1:" + freePort() + " 127.0.0.1:" + redisPorts[i]);
+      redisPorts[i] = ports[2 * i + 1];
+      lines.add("n" + (i + 1) + " 127.0.0.1:" + ports[2 * i] + " 127.0.0.1:" + redisPorts[i]);
     }
     Path file = dir.resolve("peers.conf");
     Files.write(file, lines);
@@ -45,6 +46,28 @@ final class TestCluster implements AutoCloseable {
       start(i);
     }
     awaitLeader();
+  }
+
+  /**
+   * {@code n} distinct free ports: all sockets are held open until every port is known (ports
+   * taken one at a time can repeat: a CI run once got the same port twice).
+   */
+  static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0);
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
   }
 
   static int freePort() throws IOException {
