@@ -225,6 +225,9 @@ final class AdminCommand implements Runnable {
     }
   }
 
+  /** How many times transfer-leader asks Ratis to hand leadership over before it gives up. */
+  static final int TRANSFER_ATTEMPTS = 3;
+
   /** Waits for a ready leader; with {@code wanted}, for that peer to be it. */
   ClusterView awaitLeader(String wanted, long deadline) throws IOException, ConfigException {
     while (true) {
@@ -251,13 +254,29 @@ final class AdminCommand implements Runnable {
     ClusterView raised = setConfiguration(view, peers(view.voters, to), peers(view.listeners, null),
         "raising the priority of " + to);
     String failure = null;
+    long deadline = deadline();
     try (RaftClient c = client(raised)) {
-      RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf(to), timeoutMs);
-      if (!r.isSuccess()) {
-        failure = r.getException() == null ? "unknown error" : r.getException().getMessage();
+      // Under load the target's election can lose a race with the old leader's heartbeats (Ratis
+      // then reports DIFFERENT_LEADER or TIMED_OUT); its raised priority stays, so try again.
+      for (int attempt = 1; attempt <= TRANSFER_ATTEMPTS; attempt++) {
+        failure = null;
+        try {
+          long left = Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+          RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf(to), left);
+          if (!r.isSuccess()) {
+            failure = r.getException() == null ? "unknown error" : r.getException().getMessage();
+          }
+        } catch (IOException e) {
+          failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        if (failure == null || to.equals(probe().leader) || !before(deadline)) {
+          break;
+        }
+        pause();
       }
-    } catch (IOException e) {
-      failure = e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+    if (failure != null && to.equals(probe().leader)) {
+      failure = null; // it became leader after all
     }
     ClusterView after = awaitLeader(failure == null ? to : null, deadline());
     if (after.leader == null) {

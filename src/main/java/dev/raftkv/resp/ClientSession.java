@@ -340,12 +340,36 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       byte[] r = err == null ? reply : RespOut.errorBytes("ERR internal error: " + err);
       if (ctx.executor().inEventLoop()) {
         complete(slot, onReply == null ? r : onReply.apply(r));
+        drain();
       } else {
-        ctx.executor().execute(() -> complete(slot, onReply == null ? r : onReply.apply(r)));
+        // A batch completes many of this connection's commands at once (pipelining): hand them
+        // to the event loop as one task, so their replies go out in one write and one flush.
+        finished.add(new Finished(slot, r, onReply));
+        if (!finishScheduled.getAndSet(true)) {
+          ctx.executor().execute(this::completeFinished);
+        }
       }
     });
   }
 
+  /** A reply that arrived on another thread, waiting for the event loop. */
+  private record Finished(Slot slot, byte[] reply, UnaryOperator<byte[]> onReply) {}
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<Finished> finished =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean finishScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private void completeFinished() {
+    finishScheduled.set(false);
+    Finished f;
+    while ((f = finished.poll()) != null) {
+      complete(f.slot(), f.onReply() == null ? f.reply() : f.onReply().apply(f.reply()));
+    }
+    drain();
+  }
+
+  /** Records a command's reply and dispatches what waited for it; the caller drains. */
   private void complete(Slot slot, byte[] reply) {
     stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
     slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
@@ -358,7 +382,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       waiting.poll();
       dispatch(w.slot(), w.route(), w.argv().get(), w.onReply());
     }
-    drain();
   }
 
   @Override
