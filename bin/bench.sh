@@ -94,6 +94,7 @@ if [[ -n "${CASES:-}" ]]; then
   cases=("${selected[@]}")
 fi
 declare -A result=()
+peer_java=""
 # redis-server, durable
 read -r rport <<<"$(free_ports 1)"
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
@@ -148,11 +149,12 @@ for store in $STORES; do
     rss=$((rss + ${r:-0}))
   done
   echo "bench: $store peers' resident memory after the run: $((rss / 1024)) MB in all" >&2
+  peer_java="$(grep -o 'Java [^ ]*$' "$tmp/$store-n1.log" | head -1 || true)"
   cleanup
 done
 
 echo
-echo "raft-kv benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(java -version 2>&1 | head -1)"
+echo "raft-kv benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), peers on ${peer_java:-Java ?} (bin/raftkv picks the newest JDK; RAFTKV_JAVA or JAVA_HOME choose one)"
 echo "redis-benchmark -c $C, -n $N (4KB: $((N / 2)), -P 16: $((N * 3))), random keys (-r 100000); redis-server --appendonly yes --appendfsync always"
 printf '%-18s %-14s %12s %9s %9s %8s\n' "target" "case" "req/s" "p50 ms" "p99 ms" "ratio"
 targets=(redis)

@@ -175,10 +175,10 @@ public final class RaftKvNode implements Closeable {
     }
     this.watchdog = new CatchUpWatchdog(id, server, group, props, raftParameters, dataDir.resolve("raft"),
         config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
-    LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}", id,
+    LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}, Java {}", id,
         redisBind, self.redis().port(), tlsBind == null ? "" : " and with TLS on " + tlsBind + ":" + tlsPort,
         raftBind, self.raft().port(), config.get(NodeConfig.TLS_RAFT).equals("yes") ? " (TLS)" : "",
-        s.kind(), dataDir);
+        s.kind(), dataDir, Runtime.version());
   }
 
   /** Starts a peer; fails with a message naming the problem. */
