@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark raft-kv against a durable redis-server on this machine, in one run.
 #
-# Starts redis-server --appendonly yes --appendfsync always and a 3-peer raft-kv cluster (RocksDB,
+# Starts redis-server --appendonly yes --appendfsync always and a 3-peer (PEERS) raft-kv cluster (RocksDB,
 # then memory) on free loopback ports, warms the JVMs up, runs the redis-benchmark cases below
 # against the leader's and a follower's port, and prints one table: req/s, p50, p99 (ms) and the
 # ratio to redis-server. Every run is bounded (-n requests, a timeout per case); every process it
@@ -12,6 +12,7 @@
 #
 # Environment: BENCH_N (requests per case, default 100000), BENCH_C (clients, default 50),
 #              STORES ("rocksdb memory"), WARMUP_N (default 200000), JAVA_OPTS for the peers,
+#              PEERS (cluster size, default 3),
 #              RAFTKV_ARGS extra server arguments (e.g. "-D raftkv.write.max-inflight=4"),
 #              CASES (a regex of case names to run, e.g. "^SET 3B$").
 set -euo pipefail
@@ -19,6 +20,8 @@ set -euo pipefail
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${BENCH_N:-100000}"
 C="${BENCH_C:-50}"
+PEERS="${PEERS:-3}"
+[[ "$PEERS" =~ ^[0-9]+$ && "$PEERS" -ge 3 ]] || { echo "bench: PEERS must be 3 or more, not '$PEERS'" >&2; exit 1; }
 STORES="${STORES:-rocksdb memory}"
 WARMUP_N="${WARMUP_N:-200000}"
 CASE_TIMEOUT=300
@@ -109,26 +112,27 @@ done
 cleanup
 
 for store in $STORES; do
-  read -r -a ports <<<"$(free_ports 6)"
+  # ports[0..PEERS-1]: Raft; ports[PEERS..2*PEERS-1]: Redis
+  read -r -a ports <<<"$(free_ports $((2 * PEERS)))"
   peers="$tmp/peers-$store.conf"
-  for i in 1 2 3; do
-    echo "n$i 127.0.0.1:${ports[$((i - 1))]} 127.0.0.1:${ports[$((i + 2))]}"
+  for ((i = 1; i <= PEERS; i++)); do
+    echo "n$i 127.0.0.1:${ports[$((i - 1))]} 127.0.0.1:${ports[$((i + PEERS - 1))]}"
   done >"$peers"
-  for i in 1 2 3; do
+  for ((i = 1; i <= PEERS; i++)); do
     RAFTKV_NO_BUILD=1 "$ROOT/bin/raftkv" server --id "n$i" --peers "$peers" --store "$store" \
       --data-dir "$tmp/$store/n$i" ${RAFTKV_ARGS:-} >"$tmp/$store-n$i.log" 2>&1 &
     pids+=($!)
   done
-  for i in 3 4 5; do wait_ping "${ports[$i]}"; done
+  for ((i = PEERS; i < 2 * PEERS; i++)); do wait_ping "${ports[$i]}"; done
   leader=""
   for _ in $(seq 1 300); do
-    leader="$(redis-cli -p "${ports[3]}" INFO raft | tr -d '\r' | awk -F: '$1 == "raft_leader_id" { print $2 }')"
+    leader="$(redis-cli -p "${ports[$PEERS]}" INFO raft | tr -d '\r' | awk -F: '$1 == "raft_leader_id" { print $2 }')"
     [[ -n "$leader" ]] && break
     sleep 0.1
   done
   [[ -n "$leader" ]] || { echo "bench: no leader for $store" >&2; exit 1; }
-  lport="${ports[$((${leader#n} + 2))]}"
-  fport="${ports[3]}"; [[ "$fport" == "$lport" ]] && fport="${ports[4]}"
+  lport="${ports[$((${leader#n} + PEERS - 1))]}"
+  fport="${ports[$PEERS]}"; [[ "$fport" == "$lport" ]] && fport="${ports[$((PEERS + 1))]}"
   echo "bench: $store cluster up, leader $leader (port $lport), follower port $fport; warming up" >&2
   timeout "$CASE_TIMEOUT" redis-benchmark -p "$lport" -c "$C" -t set,get -n "$WARMUP_N" -r 100000 -q >/dev/null 2>&1 || true
   timeout "$CASE_TIMEOUT" redis-benchmark -p "$fport" -c "$C" -t set,get -n "$((WARMUP_N / 2))" -r 100000 -q >/dev/null 2>&1 || true
@@ -155,7 +159,7 @@ done
 
 echo
 echo "raft-kv benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), peers on ${peer_java:-Java ?} (bin/raftkv picks the newest JDK; RAFTKV_JAVA or JAVA_HOME choose one)"
-echo "redis-benchmark -c $C, -n $N (4KB: $((N / 2)), -P 16: $((N * 3))), random keys (-r 100000); redis-server --appendonly yes --appendfsync always"
+echo "$PEERS peers; redis-benchmark -c $C, -n $N (4KB: $((N / 2)), -P 16: $((N * 3))), random keys (-r 100000); redis-server --appendonly yes --appendfsync always"
 printf '%-18s %-14s %12s %9s %9s %8s\n' "target" "case" "req/s" "p50 ms" "p99 ms" "ratio"
 targets=(redis)
 for store in $STORES; do targets+=("$store leader" "$store follower"); done

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Memory per key: for each store, starts a fresh 3-peer cluster (bin/raftkv, so the JDK the
+# launcher picks) on free loopback ports, measures every peer's live heap (after a full GC,
+# jcmd GC.run then INFO memory used_memory) and resident memory (VmRSS), loads KEYS distinct keys
+# with VALUE-byte values through redis-cli --pipe, waits until every peer has them all, measures
+# again and prints the growth per million keys. Bounded waits; every process it starts is stopped
+# by PID at exit.
+#
+#   bin/memory-scale.sh                        # 1,000,000 keys x 100 bytes, both stores
+#   KEYS=200000 STORES=memory bin/memory-scale.sh
+#
+# Needs java (a JDK: jcmd), redis-cli, python3, timeout.
+# Environment: KEYS, VALUE, STORES ("memory rocksdb"), JAVA_OPTS (default -Xms1g -Xmx2g -XX:+UseG1GC).
+set -euo pipefail
+
+ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+KEYS="${KEYS:-1000000}"
+VALUE="${VALUE:-100}"
+STORES="${STORES:-memory rocksdb}"
+export JAVA_OPTS="${JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseG1GC}"
+LOAD_TIMEOUT=900
+
+for tool in redis-cli python3 timeout; do
+  command -v "$tool" >/dev/null || { echo "memory-scale: '$tool' not found" >&2; exit 1; }
+done
+"$ROOT/bin/build-jar.sh"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/raftkv-mem.XXXXXX")"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  pids=()
+}
+trap 'cleanup; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rcli() { timeout 60 redis-cli -h 127.0.0.1 -p "$@" 2>/dev/null | tr -d '\r'; }
+
+# live heap bytes of the peer with PID $1 answering on port $2, after a full GC
+heap() {
+  local jcmd
+  jcmd="$(dirname "$(readlink -f "/proc/$1/exe")")/jcmd"
+  timeout 60 "$jcmd" "$1" GC.run >/dev/null
+  rcli "$2" INFO memory | awk -F: '$1 == "used_memory" { print $2 }'
+}
+rss() { awk '/VmRSS/ { print $2 * 1024 }' "/proc/$1/status"; }
+
+echo "memory-scale: $KEYS keys x $VALUE bytes; JAVA_OPTS=$JAVA_OPTS" >&2
+for store in $STORES; do
+  read -r -a ports <<<"$(python3 -c '
+import socket
+s = [socket.socket() for _ in range(6)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')"
+  peers="$tmp/peers-$store.conf"
+  for i in 0 1 2; do echo "n$((i + 1)) 127.0.0.1:${ports[$i]} 127.0.0.1:${ports[$((i + 3))]}"; done >"$peers"
+  for i in 1 2 3; do
+    RAFTKV_NO_BUILD=1 "$ROOT/bin/raftkv" server --id "n$i" --peers "$peers" --store "$store" \
+      --data-dir "$tmp/$store/n$i" -D raftkv.client.max-pending=1000 >"$tmp/$store-n$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in 3 4 5; do
+    for _ in $(seq 1 600); do [[ "$(rcli "${ports[$i]}" GET nosuchkey)" == "" ]] && \
+      [[ "$(rcli "${ports[$i]}" PING)" == PONG ]] && break; sleep 0.1; done
+  done
+  heap0=() rss0=()
+  for i in 0 1 2; do heap0+=("$(heap "${pids[$i]}" "${ports[$((i + 3))]}")"); rss0+=("$(rss "${pids[$i]}")"); done
+
+  value="$(head -c "$VALUE" /dev/zero | tr '\0' 'v')"
+  python3 - "$KEYS" "$value" <<'EOF' | timeout "$LOAD_TIMEOUT" redis-cli -h 127.0.0.1 -p "${ports[3]}" --pipe >"$tmp/load.out" 2>&1
+import sys
+n, v = int(sys.argv[1]), sys.argv[2].encode()
+out = sys.stdout.buffer
+chunk = []
+for i in range(n):
+    k = b"key:%09d" % i
+    chunk.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+    if len(chunk) == 10000:
+        out.write(b"".join(chunk)); chunk = []
+out.write(b"".join(chunk))
+EOF
+  grep -q "errors: 0" "$tmp/load.out" || { echo "memory-scale: loading failed: $(tail -2 "$tmp/load.out")" >&2; exit 1; }
+  for i in 3 4 5; do
+    for _ in $(seq 1 600); do [[ "$(rcli "${ports[$i]}" DBSIZE)" == "$KEYS" ]] && break; sleep 0.5; done
+    [[ "$(rcli "${ports[$i]}" DBSIZE)" == "$KEYS" ]] || { echo "memory-scale: port ${ports[$i]} has $(rcli "${ports[$i]}" DBSIZE) keys" >&2; exit 1; }
+  done
+  for i in 0 1 2; do
+    h1="$(heap "${pids[$i]}" "${ports[$((i + 3))]}")"; r1="$(rss "${pids[$i]}")"
+    python3 -c "
+import sys
+s, k, h0, h1, r0, r1 = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:7])
+m = 1e6 / k / 2**20
+print(f'{s:8} n{sys.argv[7]}: live heap {h0 / 2**20:6.0f} -> {h1 / 2**20:6.0f} MB ({(h1 - h0) * m:5.0f} MB per million keys),'
+      f' RSS {r0 / 2**20:6.0f} -> {r1 / 2**20:6.0f} MB ({(r1 - r0) * m:5.0f} MB per million keys)')
+" "$store" "$KEYS" "${heap0[$i]}" "$h1" "${rss0[$i]}" "$r1" "$((i + 1))"
+  done
+  cleanup
+done
