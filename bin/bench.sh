@@ -33,28 +33,8 @@ done
 "$ROOT/bin/build-jar.sh"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/raftkv-bench.XXXXXX")"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  pids=()
-}
-trap 'cleanup; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_ports() {
-  python3 -c '
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
+# shellcheck source=bin/lib/processes.sh
+source "$ROOT/bin/lib/processes.sh" # pids, cleanup (EXIT trap), free_ports
 
 wait_ping() {
   for _ in $(seq 1 600); do

@@ -26,20 +26,8 @@ done
 "$ROOT/bin/build-jar.sh"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/raftkv-mem.XXXXXX")"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  pids=()
-}
-trap 'cleanup; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bin/lib/processes.sh
+source "$ROOT/bin/lib/processes.sh" # pids, cleanup (EXIT trap), free_ports
 
 rcli() { timeout 60 redis-cli -h 127.0.0.1 -p "$@" 2>/dev/null | tr -d '\r'; }
 
@@ -54,11 +42,7 @@ rss() { awk '/VmRSS/ { print $2 * 1024 }' "/proc/$1/status"; }
 
 echo "memory-scale: $KEYS keys x $VALUE bytes; JAVA_OPTS=$JAVA_OPTS" >&2
 for store in $STORES; do
-  read -r -a ports <<<"$(python3 -c '
-import socket
-s = [socket.socket() for _ in range(6)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))')"
+  read -r -a ports <<<"$(free_ports 6)"
   peers="$tmp/peers-$store.conf"
   for i in 0 1 2; do echo "n$((i + 1)) 127.0.0.1:${ports[$i]} 127.0.0.1:${ports[$((i + 3))]}"; done >"$peers"
   for i in 1 2 3; do
@@ -73,19 +57,8 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')"
   heap0=() rss0=()
   for i in 0 1 2; do heap0+=("$(heap "${pids[$i]}" "${ports[$((i + 3))]}")"); rss0+=("$(rss "${pids[$i]}")"); done
 
-  value="$(head -c "$VALUE" /dev/zero | tr '\0' 'v')"
-  python3 - "$KEYS" "$value" <<'EOF' | timeout "$LOAD_TIMEOUT" redis-cli -h 127.0.0.1 -p "${ports[3]}" --pipe >"$tmp/load.out" 2>&1
-import sys
-n, v = int(sys.argv[1]), sys.argv[2].encode()
-out = sys.stdout.buffer
-chunk = []
-for i in range(n):
-    k = b"key:%09d" % i
-    chunk.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
-    if len(chunk) == 10000:
-        out.write(b"".join(chunk)); chunk = []
-out.write(b"".join(chunk))
-EOF
+  python3 "$ROOT/bin/lib/load-keys.py" "$KEYS" "$VALUE" \
+    | timeout "$LOAD_TIMEOUT" redis-cli -h 127.0.0.1 -p "${ports[3]}" --pipe >"$tmp/load.out" 2>&1
   grep -q "errors: 0" "$tmp/load.out" || { echo "memory-scale: loading failed: $(tail -2 "$tmp/load.out")" >&2; exit 1; }
   for i in 3 4 5; do
     for _ in $(seq 1 600); do [[ "$(rcli "${ports[$i]}" DBSIZE)" == "$KEYS" ]] && break; sleep 0.5; done

@@ -158,20 +158,10 @@ for id in "${ids[@]}"; do wait_get "$id" nosuchkey "" >/dev/null; done
 say "cluster up; leader $(leader)"
 
 # --- load ------------------------------------------------------------------------------------
-value="$(head -c "$VALUE" /dev/zero | tr '\0' 'v')"
 t0=$(now_ms)
-python3 - "$KEYS" "$value" <<'EOF' | timeout "$LOAD_TIMEOUT" redis-cli -h 127.0.0.1 -p "${port[n1]}" --pipe >"$tmp/load.out" 2>&1 || fail "loading failed: $(tail -3 "$tmp/load.out")"
-import sys
-n, v = int(sys.argv[1]), sys.argv[2].encode()
-out = sys.stdout.buffer
-chunk = []
-for i in range(n):
-    k = b"key:%09d" % i
-    chunk.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
-    if len(chunk) == 10000:
-        out.write(b"".join(chunk)); chunk = []
-out.write(b"".join(chunk))
-EOF
+python3 "$ROOT/bin/lib/load-keys.py" "$KEYS" "$VALUE" \
+  | timeout "$LOAD_TIMEOUT" redis-cli -h 127.0.0.1 -p "${port[n1]}" --pipe >"$tmp/load.out" 2>&1 \
+  || fail "loading failed: $(tail -3 "$tmp/load.out")"
 load_ms=$(($(now_ms) - t0))
 grep -q "errors: 0" "$tmp/load.out" || fail "loading had errors: $(tail -2 "$tmp/load.out")"
 result "load: $KEYS keys in $((load_ms / 1000)) s ($((KEYS * 1000 / (load_ms + 1))) SET/s through redis-cli --pipe on n1)"
