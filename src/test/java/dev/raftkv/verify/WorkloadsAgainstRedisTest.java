@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Timeout;
 class WorkloadsAgainstRedisTest {
 
   private final List<Process> processes = new ArrayList<>();
+  /** redis-server's working dir: a replica writes the master's RDB there (not in the checkout). */
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path redisDir;
 
   @BeforeEach
   void needRedis() {
@@ -45,7 +48,8 @@ class WorkloadsAgainstRedisTest {
   private int redis(String... extra) throws Exception {
     int port = TestPorts.free();
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/redis-server", "--port",
-        Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+        Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", redisDir.toString()));
     cmd.addAll(List.of(extra));
     processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
