@@ -269,14 +269,18 @@ final class AdminCommand implements Runnable {
         } catch (IOException e) {
           failure = e.getMessage() == null ? e.toString() : e.getMessage();
         }
-        if (failure == null || to.equals(probe().leader) || !before(deadline)) {
+        if (failure == null) {
+          break;
+        }
+        if (to.equals(probe().leader)) {
+          failure = null; // it became leader after all
+          break;
+        }
+        if (!before(deadline)) {
           break;
         }
         pause();
       }
-    }
-    if (failure != null && to.equals(probe().leader)) {
-      failure = null; // it became leader after all
     }
     ClusterView after = awaitLeader(failure == null ? to : null, deadline());
     if (after.leader == null) {
