@@ -48,6 +48,11 @@ final class ServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (System.getProperty("io.netty.leakDetection.level") == null) {
+      // Netty's default samples 1% of buffers with a stack trace each: measurable on the client
+      // event loops. Tests run the front end in-JVM with detection on; -D turns it back on here.
+      io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+    }
     Map<String, String> flags = new LinkedHashMap<>();
     if (store != null) {
       flags.put(NodeConfig.STORE, store);

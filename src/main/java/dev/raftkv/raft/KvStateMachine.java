@@ -204,6 +204,7 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public void pause() {
+    snapshots.invalidate(); // Ratis pauses the state machine to move an installed snapshot in
     LifeCycle lc = getLifeCycle();
     if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
       lc.transition(LifeCycle.State.PAUSING);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -76,6 +77,13 @@ public final class RaftGateway implements Closeable {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final ScheduledExecutorService retries;
+  /**
+   * Calls in the order they were made, which is their deadline order (every call gets the same
+   * timeout): a sweep every {@link #SWEEP_MS} fails the expired ones. One timer for all calls
+   * instead of one per call, which cost a scheduled task and its cancellation per batch.
+   */
+  private final ConcurrentLinkedQueue<Call> live = new ConcurrentLinkedQueue<>();
+  private static final long SWEEP_MS = 10;
   private final Batcher writes;
   private final Batcher reads;
   private volatile RaftPeerId leaderHint;
@@ -93,8 +101,24 @@ public final class RaftGateway implements Closeable {
     this.stateMachine = stateMachine;
     this.settings = settings;
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, peerName + "-retry"));
+    retries.scheduleWithFixedDelay(this::expireCalls, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
     this.writes = new Batcher("write", true);
     this.reads = new Batcher("read", false);
+  }
+
+  /** Fails every call past its deadline; drops finished calls from the head of the queue. */
+  private void expireCalls() {
+    long now = System.nanoTime();
+    Call c;
+    while ((c = live.peek()) != null) {
+      if (!c.result.isDone() && c.deadline - now > 0) {
+        return;
+      }
+      live.poll();
+      if (!c.result.isDone()) {
+        c.expire();
+      }
+    }
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -244,6 +268,7 @@ public final class RaftGateway implements Closeable {
       }
       ByteString payload = ByteString.copyFrom(CommandBatch.encode(System.currentTimeMillis(), commands));
       Call call = new Call(isWrite, payload, System.nanoTime() + settings.timeoutMs() * 1_000_000L);
+      live.add(call);
       call.attempt();
       return call.result.handle((message, failure) -> {
         if (failure != null) {
@@ -278,25 +303,39 @@ public final class RaftGateway implements Closeable {
     }
   }
 
-  /** One Raft request with its retries under the same client and call id. */
+  /**
+   * One Raft request with its retries under the same client and call id. Its deadline is kept by
+   * {@link #expireCalls}; an attempt's reply after that is ignored.
+   */
   private final class Call {
     final boolean isWrite;
-    final ByteString payload;
+    /** The request; dropped once the call is finished (finished calls may wait in {@link #live}). */
+    volatile ByteString payload;
     final long deadline;
     final long callId = callIds.incrementAndGet();
     final CompletableFuture<Message> result = new CompletableFuture<>();
-    /** Sticky: some attempt may have been appended by a leader, so failure means "unknown". */
-    boolean maybeApplied;
-    Throwable lastFailure;
+    /**
+     * Sticky: some attempt may have been appended by a leader, so failure means "unknown". Set
+     * before {@link #inFlight} is cleared, so an expiry never sees both false for such an attempt.
+     */
+    volatile boolean maybeApplied;
+    /** An attempt is out and has not been answered. */
+    volatile boolean inFlight;
+    volatile Throwable lastFailure;
 
     Call(boolean isWrite, ByteString payload, long deadline) {
       this.isWrite = isWrite;
       this.payload = payload;
       this.deadline = deadline;
+      result.whenComplete((m, e) -> this.payload = null);
     }
 
     void attempt() {
       long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
+      ByteString message = payload;
+      if (result.isDone() || message == null) {
+        return;
+      }
       if (closed || remainingMs <= 0) {
         fail();
         return;
@@ -310,10 +349,11 @@ public final class RaftGateway implements Closeable {
           .setClientId(clientId)
           .setGroupId(groupId)
           .setCallId(callId)
-          .setMessage(Message.valueOf(payload))
+          .setMessage(Message.valueOf(message))
           .setType(isWrite ? RaftClientRequest.writeRequestType() : RaftClientRequest.readRequestType())
           .setTimeoutMs(remainingMs);
       CompletableFuture<RaftClientReply> reply;
+      inFlight = true;
       try {
         if (target.equals(selfId)) {
           reply = server.submitClientRequestAsync(b.setServerId(selfId).build());
@@ -323,20 +363,38 @@ public final class RaftGateway implements Closeable {
       } catch (IOException | RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
       }
-      reply.orTimeout(remainingMs, TimeUnit.MILLISECONDS)
-          .whenComplete((r, e) -> onReply(target, r, e));
+      reply.whenComplete((r, e) -> onReply(target, r, e));
+    }
+
+    /** The deadline passed: the answer is TIMEOUT for a write that may be in a leader's log. */
+    void expire() {
+      if (isWrite && inFlight) {
+        maybeApplied = true;
+      }
+      if (lastFailure == null) {
+        lastFailure = new TimeoutException("no reply within " + settings.timeoutMs() + " ms");
+      }
+      fail();
     }
 
     private void onReply(RaftPeerId target, RaftClientReply reply, Throwable error) {
       if (error == null && reply.isSuccess()) {
+        inFlight = false;
         result.complete(reply.getMessage());
         return;
       }
       Throwable cause = error != null ? unwrap(error) : reply.getException();
+      if (isWrite && mayHaveBeenAppended(cause)) {
+        maybeApplied = true;
+      }
+      inFlight = false;
       LOG.debug("{}: call {} to {} failed: {}", peerName, callId, target, String.valueOf(cause));
       if (!target.equals(selfId)) {
         // Ratis' gRPC stream to that peer may be closed after a failure: reconnect next time
         rpc.getClientRpc().handleException(target, cause, true);
+      }
+      if (result.isDone()) {
+        return; // expired meanwhile
       }
       if (cause instanceof StateMachineException sme) {
         result.completeExceptionally(new RaftKvFailure("ERR internal error: " + sme.getMessage()));
@@ -344,9 +402,6 @@ public final class RaftGateway implements Closeable {
       }
       if (cause instanceof NotLeaderException nle && nle.getSuggestedLeader() != null) {
         leaderHint = nle.getSuggestedLeader().getId();
-      }
-      if (isWrite && mayHaveBeenAppended(cause)) {
-        maybeApplied = true;
       }
       lastFailure = cause;
       if (cause instanceof TimeoutException) {

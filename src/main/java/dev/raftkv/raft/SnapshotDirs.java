@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -39,12 +40,17 @@ final class SnapshotDirs implements StateMachineStorage {
   private final int retain;
   private volatile Path smDir;
   /**
-   * {@link #getLatestSnapshot} is asked on every round of Ratis' apply loop: its answer is kept
-   * until the state-machine directory changes (its modification time) or {@link #invalidate} is
-   * called (after publishing, cleaning up or installing a snapshot).
+   * {@link #getLatestSnapshot} is asked on every round of Ratis' apply loop, by the leader's log
+   * appenders and for every append a follower receives: its answer is kept until
+   * {@link #invalidate} is called. Every change of the directory calls it: publishing and cleaning
+   * up here, and loading after an install (Ratis moves an installed snapshot into place while the
+   * state machine is paused, and counts that snapshot itself until it reinitializes the state
+   * machine). A lookup that raced with an invalidation is not kept (the generation moved on).
    */
-  private volatile SnapshotInfo cachedLatest;
-  private volatile long cachedStamp = Long.MIN_VALUE;
+  private final AtomicLong generation = new AtomicLong();
+  private volatile Cached cached;
+
+  private record Cached(long generation, SnapshotInfo info) {}
 
   SnapshotDirs(int retain) {
     this.retain = retain;
@@ -54,6 +60,7 @@ final class SnapshotDirs implements StateMachineStorage {
   public void init(RaftStorage raftStorage) throws IOException {
     smDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
     Files.createDirectories(smDir);
+    invalidate();
   }
 
   Path dir() {
@@ -89,23 +96,18 @@ final class SnapshotDirs implements StateMachineStorage {
 
   /** Forgets the cached answer of {@link #getLatestSnapshot}. */
   void invalidate() {
-    cachedStamp = Long.MIN_VALUE;
+    generation.incrementAndGet();
   }
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    long stamp;
-    try {
-      stamp = smDir == null ? Long.MIN_VALUE : Files.getLastModifiedTime(smDir).toMillis();
-    } catch (IOException e) {
-      stamp = Long.MIN_VALUE;
-    }
-    if (stamp != Long.MIN_VALUE && stamp == cachedStamp) {
-      return cachedLatest;
+    long gen = generation.get();
+    Cached c = cached;
+    if (c != null && c.generation() == gen) {
+      return c.info();
     }
     SnapshotInfo info = readLatest();
-    cachedLatest = info;
-    cachedStamp = stamp;
+    cached = new Cached(gen, info);
     return info;
   }
 
