@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -61,6 +62,12 @@ public final class KvStateMachine extends BaseStateMachine {
   private final BackupService backups;
   private volatile java.util.function.Consumer<Throwable> onLogFailure = t -> { };
   private final java.util.concurrent.atomic.AtomicBoolean logFailed = new java.util.concurrent.atomic.AtomicBoolean();
+  /** The leader's confirmed read index, for followers' {@link ReadFence#READ_INDEX} requests. */
+  private volatile java.util.function.Supplier<CompletableFuture<Long>> readIndexSource =
+      () -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
+  /** Reads waiting until the applied index reaches theirs. */
+  private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
   /** Told the stored ACL table (null: none) whenever it may have changed. */
   private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
 
@@ -268,10 +275,68 @@ public final class KvStateMachine extends BaseStateMachine {
         Message.valueOf(ByteString.copyFrom(CommandBatch.encodeReplies(replies))));
   }
 
-  /** A batch of read commands; the replies in order. Thread-safe; may run during apply. */
+  /** Where {@link ReadFence#READ_INDEX} requests get the confirmed read index (the gateway). */
+  void setReadIndexSource(java.util.function.Supplier<CompletableFuture<Long>> source) {
+    readIndexSource = source;
+  }
+
+  /** Completes once everything up to {@code index} is applied (at once if it is). */
+  CompletableFuture<Void> whenApplied(long index) {
+    if (getLastAppliedTermIndex().getIndex() >= index) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = appliedWaiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+    signalApplied(); // the index may have been reached meanwhile
+    return f;
+  }
+
+  private void signalApplied() {
+    if (appliedWaiters == null || appliedWaiters.isEmpty()) { // null: BaseStateMachine's constructor
+      return;
+    }
+    long applied = getLastAppliedTermIndex().getIndex();
+    java.util.Map.Entry<Long, CompletableFuture<Void>> e;
+    while ((e = appliedWaiters.firstEntry()) != null && e.getKey() <= applied) {
+      if (appliedWaiters.remove(e.getKey(), e.getValue())) {
+        e.getValue().complete(null);
+      }
+    }
+  }
+
+  @Override
+  protected boolean updateLastAppliedTermIndex(TermIndex newTI) {
+    boolean updated = super.updateLastAppliedTermIndex(newTI);
+    signalApplied();
+    return updated;
+  }
+
+  @Override
+  protected void setLastAppliedTermIndex(TermIndex newTI) {
+    super.setLastAppliedTermIndex(newTI);
+    signalApplied();
+  }
+
+  /**
+   * A batch of read commands; the replies in order. Thread-safe; may run during apply. Also
+   * answers the leader checks of {@link ReadFence}: whether this peer follows the asker, and (on
+   * the leader) a confirmed read index for a follower.
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
     ByteString content = request.getContent();
+    if (!content.isEmpty() && content.byteAt(0) == ReadFence.LEADER_CHECK) {
+      try {
+        DivisionInfo info = getServer().join().getDivision(getGroupId()).getInfo();
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
+            ReadFence.answer(content.asReadOnlyByteBuffer(), info))));
+      } catch (IOException | RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    if (!content.isEmpty() && content.byteAt(0) == ReadFence.READ_INDEX) {
+      return readIndexSource.get().thenApply(i -> Message.valueOf(
+          ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(i).array())));
+    }
     if (!content.isEmpty() && content.byteAt(0) == BackupRequest.ADMIN_MESSAGE) {
       if (backups == null) {
         return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));

@@ -86,6 +86,8 @@ public final class RaftGateway implements Closeable {
   private static final long SWEEP_MS = 10;
   private final Batcher writes;
   private final Batcher reads;
+  private final ReadFence fence;
+  private final PeerBook peerBook;
   private volatile RaftPeerId leaderHint;
   private volatile boolean closed;
   /** Set when this peer's Raft server has stopped for good: the error every request gets. */
@@ -102,6 +104,10 @@ public final class RaftGateway implements Closeable {
     this.settings = settings;
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, peerName + "-retry"));
     retries.scheduleWithFixedDelay(this::expireCalls, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+    this.peerBook = new PeerBook(server, groupId, rpc);
+    this.fence = new ReadFence(server, groupId, rpc, clientId, callIds,
+        Math.min(settings.timeoutMs(), 1000), peerBook);
+    stateMachine.setReadIndexSource(fence::confirm);
     this.writes = new Batcher("write", true);
     this.reads = new Batcher("read", false);
   }
@@ -340,9 +346,16 @@ public final class RaftGateway implements Closeable {
         fail();
         return;
       }
-      RaftPeerId target = isWrite ? currentLeader() : selfId;
+      RaftPeerId target = currentLeader();
       if (target == null) {
         retryLater(null);
+        return;
+      }
+      if (!target.equals(selfId)) {
+        peerBook.refresh();
+      }
+      if (!isWrite) {
+        readAttempt(target, message, remainingMs);
         return;
       }
       RaftClientRequest.Builder b = RaftClientRequest.newBuilder()
@@ -350,7 +363,7 @@ public final class RaftGateway implements Closeable {
           .setGroupId(groupId)
           .setCallId(callId)
           .setMessage(Message.valueOf(message))
-          .setType(isWrite ? RaftClientRequest.writeRequestType() : RaftClientRequest.readRequestType())
+          .setType(RaftClientRequest.writeRequestType())
           .setTimeoutMs(remainingMs);
       CompletableFuture<RaftClientReply> reply;
       inFlight = true;
@@ -364,6 +377,76 @@ public final class RaftGateway implements Closeable {
         reply = CompletableFuture.failedFuture(e);
       }
       reply.whenComplete((r, e) -> onReply(target, r, e));
+    }
+
+    /**
+     * A linearizable read (ReadIndex, Raft thesis 6.4): a read index that a leader confirmed
+     * after the read arrived ({@link ReadFence}: asked of this peer's fence when it leads, of the
+     * leader's otherwise), then the read on this peer's state once it has applied that far.
+     */
+    private void readAttempt(RaftPeerId leader, ByteString message, long remainingMs) {
+      inFlight = true;
+      CompletableFuture<Long> index;
+      if (leader.equals(selfId)) {
+        index = fence.confirm();
+      } else {
+        index = askReadIndex(leader, remainingMs);
+      }
+      index.thenCompose(stateMachine::whenApplied)
+          .thenApply(v -> readNow(message))
+          .whenComplete((m, e) -> onRead(leader, m, e));
+    }
+
+    private Message readNow(ByteString message) {
+      try {
+        byte[][][] commands = CommandBatch.decode(message.asReadOnlyByteBuffer()).commands;
+        return Message.valueOf(ByteString.copyFrom(
+            CommandBatch.encodeReplies(stateMachine.read(commands))));
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }
+
+    private CompletableFuture<Long> askReadIndex(RaftPeerId leader, long remainingMs) {
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(clientId)
+          .setServerId(leader)
+          .setGroupId(groupId)
+          .setCallId(callIds.incrementAndGet())
+          .setMessage(Message.valueOf(ByteString.copyFrom(new byte[] {ReadFence.READ_INDEX})))
+          .setType(RaftClientRequest.staleReadRequestType(0))
+          .setTimeoutMs(remainingMs)
+          .build();
+      try {
+        return rpc.getClientRpc().sendRequestAsyncUnordered(request).thenApply(r -> {
+          if (!r.isSuccess()) {
+            throw new CompletionException(r.getException());
+          }
+          return r.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+        });
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+
+    private void onRead(RaftPeerId leader, Message m, Throwable error) {
+      inFlight = false;
+      if (error == null) {
+        result.complete(m);
+        return;
+      }
+      Throwable cause = unwrap(error);
+      LOG.debug("{}: read {} via {} failed: {}", peerName, callId, leader, String.valueOf(cause));
+      if (!leader.equals(selfId)) {
+        rpc.getClientRpc().handleException(leader, cause, true);
+      }
+      if (result.isDone()) {
+        return;
+      }
+      if (cause instanceof NotLeaderException nle && nle.getSuggestedLeader() != null) {
+        leaderHint = nle.getSuggestedLeader().getId();
+      }
+      retryLater(cause);
     }
 
     /** The deadline passed: the answer is TIMEOUT for a write that may be in a leader's log. */

@@ -1,0 +1,269 @@
+package dev.raftkv.raft;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * The leader's check that it still leads, before it answers a read (Raft thesis 6.4): a majority
+ * of the voters, asked after the read arrived, says this peer is their leader in its current term.
+ * Then no other leader can have been elected before they answered (each majority shares a member
+ * with this one, and none of them had voted in a later term), so every write acknowledged before
+ * the read is at or below this peer's commit index.
+ *
+ * <p>Ratis 3.3.0's ReadIndex does not do this on its own: after one heartbeat round confirmed a
+ * commit index, it answers every later read at that index without asking, and an isolated leader's
+ * commit index never moves again. {@code DeposedLeaderReadIT} shows the stale read it allowed.
+ *
+ * <p>Rounds are shared: at most one is asking; reads that arrive meanwhile wait for the next one,
+ * which starts when it ends, so one round serves every read that came in during the one before.
+ * The question travels as a Ratis stale-read message ({@link #LEADER_CHECK}) over the Raft port and
+ * is answered by the follower's state machine from its Raft state ({@link #answer}).
+ */
+final class ReadFence {
+  /** First byte of the question "am I your leader in term T?" (payload: term, leader id). */
+  static final byte LEADER_CHECK = (byte) 0xB1;
+  /** First byte of a follower's request for a confirmed read index from the leader. */
+  static final byte READ_INDEX = (byte) 0xB2;
+
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+  private final RaftPeerId selfId;
+  private final RaftClient rpc;
+  private final ClientId clientId;
+  private final AtomicLong callIds;
+  private final long roundTimeoutMs;
+  private final PeerBook peerBook;
+  private final Object lock = new Object();
+  /** The round asking now, and the one that collects the reads arriving meanwhile. */
+  private Round asking;
+  private Round next;
+
+  ReadFence(RaftServer server, RaftGroupId groupId, RaftClient rpc, ClientId clientId,
+      AtomicLong callIds, long roundTimeoutMs, PeerBook peerBook) {
+    this.server = server;
+    this.groupId = groupId;
+    this.selfId = server.getId();
+    this.rpc = rpc;
+    this.clientId = clientId;
+    this.callIds = callIds;
+    this.roundTimeoutMs = roundTimeoutMs;
+    this.peerBook = peerBook;
+  }
+
+  /** Why this peer cannot give a confirmed read index now; the caller tries again or gives up. */
+  static final class NotConfirmed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotConfirmed(String message) {
+      super(message, null);
+    }
+  }
+
+  /**
+   * Completes with a commit index once a round that started after this call has confirmed that
+   * this peer leads; every write acknowledged before the call is at or below it. Fails with
+   * {@link NotConfirmed} when this peer does not lead or no majority confirmed it.
+   */
+  CompletableFuture<Long> confirm() {
+    Round start = null;
+    CompletableFuture<Long> result;
+    synchronized (lock) {
+      if (asking == null) {
+        asking = new Round();
+        start = asking;
+        result = asking.result;
+      } else {
+        if (next == null) {
+          next = new Round();
+        }
+        result = next.result;
+      }
+    }
+    if (start != null) {
+      start.run();
+    }
+    return result;
+  }
+
+  private void finished() {
+    Round start;
+    synchronized (lock) {
+      asking = next;
+      next = null;
+      start = asking;
+    }
+    if (start != null) {
+      start.run();
+    }
+  }
+
+  /** One question to the voters. */
+  private final class Round {
+    final CompletableFuture<Long> result = new CompletableFuture<>();
+    private final Set<RaftPeerId> yes = new HashSet<>();
+    private int answers;
+    private List<Set<RaftPeerId>> voterSets;
+    private long term;
+
+    void run() {
+      result.whenComplete((v, e) -> finished());
+      try {
+        RaftServer.Division division = server.getDivision(groupId);
+        DivisionInfo info = division.getInfo();
+        if (!info.isLeader() || !info.isLeaderReady()) {
+          result.completeExceptionally(new NotConfirmed("not the leader"));
+          return;
+        }
+        term = info.getCurrentTerm();
+        voterSets = voterSets(division.getRaftConf());
+        Set<RaftPeerId> others = new HashSet<>();
+        voterSets.forEach(others::addAll);
+        others.remove(selfId);
+        if (others.isEmpty()) {
+          decide(division);
+          return;
+        }
+        peerBook.refresh();
+        byte[] question = question(term, selfId);
+        for (RaftPeerId peer : others) {
+          RaftClientRequest request = RaftClientRequest.newBuilder()
+              .setClientId(clientId)
+              .setServerId(peer)
+              .setGroupId(groupId)
+              .setCallId(callIds.incrementAndGet())
+              .setMessage(Message.valueOf(ByteString.copyFrom(question)))
+              .setType(RaftClientRequest.staleReadRequestType(0))
+              .setTimeoutMs(roundTimeoutMs)
+              .build();
+          CompletableFuture<RaftClientReply> reply;
+          try {
+            reply = rpc.getClientRpc().sendRequestAsyncUnordered(request);
+          } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+          }
+          reply.orTimeout(roundTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+            boolean confirmed = e == null && r.isSuccess() && isYes(r.getMessage());
+            if (e != null || !r.isSuccess()) {
+              rpc.getClientRpc().handleException(peer, e != null ? e : r.getException(), true);
+            }
+            answered(division, peer, confirmed, others.size());
+          });
+        }
+      } catch (IOException | RuntimeException e) {
+        result.completeExceptionally(new NotConfirmed("cannot read the Raft state: " + e));
+      }
+    }
+
+    private void answered(RaftServer.Division division, RaftPeerId peer, boolean confirmed,
+        int asked) {
+      synchronized (this) {
+        if (result.isDone()) {
+          return;
+        }
+        answers++;
+        if (confirmed) {
+          yes.add(peer);
+        }
+        if (!majority() && answers < asked) {
+          return; // wait for more answers
+        }
+      }
+      decide(division);
+    }
+
+    /** Every voter set (the old one too, while the configuration changes) has a majority. */
+    private synchronized boolean majority() {
+      for (Set<RaftPeerId> voters : voterSets) {
+        int n = 0;
+        for (RaftPeerId p : voters) {
+          if (p.equals(selfId) || yes.contains(p)) {
+            n++;
+          }
+        }
+        if (n * 2 <= voters.size()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private void decide(RaftServer.Division division) {
+      if (!majority()) {
+        result.completeExceptionally(new NotConfirmed("no majority of the voters confirmed this"
+            + " peer as leader in term " + term));
+        return;
+      }
+      // still the leader of the same term after the answers, with the same voters
+      DivisionInfo info = division.getInfo();
+      if (!info.isLeader() || info.getCurrentTerm() != term
+          || !voterSets.equals(voterSets(division.getRaftConf()))) {
+        result.completeExceptionally(new NotConfirmed("leadership or configuration changed"));
+        return;
+      }
+      result.complete(division.getRaftLog().getLastCommittedIndex());
+    }
+  }
+
+  private static List<Set<RaftPeerId>> voterSets(RaftConfiguration conf) {
+    List<Set<RaftPeerId>> sets = new ArrayList<>(2);
+    sets.add(ids(conf.getCurrentPeers()));
+    if (!conf.getPreviousPeers().isEmpty()) {
+      sets.add(ids(conf.getPreviousPeers()));
+    }
+    return sets;
+  }
+
+  private static Set<RaftPeerId> ids(Collection<RaftPeer> peers) {
+    Set<RaftPeerId> ids = new HashSet<>();
+    peers.forEach(p -> ids.add(p.getId()));
+    return ids;
+  }
+
+  static byte[] question(long term, RaftPeerId leader) {
+    byte[] id = leader.toString().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(1 + 8 + id.length).put(LEADER_CHECK).putLong(term).put(id).array();
+  }
+
+  private static boolean isYes(Message m) {
+    ByteString b = m.getContent();
+    return b.size() == 1 && b.byteAt(0) == 1;
+  }
+
+  /**
+   * A follower's answer to {@link #question}: yes only if it follows that leader in that term now
+   * (so it has not voted in a later one, which would have moved its term).
+   */
+  static byte[] answer(ByteBuffer question, DivisionInfo info) {
+    question.get(); // LEADER_CHECK
+    long term = question.getLong();
+    byte[] id = new byte[question.remaining()];
+    question.get(id);
+    RaftPeerId leader = RaftPeerId.valueOf(new String(id, StandardCharsets.UTF_8));
+    // a peer that still sees itself as a listener (a voter just promoted, RATIS-1825) votes for
+    // no one either
+    boolean yes = (info.isFollower() || info.isListener()) && info.getCurrentTerm() == term
+        && leader.equals(info.getLeaderId());
+    return new byte[] {(byte) (yes ? 1 : 0)};
+  }
+}
