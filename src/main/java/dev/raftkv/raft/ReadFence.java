@@ -3,6 +3,7 @@ package dev.raftkv.raft;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -58,6 +59,8 @@ final class ReadFence {
   /** The round asking now, and the one that collects the reads arriving meanwhile. */
   private Round asking;
   private Round next;
+  /** The voter that confirmed first in the last round: asked first in the next. */
+  private volatile RaftPeerId fastest;
 
   ReadFence(RaftServer server, RaftGroupId groupId, RaftClient rpc, ClientId clientId,
       AtomicLong callIds, long roundTimeoutMs, PeerBook peerBook) {
@@ -118,18 +121,27 @@ final class ReadFence {
     }
   }
 
-  /** One question to the voters. */
+  /**
+   * One question to the voters. With one voter set it asks only as many voters as a majority
+   * needs (the one that confirmed first last time first), and asks one more for every "no" or
+   * failure; while the configuration changes it asks every voter of both sets.
+   */
   private final class Round {
     final CompletableFuture<Long> result = new CompletableFuture<>();
     private final Set<RaftPeerId> yes = new HashSet<>();
+    private final ArrayDeque<RaftPeerId> unasked = new ArrayDeque<>();
+    private int asked;
     private int answers;
     private List<Set<RaftPeerId>> voterSets;
     private long term;
+    private RaftServer.Division division;
+    private byte[] question;
 
     void run() {
       result.whenComplete((v, e) -> finished());
+      List<RaftPeerId> first = new ArrayList<>();
       try {
-        RaftServer.Division division = server.getDivision(groupId);
+        division = server.getDivision(groupId);
         DivisionInfo info = division.getInfo();
         if (!info.isLeader() || !info.isLeaderReady()) {
           result.completeExceptionally(new NotConfirmed("not the leader"));
@@ -141,55 +153,82 @@ final class ReadFence {
         voterSets.forEach(others::addAll);
         others.remove(selfId);
         if (others.isEmpty()) {
-          decide(division);
+          decide();
           return;
         }
         peerBook.refresh();
-        byte[] question = question(term, selfId);
-        for (RaftPeerId peer : others) {
-          RaftClientRequest request = RaftClientRequest.newBuilder()
-              .setClientId(clientId)
-              .setServerId(peer)
-              .setGroupId(groupId)
-              .setCallId(callIds.incrementAndGet())
-              .setMessage(Message.valueOf(ByteString.copyFrom(question)))
-              .setType(RaftClientRequest.staleReadRequestType(0))
-              .setTimeoutMs(roundTimeoutMs)
-              .build();
-          CompletableFuture<RaftClientReply> reply;
-          try {
-            reply = rpc.getClientRpc().sendRequestAsyncUnordered(request);
-          } catch (RuntimeException e) {
-            reply = CompletableFuture.failedFuture(e);
+        question = question(term, selfId);
+        RaftPeerId preferred = fastest;
+        if (preferred != null && others.remove(preferred)) {
+          unasked.add(preferred);
+        }
+        unasked.addAll(others);
+        int need = voterSets.size() == 1 ? voterSets.get(0).size() / 2 : unasked.size();
+        synchronized (this) {
+          while (first.size() < need && !unasked.isEmpty()) {
+            first.add(unasked.poll());
           }
-          reply.orTimeout(roundTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
-            boolean confirmed = e == null && r.isSuccess() && isYes(r.getMessage());
-            if (e != null || !r.isSuccess()) {
-              rpc.getClientRpc().handleException(peer, e != null ? e : r.getException(), true);
-            }
-            answered(division, peer, confirmed, others.size());
-          });
+          asked = first.size();
         }
       } catch (IOException | RuntimeException e) {
         result.completeExceptionally(new NotConfirmed("cannot read the Raft state: " + e));
+        return;
       }
+      first.forEach(this::ask);
     }
 
-    private void answered(RaftServer.Division division, RaftPeerId peer, boolean confirmed,
-        int asked) {
+    private void ask(RaftPeerId peer) {
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(clientId)
+          .setServerId(peer)
+          .setGroupId(groupId)
+          .setCallId(callIds.incrementAndGet())
+          .setMessage(Message.valueOf(ByteString.copyFrom(question)))
+          .setType(RaftClientRequest.staleReadRequestType(0))
+          .setTimeoutMs(roundTimeoutMs)
+          .build();
+      CompletableFuture<RaftClientReply> reply;
+      try {
+        reply = rpc.getClientRpc().sendRequestAsyncUnordered(request);
+      } catch (RuntimeException e) {
+        reply = CompletableFuture.failedFuture(e);
+      }
+      reply.orTimeout(roundTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+        boolean confirmed = e == null && r.isSuccess() && isYes(r.getMessage());
+        if (e != null || !r.isSuccess()) {
+          rpc.getClientRpc().handleException(peer, e != null ? e : r.getException(), true);
+        }
+        answered(peer, confirmed);
+      });
+    }
+
+    private void answered(RaftPeerId peer, boolean confirmed) {
+      RaftPeerId another = null;
       synchronized (this) {
         if (result.isDone()) {
           return;
         }
         answers++;
         if (confirmed) {
+          if (yes.isEmpty()) {
+            fastest = peer;
+          }
           yes.add(peer);
         }
-        if (!majority() && answers < asked) {
-          return; // wait for more answers
+        if (!majority()) {
+          if ((!confirmed || answers == asked) && !unasked.isEmpty()) {
+            another = unasked.poll(); // in place of a "no", or not enough asked yet
+            asked++;
+          } else if (answers < asked) {
+            return; // wait for more answers
+          }
         }
       }
-      decide(division);
+      if (another != null) {
+        ask(another);
+        return;
+      }
+      decide();
     }
 
     /** Every voter set (the old one too, while the configuration changes) has a majority. */
@@ -208,7 +247,7 @@ final class ReadFence {
       return true;
     }
 
-    private void decide(RaftServer.Division division) {
+    private void decide() {
       if (!majority()) {
         result.completeExceptionally(new NotConfirmed("no majority of the voters confirmed this"
             + " peer as leader in term " + term));
