@@ -408,15 +408,8 @@ public final class RaftGateway implements Closeable {
     }
 
     private CompletableFuture<Long> askReadIndex(RaftPeerId leader, long remainingMs) {
-      RaftClientRequest request = RaftClientRequest.newBuilder()
-          .setClientId(clientId)
-          .setServerId(leader)
-          .setGroupId(groupId)
-          .setCallId(callIds.incrementAndGet())
-          .setMessage(Message.valueOf(ByteString.copyFrom(new byte[] {ReadFence.READ_INDEX})))
-          .setType(RaftClientRequest.staleReadRequestType(0))
-          .setTimeoutMs(remainingMs)
-          .build();
+      RaftClientRequest request = ReadFence.message(clientId, groupId, leader,
+          callIds.incrementAndGet(), new byte[] {ReadFence.READ_INDEX}, remainingMs);
       try {
         return rpc.getClientRpc().sendRequestAsyncUnordered(request).thenApply(r -> {
           if (!r.isSuccess()) {

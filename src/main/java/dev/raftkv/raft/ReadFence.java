@@ -178,15 +178,8 @@ final class ReadFence {
     }
 
     private void ask(RaftPeerId peer) {
-      RaftClientRequest request = RaftClientRequest.newBuilder()
-          .setClientId(clientId)
-          .setServerId(peer)
-          .setGroupId(groupId)
-          .setCallId(callIds.incrementAndGet())
-          .setMessage(Message.valueOf(ByteString.copyFrom(question)))
-          .setType(RaftClientRequest.staleReadRequestType(0))
-          .setTimeoutMs(roundTimeoutMs)
-          .build();
+      RaftClientRequest request = message(clientId, groupId, peer, callIds.incrementAndGet(),
+          question, roundTimeoutMs);
       CompletableFuture<RaftClientReply> reply;
       try {
         reply = rpc.getClientRpc().sendRequestAsyncUnordered(request);
@@ -277,6 +270,23 @@ final class ReadFence {
     Set<RaftPeerId> ids = new HashSet<>();
     peers.forEach(p -> ids.add(p.getId()));
     return ids;
+  }
+
+  /**
+   * A message to one peer's state machine, answered there without a ReadIndex (a Ratis stale read
+   * with no minimum index): the questions of this class travel this way.
+   */
+  static RaftClientRequest message(ClientId clientId, RaftGroupId groupId, RaftPeerId peer,
+      long callId, byte[] content, long timeoutMs) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(peer)
+        .setGroupId(groupId)
+        .setCallId(callId)
+        .setMessage(Message.valueOf(ByteString.copyFrom(content)))
+        .setType(RaftClientRequest.staleReadRequestType(0))
+        .setTimeoutMs(timeoutMs)
+        .build();
   }
 
   static byte[] question(long term, RaftPeerId leader) {
