@@ -543,5 +543,12 @@ public final class RaftGateway implements Closeable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // the sweep has stopped: answer what is still waiting (TIMEOUT for a write that may be in
+    // a leader's log, CLUSTERDOWN otherwise)
+    for (Call c : live) {
+      if (!c.result.isDone()) {
+        c.expire();
+      }
+    }
   }
 }
