@@ -317,9 +317,9 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * A batch of read commands; the replies in order. Thread-safe; may run during apply. Also
-   * answers the leader checks of {@link ReadFence}: whether this peer follows the asker, and (on
-   * the leader) a confirmed read index for a follower.
+   * Messages to this peer's state machine over the Raft port; thread-safe, may run during apply:
+   * the leader checks of {@link ReadFence} (whether this peer follows the asker, and on the leader
+   * a confirmed read index for a follower) and the admin requests of {@link BackupService}.
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
@@ -344,13 +344,8 @@ public final class KvStateMachine extends BaseStateMachine {
       return backups.handle(content.substring(1).toByteArray(), store, this::readStore)
           .thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
     }
-    try {
-      CommandBatch batch = CommandBatch.decode(request.getContent().asReadOnlyByteBuffer());
-      return CompletableFuture.completedFuture(
-          Message.valueOf(ByteString.copyFrom(CommandBatch.encodeReplies(read(batch.commands)))));
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    // client reads do not come this way: the gateway runs them with read() after its own ReadIndex
+    return CompletableFuture.failedFuture(new IOException(peerId + ": unknown query"));
   }
 
   /** Runs {@code reader} on the applied state with no batch half-committed meanwhile (INFO keyspace). */

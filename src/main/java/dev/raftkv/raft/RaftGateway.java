@@ -272,11 +272,14 @@ public final class RaftGateway implements Closeable {
       for (Pending p : batch) {
         commands.add(p.argv);
       }
-      ByteString payload = ByteString.copyFrom(CommandBatch.encode(System.currentTimeMillis(), commands));
-      Call call = new Call(isWrite, payload, System.nanoTime() + settings.timeoutMs() * 1_000_000L);
+      long deadline = System.nanoTime() + settings.timeoutMs() * 1_000_000L;
+      Call call = isWrite
+          ? new Call(ByteString.copyFrom(CommandBatch.encode(System.currentTimeMillis(), commands)),
+              null, deadline)
+          : new Call(null, commands.toArray(new byte[0][][]), deadline);
       live.add(call);
       call.attempt();
-      return call.result.handle((message, failure) -> {
+      return call.result.handle((replies, failure) -> {
         if (failure != null) {
           byte[] err = RespOut.errorBytes(failure instanceof RaftKvFailure f ? f.getMessage()
               : "ERR internal error: " + failure);
@@ -284,12 +287,6 @@ public final class RaftGateway implements Closeable {
             p.future.complete(err);
           }
           return null;
-        }
-        byte[][] replies;
-        try {
-          replies = CommandBatch.decodeReplies(message.getContent().asReadOnlyByteBuffer());
-        } catch (IOException e) {
-          replies = new byte[0][];
         }
         for (int i = 0; i < batch.size(); i++) {
           batch.get(i).future.complete(i < replies.length ? replies[i]
@@ -315,11 +312,16 @@ public final class RaftGateway implements Closeable {
    */
   private final class Call {
     final boolean isWrite;
-    /** The request; dropped once the call is finished (finished calls may wait in {@link #live}). */
+    /**
+     * A write: the log entry; a read: its commands, run on this peer. Both are dropped once the
+     * call is finished (finished calls may wait in {@link #live}).
+     */
     volatile ByteString payload;
+    volatile byte[][][] reads;
     final long deadline;
     final long callId = callIds.incrementAndGet();
-    final CompletableFuture<Message> result = new CompletableFuture<>();
+    /** The replies, one per command. */
+    final CompletableFuture<byte[][]> result = new CompletableFuture<>();
     /**
      * Sticky: some attempt may have been appended by a leader, so failure means "unknown". Set
      * before {@link #inFlight} is cleared, so an expiry never sees both false for such an attempt.
@@ -329,17 +331,22 @@ public final class RaftGateway implements Closeable {
     volatile boolean inFlight;
     volatile Throwable lastFailure;
 
-    Call(boolean isWrite, ByteString payload, long deadline) {
-      this.isWrite = isWrite;
+    Call(ByteString payload, byte[][][] reads, long deadline) {
+      this.isWrite = payload != null;
       this.payload = payload;
+      this.reads = reads;
       this.deadline = deadline;
-      result.whenComplete((m, e) -> this.payload = null);
+      result.whenComplete((m, e) -> {
+        this.payload = null;
+        this.reads = null;
+      });
     }
 
     void attempt() {
       long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
       ByteString message = payload;
-      if (result.isDone() || message == null) {
+      byte[][][] commands = reads;
+      if (result.isDone() || (message == null && commands == null)) {
         return;
       }
       if (closed || remainingMs <= 0) {
@@ -355,7 +362,7 @@ public final class RaftGateway implements Closeable {
         peerBook.refresh();
       }
       if (!isWrite) {
-        readAttempt(target, message, remainingMs);
+        readAttempt(target, commands, remainingMs);
         return;
       }
       RaftClientRequest.Builder b = RaftClientRequest.newBuilder()
@@ -384,7 +391,7 @@ public final class RaftGateway implements Closeable {
      * after the read arrived ({@link ReadFence}: asked of this peer's fence when it leads, of the
      * leader's otherwise), then the read on this peer's state once it has applied that far.
      */
-    private void readAttempt(RaftPeerId leader, ByteString message, long remainingMs) {
+    private void readAttempt(RaftPeerId leader, byte[][][] commands, long remainingMs) {
       inFlight = true;
       CompletableFuture<Long> index;
       if (leader.equals(selfId)) {
@@ -393,18 +400,8 @@ public final class RaftGateway implements Closeable {
         index = askReadIndex(leader, remainingMs);
       }
       index.thenCompose(stateMachine::whenApplied)
-          .thenApply(v -> readNow(message))
-          .whenComplete((m, e) -> onRead(leader, m, e));
-    }
-
-    private Message readNow(ByteString message) {
-      try {
-        byte[][][] commands = CommandBatch.decode(message.asReadOnlyByteBuffer()).commands;
-        return Message.valueOf(ByteString.copyFrom(
-            CommandBatch.encodeReplies(stateMachine.read(commands))));
-      } catch (IOException e) {
-        throw new CompletionException(e);
-      }
+          .thenApply(v -> stateMachine.read(commands).toArray(new byte[0][]))
+          .whenComplete((replies, e) -> onRead(leader, replies, e));
     }
 
     private CompletableFuture<Long> askReadIndex(RaftPeerId leader, long remainingMs) {
@@ -422,10 +419,10 @@ public final class RaftGateway implements Closeable {
       }
     }
 
-    private void onRead(RaftPeerId leader, Message m, Throwable error) {
+    private void onRead(RaftPeerId leader, byte[][] replies, Throwable error) {
       inFlight = false;
       if (error == null) {
-        result.complete(m);
+        result.complete(replies);
         return;
       }
       Throwable cause = unwrap(error);
@@ -456,7 +453,13 @@ public final class RaftGateway implements Closeable {
     private void onReply(RaftPeerId target, RaftClientReply reply, Throwable error) {
       if (error == null && reply.isSuccess()) {
         inFlight = false;
-        result.complete(reply.getMessage());
+        byte[][] replies;
+        try {
+          replies = CommandBatch.decodeReplies(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        } catch (IOException e) {
+          replies = new byte[0][]; // every command then gets "missing reply"
+        }
+        result.complete(replies);
         return;
       }
       Throwable cause = error != null ? unwrap(error) : reply.getException();
