@@ -66,8 +66,9 @@ final class BackupCommand {
       try (RaftClient c = admin.client(admin.probe())) {
         String source = id != null ? checkedId(pf, id) : pickFollower(c, pf);
         RaftPeerId peer = RaftPeerId.valueOf(source);
-        // a linearizable read on that peer: it first applies everything committed so far
-        String created = send(c, peer, "create", true).toString(StandardCharsets.UTF_8);
+        // the peer first applies everything its leader confirms as committed after this request
+        // (its own fence, not Ratis' ReadIndex, which an isolated leader answers from old state)
+        String created = send(c, peer, "create").toString(StandardCharsets.UTF_8);
         int nl = created.indexOf('\n');
         String remote = created.substring(0, Math.max(0, nl));
         BackupManifest m = BackupManifest.parse(created.substring(nl + 1));
@@ -79,7 +80,7 @@ final class BackupCommand {
           m.write(to); // last: a directory without the manifest is an incomplete backup
         } finally {
           try {
-            send(c, peer, "release " + remote, false);
+            send(c, peer, "release " + remote);
           } catch (IOException e) {
             System.err.println("raftkv: could not release the copy on " + source + " (" + e.getMessage()
                 + "); the peer deletes it within an hour");
@@ -169,10 +170,9 @@ final class BackupCommand {
     return id;
   }
 
-  private static ByteString send(RaftClient c, RaftPeerId peer, String request, boolean linearizable)
-      throws IOException {
+  private static ByteString send(RaftClient c, RaftPeerId peer, String request) throws IOException {
     Message m = Message.valueOf(ByteString.copyFrom(BackupRequest.encode(request)));
-    RaftClientReply r = linearizable ? c.io().sendReadOnly(m, peer) : c.io().sendStaleRead(m, 0, peer);
+    RaftClientReply r = c.io().sendStaleRead(m, 0, peer);
     if (!r.isSuccess()) {
       Throwable e = r.getException();
       throw new IOException("backup request '" + request.split(" ")[0] + "' on " + peer + " failed: "
@@ -187,7 +187,7 @@ final class BackupCommand {
     long offset = 0;
     try (OutputStream out = Files.newOutputStream(target)) {
       while (offset < f.size()) {
-        ByteString chunk = send(c, peer, "read " + remote + " " + f.name() + " " + offset + " " + CHUNK, false);
+        ByteString chunk = send(c, peer, "read " + remote + " " + f.name() + " " + offset + " " + CHUNK);
         if (chunk.isEmpty()) {
           throw new IOException(f.name() + ": the peer sent nothing at offset " + offset + " of " + f.size());
         }

@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer's side of {@code raftkv admin backup}: requests arrive as Ratis read-only messages
- * (over the Raft port, like every admin operation), never over RESP.
+ * The peer's side of {@code raftkv admin backup}: requests arrive as Ratis stale-read messages
+ * (over the Raft port, like every admin operation), never over RESP; {@code create} first waits
+ * for a read index confirmed by the leader after it arrived ({@link KvStateMachine#query}).
  *
  * <ul>
  *   <li>{@code create}: writes a checkpoint of the store (RocksDB checkpoint or memory dump) into
@@ -58,6 +59,11 @@ final class BackupService implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("{}: cannot clean up old backup copies in {}: {}", peerId, root, e.toString());
     }
+  }
+
+  /** Whether a request (without its first byte) must first see everything acknowledged so far. */
+  static boolean needsReadPoint(byte[] request) {
+    return new String(request, StandardCharsets.UTF_8).split(" ", 2)[0].equals("create");
   }
 
   /** Answers one admin message (without its first byte) asynchronously. */

@@ -65,6 +65,9 @@ public final class KvStateMachine extends BaseStateMachine {
   /** The leader's confirmed read index, for followers' {@link ReadFence#READ_INDEX} requests. */
   private volatile java.util.function.Supplier<CompletableFuture<Long>> readIndexSource =
       () -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
+  /** A read index confirmed by the leader after the call, for backups (the gateway's). */
+  private volatile java.util.function.Supplier<CompletableFuture<Long>> readPointSource =
+      () -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
   /** Reads waiting until the applied index reaches theirs. */
   private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
       new java.util.concurrent.ConcurrentSkipListMap<>();
@@ -280,6 +283,11 @@ public final class KvStateMachine extends BaseStateMachine {
     readIndexSource = source;
   }
 
+  /** Where backups get a read index confirmed after their request arrived (the gateway). */
+  void setReadPointSource(java.util.function.Supplier<CompletableFuture<Long>> source) {
+    readPointSource = source;
+  }
+
   /** Completes once everything up to {@code index} is applied (at once if it is). */
   CompletableFuture<Void> whenApplied(long index) {
     if (getLastAppliedTermIndex().getIndex() >= index) {
@@ -341,7 +349,14 @@ public final class KvStateMachine extends BaseStateMachine {
       if (backups == null) {
         return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));
       }
-      return backups.handle(content.substring(1).toByteArray(), store, this::readStore)
+      byte[] admin = content.substring(1).toByteArray();
+      // a copy holds every write acknowledged before it was asked for: it waits for a read index
+      // the leader confirmed after that (never Ratis' ReadIndex, see ReadFence)
+      CompletableFuture<Void> ready = BackupService.needsReadPoint(admin)
+          ? readPointSource.get().thenCompose(this::whenApplied)
+              .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+          : CompletableFuture.completedFuture(null);
+      return ready.thenCompose(v -> backups.handle(admin, store, this::readStore))
           .thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
     }
     // client reads do not come this way: the gateway runs them with read() after its own ReadIndex

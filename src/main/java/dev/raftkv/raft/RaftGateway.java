@@ -108,6 +108,7 @@ public final class RaftGateway implements Closeable {
     this.fence = new ReadFence(server, groupId, rpc, clientId, callIds,
         Math.min(settings.timeoutMs(), 1000), peerBook);
     stateMachine.setReadIndexSource(fence::confirm);
+    stateMachine.setReadPointSource(this::readPoint);
     this.writes = new Batcher("write", true);
     this.reads = new Batcher("read", false);
   }
@@ -169,6 +170,34 @@ public final class RaftGateway implements Closeable {
 
   DivisionInfo info() throws IOException {
     return server.getDivision(groupId).getInfo();
+  }
+
+  /**
+   * A read index for reads outside the client batches ({@code admin backup}): confirmed by the
+   * leader's {@link ReadFence} after this call, on this peer when it leads, else asked of the leader.
+   */
+  CompletableFuture<Long> readPoint() {
+    RaftPeerId leader = currentLeader();
+    if (leader == null) {
+      return CompletableFuture.failedFuture(new ReadFence.NotConfirmed(peerName + " knows no leader"));
+    }
+    return leader.equals(selfId) ? fence.confirm() : askReadIndex(leader, settings.timeoutMs());
+  }
+
+  /** The index {@code leader} confirmed by a fence round after this request reached it. */
+  private CompletableFuture<Long> askReadIndex(RaftPeerId leader, long remainingMs) {
+    RaftClientRequest request = ReadFence.message(clientId, groupId, leader,
+        callIds.incrementAndGet(), new byte[] {ReadFence.READ_INDEX}, remainingMs);
+    try {
+      return rpc.getClientRpc().sendRequestAsyncUnordered(request).thenApply(r -> {
+        if (!r.isSuccess()) {
+          throw new CompletionException(r.getException());
+        }
+        return r.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+      });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private RaftPeerId currentLeader() {
@@ -402,21 +431,6 @@ public final class RaftGateway implements Closeable {
       index.thenCompose(stateMachine::whenApplied)
           .thenApply(v -> stateMachine.read(commands).toArray(new byte[0][]))
           .whenComplete((replies, e) -> onRead(leader, replies, e));
-    }
-
-    private CompletableFuture<Long> askReadIndex(RaftPeerId leader, long remainingMs) {
-      RaftClientRequest request = ReadFence.message(clientId, groupId, leader,
-          callIds.incrementAndGet(), new byte[] {ReadFence.READ_INDEX}, remainingMs);
-      try {
-        return rpc.getClientRpc().sendRequestAsyncUnordered(request).thenApply(r -> {
-          if (!r.isSuccess()) {
-            throw new CompletionException(r.getException());
-          }
-          return r.getMessage().getContent().asReadOnlyByteBuffer().getLong();
-        });
-      } catch (RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
     }
 
     private void onRead(RaftPeerId leader, byte[][] replies, Throwable error) {

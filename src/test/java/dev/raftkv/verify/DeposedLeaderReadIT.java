@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raftkv.raft.BackupManifest;
 import dev.raftkv.verify.LocalCluster.Peer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,15 @@ class DeposedLeaderReadIT {
           assertEquals("v1", c.call("GET", "k"));
         }
       }
+      // the admin tool runs as its own process and reaches every peer directly, past the cut links
+      Path hosts = o.workDir.resolve("hosts").resolve("admin.hosts");
+      StringBuilder h = new StringBuilder("127.0.0.1 localhost\n");
+      for (Peer p : cluster.peers()) {
+        h.append("127.0.0.1 ").append(p.id).append('\n');
+      }
+      Files.writeString(hosts, h.toString());
+      assertEquals(0, backup(cluster, hosts, old, o.workDir.resolve("backup-before")),
+          "a backup of the leader before the cut");
       cluster.isolate(old);
       long isolatedAt = System.nanoTime();
       Peer next = awaitNewLeader(cluster, rest, 20_000);
@@ -74,6 +85,18 @@ class DeposedLeaderReadIT {
       }
       assertEquals("v2", written, "the majority side did not accept a write");
       long sinceIsolation = (System.nanoTime() - isolatedAt) / 1_000_000;
+      long v2Index = Long.parseLong(cluster.raftInfo(next).get("raft_commit_index"));
+
+      // a backup "holds every write acknowledged before the command started": one taken from the
+      // isolated former leader must fail, or hold v2's index
+      Path backup = o.workDir.resolve("backup-after");
+      int exit = backup(cluster, hosts, old, backup);
+      if (exit == 0) {
+        long at = BackupManifest.read(backup).index();
+        assertTrue(at >= v2Index, "a backup of the isolated former leader " + old.id + " is at index " + at
+            + ", before v2 (index " + v2Index + ", acknowledged by " + next.id + ")");
+      }
+      System.out.println("backup of the isolated former leader: exit " + exit);
 
       // v2 is acknowledged: from now on no read anywhere may return v1
       int answered = 0;
@@ -105,6 +128,24 @@ class DeposedLeaderReadIT {
           assertEquals("v2", c.call("GET", "k"), "after healing, " + p.id);
         }
       }
+    }
+  }
+
+  /** {@code raftkv admin backup --id} of one peer, in a process of its own; its exit code. */
+  private static int backup(LocalCluster cluster, Path hosts, Peer from, Path to) throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "-Djdk.net.hosts.file=" + hosts, "-jar",
+        ItSupport.jar().toString(), "admin", "--peers", cluster.peersFile().toString(), "--timeout", "3000",
+        "backup", "--id", from.id, "--to", to.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("raftkv admin backup did not finish within 60 s");
+      }
+      return p.exitValue();
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
     }
   }
 
