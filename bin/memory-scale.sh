@@ -51,8 +51,11 @@ for store in $STORES; do
     pids+=($!)
   done
   for i in 3 4 5; do
+    up=""
     for _ in $(seq 1 600); do [[ "$(rcli "${ports[$i]}" GET nosuchkey)" == "" ]] && \
-      [[ "$(rcli "${ports[$i]}" PING)" == PONG ]] && break; sleep 0.1; done
+      [[ "$(rcli "${ports[$i]}" PING)" == PONG ]] && up=1 && break; sleep 0.1; done
+    [[ -n "$up" ]] || { echo "memory-scale: the $store peer on port ${ports[$i]} did not serve within 60 s;" \
+      "the end of its log:" >&2; tail -5 "$tmp/$store-n$((i - 2)).log" >&2; exit 1; }
   done
   heap0=() rss0=()
   for i in 0 1 2; do heap0+=("$(heap "${pids[$i]}" "${ports[$((i + 3))]}")"); rss0+=("$(rss "${pids[$i]}")"); done
