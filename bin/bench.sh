@@ -3,8 +3,9 @@
 #
 # Starts redis-server --appendonly yes --appendfsync always and a 3-peer (PEERS) raft-kv cluster (RocksDB,
 # then memory) on free loopback ports, warms the JVMs up, runs the redis-benchmark cases below
-# against the leader's and a follower's port, and prints one table: req/s, p50, p99 (ms) and the
-# ratio to redis-server. Every run is bounded (-n requests, a timeout per case); every process it
+# against the leader's and a follower's port, and prints one table: req/s, p50, p99 (ms), the
+# ratio to redis-server, the servers' CPU time per request (all peers together, or redis-server;
+# in microseconds, from /proc/PID/stat) and how busy the whole machine was. Every run is bounded (-n requests, a timeout per case); every process it
 # starts is stopped by PID on exit.
 #
 #   bin/bench.sh                 # all cases, both stores, 100000 requests per case
@@ -27,7 +28,7 @@ WARMUP_N="${WARMUP_N:-200000}"
 CASE_TIMEOUT=300
 export JAVA_OPTS="${JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}"
 
-for tool in java redis-server redis-benchmark redis-cli python3 timeout; do
+for tool in java redis-server redis-benchmark redis-cli python3 timeout getconf; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' not found" >&2; exit 1; }
 done
 "$ROOT/bin/build-jar.sh"
@@ -45,21 +46,38 @@ wait_ping() {
   exit 1
 }
 
-# Prints "rps p50 p99" for one redis-benchmark case.
+# CPU clock ticks (user + system) used so far by the servers under test (the PIDs in "pids").
+server_ticks() {
+  local p t=0
+  for p in "${pids[@]}"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+# "busy total" clock ticks of the whole machine (every core), from /proc/stat.
+machine_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
+
+# Prints "rps p50 p99 cpu busy" for one redis-benchmark case: cpu is the servers' CPU time per
+# request in microseconds (every peer, or redis-server), busy the share of the machine in use.
 run_case() {
   local port="$1"
   shift
-  local out
+  local out s0 s1 m0 m1 requests
+  requests="$(sed -E 's/.*-n ([0-9]+).*/\1/' <<<"$*")"
+  s0="$(server_ticks)"; m0="$(machine_ticks)"
   out="$(timeout "$CASE_TIMEOUT" redis-benchmark -p "$port" -c "$C" --csv "$@" 2>&1)" || {
     echo "bench: redis-benchmark $* failed: $out" >&2
-    echo "0 0 0"
+    echo "0 0 0 - -"
     return
   }
+  s1="$(server_ticks)"; m1="$(machine_ticks)"
   if grep -qiE 'error|warning' <<<"$out"; then
     echo "bench: redis-benchmark $* reported: $out" >&2
   fi
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  awk -F'"' 'NR == 2 { print $4, $10, $14 }' <<<"$out"
+  echo "$(awk -F'"' 'NR == 2 { print $4, $10, $14 }' <<<"$out")" "$(python3 -c '
+import sys
+s0, s1, requests, hz, b0, t0, b1, t1 = map(int, sys.argv[1:9])
+print(f"{(s1 - s0) * 1e6 / hz / requests:.0f} {100 * (b1 - b0) / max(1, t1 - t0):.0f}")
+' "$s0" "$s1" "$requests" "$(getconf CLK_TCK)" $m0 $m1)"
 }
 
 cases=(
@@ -140,7 +158,7 @@ done
 echo
 echo "raft-kv benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), peers on ${peer_java:-Java ?} (bin/raftkv picks the newest JDK; RAFTKV_JAVA or JAVA_HOME choose one)"
 echo "$PEERS peers; redis-benchmark -c $C, -n $N (4KB: $((N / 2)), -P 16: $((N * 3))), random keys (-r 100000); redis-server --appendonly yes --appendfsync always"
-printf '%-18s %-14s %12s %9s %9s %8s\n' "target" "case" "req/s" "p50 ms" "p99 ms" "ratio"
+printf '%-18s %-14s %12s %9s %9s %8s %11s %7s\n' "target" "case" "req/s" "p50 ms" "p99 ms" "ratio" "cpu us/req" "busy %"
 targets=(redis)
 for store in $STORES; do targets+=("$store leader" "$store follower"); done
 for t in "${targets[@]}"; do
@@ -148,9 +166,9 @@ for t in "${targets[@]}"; do
     name="${c%%|*}"
     r="${result["$t|$name"]:-}"
     [[ -n "$r" ]] || continue
-    read -r rps p50 p99 <<<"$r"
+    read -r rps p50 p99 cpu busy <<<"$r"
     read -r base _ <<<"${result["redis|$name"]}"
     ratio="$(python3 -c "print(f'{float($rps)/float($base):.2f}' if float($base) > 0 else '-')")"
-    printf '%-18s %-14s %12s %9s %9s %8s\n' "$t" "$name" "$rps" "$p50" "$p99" "$ratio"
+    printf '%-18s %-14s %12s %9s %9s %8s %11s %7s\n' "$t" "$name" "$rps" "$p50" "$p99" "$ratio" "$cpu" "$busy"
   done
 done
