@@ -63,8 +63,8 @@ public final class KvStateMachine extends BaseStateMachine {
   private volatile java.util.function.Consumer<Throwable> onLogFailure = t -> { };
   private final java.util.concurrent.atomic.AtomicBoolean logFailed = new java.util.concurrent.atomic.AtomicBoolean();
   /** The leader's confirmed read index, for followers' {@link ReadFence#READ_INDEX} requests. */
-  private volatile java.util.function.Supplier<CompletableFuture<Long>> readIndexSource =
-      () -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
+  private volatile java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<Long>> readIndexSource =
+      r -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
   /** A read index confirmed by the leader after the call, for backups (the gateway's). */
   private volatile java.util.function.Supplier<CompletableFuture<Long>> readPointSource =
       () -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
@@ -279,7 +279,7 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /** Where {@link ReadFence#READ_INDEX} requests get the confirmed read index (the gateway). */
-  void setReadIndexSource(java.util.function.Supplier<CompletableFuture<Long>> source) {
+  void setReadIndexSource(java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<Long>> source) {
     readIndexSource = source;
   }
 
@@ -342,7 +342,7 @@ public final class KvStateMachine extends BaseStateMachine {
       }
     }
     if (!content.isEmpty() && content.byteAt(0) == ReadFence.READ_INDEX) {
-      return readIndexSource.get().thenApply(i -> Message.valueOf(
+      return readIndexSource.apply(content.asReadOnlyByteBuffer()).thenApply(i -> Message.valueOf(
           ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(i).array())));
     }
     if (!content.isEmpty() && content.byteAt(0) == BackupRequest.ADMIN_MESSAGE) {

@@ -87,6 +87,8 @@ public final class RaftGateway implements Closeable {
   private final Batcher writes;
   private final Batcher reads;
   private final ReadFence fence;
+  private final SharedReadIndex sharedReadIndex = new SharedReadIndex();
+  private final AtomicLong readIndexRequests = new AtomicLong();
   private final PeerBook peerBook;
   private volatile RaftPeerId leaderHint;
   private volatile boolean closed;
@@ -107,7 +109,7 @@ public final class RaftGateway implements Closeable {
     this.peerBook = new PeerBook(server, groupId, rpc);
     this.fence = new ReadFence(server, groupId, rpc, clientId, callIds,
         Math.min(settings.timeoutMs(), 1000), peerBook);
-    stateMachine.setReadIndexSource(fence::confirm);
+    stateMachine.setReadIndexSource(fence::confirmFor);
     stateMachine.setReadPointSource(this::readPoint);
     this.writes = new Batcher("write", true);
     this.reads = new Batcher("read", false);
@@ -160,6 +162,15 @@ public final class RaftGateway implements Closeable {
     return writes.peakQueuedBytes.get();
   }
 
+  /**
+   * Counters of the read path: rounds of leader checks this peer ran as leader, followers' read
+   * index requests it answered from their own claim without a round, and read index requests
+   * it sent as a follower.
+   */
+  public long[] readCounters() {
+    return new long[] {fence.rounds(), fence.claimsAccepted(), readIndexRequests.get()};
+  }
+
   /** A linearizable read (or a local one in stale mode); completes with its RESP reply. */
   public CompletableFuture<byte[]> read(byte[][] argv) {
     if (settings.staleReads()) {
@@ -184,18 +195,78 @@ public final class RaftGateway implements Closeable {
     return leader.equals(selfId) ? fence.confirm() : askReadIndex(leader, settings.timeoutMs());
   }
 
+  /**
+   * A read index from the leader, asked after this call: at most one request is in flight, and
+   * the reads that arrive meanwhile share the next one, sent when it ends (one request per round
+   * trip instead of one per batch; the leader's cost is per request).
+   */
+  private final class SharedReadIndex {
+    private CompletableFuture<Long> asking;
+    private CompletableFuture<Long> next;
+
+    CompletableFuture<Long> get() {
+      CompletableFuture<Long> start = null;
+      CompletableFuture<Long> result;
+      synchronized (this) {
+        if (asking == null) {
+          asking = new CompletableFuture<>();
+          start = asking;
+          result = asking;
+        } else {
+          if (next == null) {
+            next = new CompletableFuture<>();
+          }
+          result = next;
+        }
+      }
+      if (start != null) {
+        send(start);
+      }
+      return result;
+    }
+
+    private void send(CompletableFuture<Long> f) {
+      RaftPeerId leader = currentLeader();
+      CompletableFuture<Long> index;
+      if (leader == null || leader.equals(selfId)) {
+        index = CompletableFuture.failedFuture(new ReadFence.NotConfirmed(peerName + " has no other leader to ask"));
+      } else {
+        // bounded: every read after it waits for it (a failed one fails its reads, which retry)
+        long timeoutMs = Math.min(settings.timeoutMs(), 1000);
+        index = askReadIndex(leader, timeoutMs).orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        readIndexRequests.incrementAndGet();
+      }
+      index.whenComplete((i, e) -> {
+        CompletableFuture<Long> start;
+        synchronized (this) {
+          asking = next;
+          next = null;
+          start = asking;
+        }
+        if (start != null) {
+          send(start); // first: its reads all arrived before this one ended
+        }
+        if (e != null) {
+          f.completeExceptionally(e);
+        } else {
+          f.complete(i);
+        }
+      });
+    }
+  }
+
   /** The index {@code leader} confirmed by a fence round after this request reached it. */
   private CompletableFuture<Long> askReadIndex(RaftPeerId leader, long remainingMs) {
-    RaftClientRequest request = ReadFence.message(clientId, groupId, leader,
-        callIds.incrementAndGet(), new byte[] {ReadFence.READ_INDEX}, remainingMs);
     try {
+      RaftClientRequest request = ReadFence.message(clientId, groupId, leader, callIds.incrementAndGet(),
+          ReadFence.readIndexRequest(info(), selfId, leader), remainingMs);
       return rpc.getClientRpc().sendRequestAsyncUnordered(request).thenApply(r -> {
         if (!r.isSuccess()) {
           throw new CompletionException(r.getException());
         }
         return r.getMessage().getContent().asReadOnlyByteBuffer().getLong();
       });
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -426,7 +497,7 @@ public final class RaftGateway implements Closeable {
       if (leader.equals(selfId)) {
         index = fence.confirm();
       } else {
-        index = askReadIndex(leader, remainingMs);
+        index = sharedReadIndex.get();
       }
       index.thenCompose(stateMachine::whenApplied)
           .thenApply(v -> stateMachine.read(commands).toArray(new byte[0][]))

@@ -44,7 +44,10 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 final class ReadFence {
   /** First byte of the question "am I your leader in term T?" (payload: term, leader id). */
   static final byte LEADER_CHECK = (byte) 0xB1;
-  /** First byte of a follower's request for a confirmed read index from the leader. */
+  /**
+   * First byte of a follower's request for a confirmed read index from the leader; the payload
+   * ({@link #readIndexRequest}) may carry the follower's own answer to {@link #LEADER_CHECK}.
+   */
   static final byte READ_INDEX = (byte) 0xB2;
 
   private final RaftServer server;
@@ -61,6 +64,8 @@ final class ReadFence {
   private Round next;
   /** The voter that confirmed first in the last round: asked first in the next. */
   private volatile RaftPeerId fastest;
+  private final AtomicLong rounds = new AtomicLong();
+  private final AtomicLong claimsAccepted = new AtomicLong();
 
   ReadFence(RaftServer server, RaftGroupId groupId, RaftClient rpc, ClientId clientId,
       AtomicLong callIds, long roundTimeoutMs, PeerBook peerBook) {
@@ -109,6 +114,80 @@ final class ReadFence {
     return result;
   }
 
+  /**
+   * The read index for a follower's {@link #READ_INDEX} request. The request may carry the
+   * follower's claim "I follow you in term T", made after its reads arrived: the same statement
+   * as a yes to {@link #LEADER_CHECK}. When this peer and the claimant are a majority of every
+   * voter set (any two of three voters), no round is needed: the claimant had not voted in a later
+   * term when it sent the request, and this peer has not either while it still leads term T, so
+   * no other leader can have been elected before the claim. Otherwise a round as for
+   * {@link #confirm()} (a claim cannot join a shared round: the round's other reads may have
+   * arrived after it was made).
+   */
+  CompletableFuture<Long> confirmFor(ByteBuffer request) {
+    try {
+      request.get(); // READ_INDEX
+      if (request.remaining() >= 10) {
+        long term = request.getLong();
+        byte[] claimant = new byte[request.getShort()];
+        request.get(claimant);
+        byte[] leader = new byte[request.remaining()];
+        request.get(leader);
+        RaftServer.Division division = server.getDivision(groupId);
+        DivisionInfo info = division.getInfo();
+        if (info.isLeader() && info.isLeaderReady() && info.getCurrentTerm() == term
+            && selfId.toString().equals(new String(leader, StandardCharsets.UTF_8))) {
+          RaftPeerId follower = RaftPeerId.valueOf(new String(claimant, StandardCharsets.UTF_8));
+          long index = division.getRaftLog().getLastCommittedIndex();
+          if (majorityWith(voterSets(division.getRaftConf()), Set.of(follower))) {
+            claimsAccepted.incrementAndGet();
+            return CompletableFuture.completedFuture(index);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a malformed or unreadable claim: the round below decides
+    }
+    return confirm();
+  }
+
+  /** The follower's side of {@link #confirmFor}: its claim, if it follows {@code leader} now. */
+  static byte[] readIndexRequest(DivisionInfo info, RaftPeerId self, RaftPeerId leader) {
+    if (!info.isFollower() || !leader.equals(info.getLeaderId())) {
+      return new byte[] {READ_INDEX};
+    }
+    byte[] me = self.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] to = leader.toString().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(1 + 8 + 2 + me.length + to.length).put(READ_INDEX)
+        .putLong(info.getCurrentTerm()).putShort((short) me.length).put(me).put(to).array();
+  }
+
+  /** Followers' read index requests answered from their own claim, without a round. */
+  long claimsAccepted() {
+    return claimsAccepted.get();
+  }
+
+  /** Rounds of questions to the voters so far. */
+  long rounds() {
+    return rounds.get();
+  }
+
+  /** This peer and {@code yes} are more than half of every voter set. */
+  private boolean majorityWith(List<Set<RaftPeerId>> voterSets, Set<RaftPeerId> yes) {
+    for (Set<RaftPeerId> voters : voterSets) {
+      int n = 0;
+      for (RaftPeerId p : voters) {
+        if (p.equals(selfId) || yes.contains(p)) {
+          n++;
+        }
+      }
+      if (n * 2 <= voters.size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void finished() {
     Round start;
     synchronized (lock) {
@@ -138,6 +217,7 @@ final class ReadFence {
     private byte[] question;
 
     void run() {
+      rounds.incrementAndGet();
       result.whenComplete((v, e) -> finished());
       List<RaftPeerId> first = new ArrayList<>();
       try {
@@ -226,18 +306,7 @@ final class ReadFence {
 
     /** Every voter set (the old one too, while the configuration changes) has a majority. */
     private synchronized boolean majority() {
-      for (Set<RaftPeerId> voters : voterSets) {
-        int n = 0;
-        for (RaftPeerId p : voters) {
-          if (p.equals(selfId) || yes.contains(p)) {
-            n++;
-          }
-        }
-        if (n * 2 <= voters.size()) {
-          return false;
-        }
-      }
-      return true;
+      return majorityWith(voterSets, yes);
     }
 
     private void decide() {

@@ -73,6 +73,67 @@ class ClusterIT {
     }
   }
 
+  /**
+   * Concurrent reads on a follower share read index requests to the leader, and the leader of
+   * three voters answers them from the follower's own claim, with no round of questions; every
+   * read still sees the write acknowledged just before it on the leader.
+   */
+  @org.junit.jupiter.api.Test
+  void followerReadsShareReadIndexRequestsThatTheLeaderAnswersWithoutARound() throws Exception {
+    try (TestCluster c = cluster("memory", Map.of())) {
+      int leader = c.leader();
+      int follower = c.aFollower();
+      Map<String, Long> l0 = readCounters(c, leader);
+      Map<String, Long> f0 = readCounters(c, follower);
+      int threads = 8;
+      int perThread = 150;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          String key = "reader-" + t;
+          done.add(pool.submit(() -> {
+            try (Jedis w = c.client(leader); Jedis r = c.client(follower)) {
+              for (int n = 0; n < perThread; n++) {
+                assertEquals("OK", w.set(key, "v" + n));
+                assertEquals("v" + n, r.get(key), key + " read on the follower after write " + n);
+              }
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      Map<String, Long> l1 = readCounters(c, leader);
+      Map<String, Long> f1 = readCounters(c, follower);
+      long requests = f1.get("raft_read_index_requests") - f0.get("raft_read_index_requests");
+      long claims = l1.get("raft_read_index_claims") - l0.get("raft_read_index_claims");
+      long rounds = l1.get("raft_read_rounds") - l0.get("raft_read_rounds");
+      System.out.println(threads * perThread + " follower reads: " + requests + " read index requests, "
+          + claims + " answered from the follower's claim, " + rounds + " leader rounds");
+      assertTrue(requests > 0 && requests < threads * perThread, "requests: " + requests);
+      assertEquals(requests, claims, "every request answered from the claim");
+      assertEquals(0, rounds, "no leader round for follower reads");
+    }
+  }
+
+  private static Map<String, Long> readCounters(TestCluster c, int peer) {
+    Map<String, Long> m = new java.util.HashMap<>();
+    try (Jedis j = c.client(peer)) {
+      for (String line : j.info("raft").split("\r\n")) {
+        String[] kv = line.split(":", 2);
+        if (kv.length == 2 && kv[0].startsWith("raft_read_") && !kv[0].equals("raft_read_mode")) {
+          m.put(kv[0], Long.parseLong(kv[1].trim()));
+        }
+      }
+    }
+    return m;
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"rocksdb", "memory"})
   void whenTheLeaderDiesANewOneIsElectedAndNoAcknowledgedWriteIsLost(String store) throws Exception {
