@@ -226,12 +226,12 @@ final class InfoReport {
     sb.append("raft_store:").append(node.store().kind()).append("\r\n")
         .append("raft_uptime_in_seconds:").append((System.currentTimeMillis() - node.startMillis()) / 1000)
         .append("\r\n");
-    long[] reads = node.gateway().readCounters();
+    dev.raftkv.raft.RaftGateway.ReadCounters reads = node.gateway().readCounters();
     sb.append("raft_read_mode:").append(node.config().get(dev.raftkv.config.NodeConfig.READ_MODE))
         .append("\r\n")
-        .append("raft_read_rounds:").append(reads[0]).append("\r\n")
-        .append("raft_read_index_claims:").append(reads[1]).append("\r\n")
-        .append("raft_read_index_requests:").append(reads[2]).append("\r\n")
+        .append("raft_read_rounds:").append(reads.rounds()).append("\r\n")
+        .append("raft_read_index_claims:").append(reads.claims()).append("\r\n")
+        .append("raft_read_index_requests:").append(reads.requests()).append("\r\n")
         .append("raft_configured_peers:").append(node.peers().peers().stream().map(Peer::id)
             .collect(Collectors.joining(","))).append("\r\n");
   }

@@ -87,7 +87,7 @@ public final class RaftGateway implements Closeable {
   private final Batcher writes;
   private final Batcher reads;
   private final ReadFence fence;
-  private final SharedReadIndex sharedReadIndex = new SharedReadIndex();
+  private final SharedCall<Long> leaderReadIndex = new SharedCall<>(this::askLeader);
   private final AtomicLong readIndexRequests = new AtomicLong();
   private final PeerBook peerBook;
   private volatile RaftPeerId leaderHint;
@@ -167,8 +167,10 @@ public final class RaftGateway implements Closeable {
    * index requests it answered from their own claim without a round, and read index requests
    * it sent as a follower.
    */
-  public long[] readCounters() {
-    return new long[] {fence.rounds(), fence.claimsAccepted(), readIndexRequests.get()};
+  public record ReadCounters(long rounds, long claims, long requests) { }
+
+  public ReadCounters readCounters() {
+    return new ReadCounters(fence.rounds(), fence.claimsAccepted(), readIndexRequests.get());
   }
 
   /** A linearizable read (or a local one in stale mode); completes with its RESP reply. */
@@ -192,67 +194,27 @@ public final class RaftGateway implements Closeable {
     if (leader == null) {
       return CompletableFuture.failedFuture(new ReadFence.NotConfirmed(peerName + " knows no leader"));
     }
-    return leader.equals(selfId) ? fence.confirm() : askReadIndex(leader, settings.timeoutMs());
+    return readIndex(leader);
   }
 
   /**
-   * A read index from the leader, asked after this call: at most one request is in flight, and
-   * the reads that arrive meanwhile share the next one, sent when it ends (one request per round
-   * trip instead of one per batch; the leader's cost is per request).
+   * A read index confirmed after this call: this peer's own fence when it leads, else the
+   * leader's answer to a request that reads share (one in flight at a time, sent after them;
+   * the leader's cost is per request).
    */
-  private final class SharedReadIndex {
-    private CompletableFuture<Long> asking;
-    private CompletableFuture<Long> next;
+  private CompletableFuture<Long> readIndex(RaftPeerId leader) {
+    return leader.equals(selfId) ? fence.confirm() : leaderReadIndex.get();
+  }
 
-    CompletableFuture<Long> get() {
-      CompletableFuture<Long> start = null;
-      CompletableFuture<Long> result;
-      synchronized (this) {
-        if (asking == null) {
-          asking = new CompletableFuture<>();
-          start = asking;
-          result = asking;
-        } else {
-          if (next == null) {
-            next = new CompletableFuture<>();
-          }
-          result = next;
-        }
-      }
-      if (start != null) {
-        send(start);
-      }
-      return result;
+  /** One request to the leader for a read index, bounded: every read after it waits for it. */
+  private CompletableFuture<Long> askLeader() {
+    RaftPeerId leader = currentLeader();
+    if (leader == null || leader.equals(selfId)) {
+      return CompletableFuture.failedFuture(new ReadFence.NotConfirmed(peerName + " has no other leader to ask"));
     }
-
-    private void send(CompletableFuture<Long> f) {
-      RaftPeerId leader = currentLeader();
-      CompletableFuture<Long> index;
-      if (leader == null || leader.equals(selfId)) {
-        index = CompletableFuture.failedFuture(new ReadFence.NotConfirmed(peerName + " has no other leader to ask"));
-      } else {
-        // bounded: every read after it waits for it (a failed one fails its reads, which retry)
-        long timeoutMs = Math.min(settings.timeoutMs(), 1000);
-        index = askReadIndex(leader, timeoutMs).orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
-        readIndexRequests.incrementAndGet();
-      }
-      index.whenComplete((i, e) -> {
-        CompletableFuture<Long> start;
-        synchronized (this) {
-          asking = next;
-          next = null;
-          start = asking;
-        }
-        if (start != null) {
-          send(start); // first: its reads all arrived before this one ended
-        }
-        if (e != null) {
-          f.completeExceptionally(e);
-        } else {
-          f.complete(i);
-        }
-      });
-    }
+    long timeoutMs = Math.min(settings.timeoutMs(), 1000);
+    readIndexRequests.incrementAndGet();
+    return askReadIndex(leader, timeoutMs).orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   /** The index {@code leader} confirmed by a fence round after this request reached it. */
@@ -462,7 +424,7 @@ public final class RaftGateway implements Closeable {
         peerBook.refresh();
       }
       if (!isWrite) {
-        readAttempt(target, commands, remainingMs);
+        readAttempt(target, commands);
         return;
       }
       RaftClientRequest.Builder b = RaftClientRequest.newBuilder()
@@ -491,15 +453,9 @@ public final class RaftGateway implements Closeable {
      * after the read arrived ({@link ReadFence}: asked of this peer's fence when it leads, of the
      * leader's otherwise), then the read on this peer's state once it has applied that far.
      */
-    private void readAttempt(RaftPeerId leader, byte[][][] commands, long remainingMs) {
+    private void readAttempt(RaftPeerId leader, byte[][][] commands) {
       inFlight = true;
-      CompletableFuture<Long> index;
-      if (leader.equals(selfId)) {
-        index = fence.confirm();
-      } else {
-        index = sharedReadIndex.get();
-      }
-      index.thenCompose(stateMachine::whenApplied)
+      readIndex(leader).thenCompose(stateMachine::whenApplied)
           .thenApply(v -> stateMachine.read(commands).toArray(new byte[0][]))
           .whenComplete((replies, e) -> onRead(leader, replies, e));
     }

@@ -58,10 +58,12 @@ final class ReadFence {
   private final AtomicLong callIds;
   private final long roundTimeoutMs;
   private final PeerBook peerBook;
-  private final Object lock = new Object();
   /** The round asking now, and the one that collects the reads arriving meanwhile. */
-  private Round asking;
-  private Round next;
+  private final SharedCall<Long> shared = new SharedCall<>(() -> {
+    Round round = new Round();
+    round.run();
+    return round.result;
+  });
   /** The voter that confirmed first in the last round: asked first in the next. */
   private volatile RaftPeerId fastest;
   private final AtomicLong rounds = new AtomicLong();
@@ -94,25 +96,9 @@ final class ReadFence {
    * {@link NotConfirmed} when this peer does not lead or no majority confirmed it.
    */
   CompletableFuture<Long> confirm() {
-    Round start = null;
-    CompletableFuture<Long> result;
-    synchronized (lock) {
-      if (asking == null) {
-        asking = new Round();
-        start = asking;
-        result = asking.result;
-      } else {
-        if (next == null) {
-          next = new Round();
-        }
-        result = next.result;
-      }
-    }
-    if (start != null) {
-      start.run();
-    }
-    return result;
+    return shared.get();
   }
+
 
   /**
    * The read index for a follower's {@link #READ_INDEX} request. The request may carry the
@@ -188,18 +174,6 @@ final class ReadFence {
     return true;
   }
 
-  private void finished() {
-    Round start;
-    synchronized (lock) {
-      asking = next;
-      next = null;
-      start = asking;
-    }
-    if (start != null) {
-      start.run();
-    }
-  }
-
   /**
    * One question to the voters. With one voter set it asks only as many voters as a majority
    * needs (the one that confirmed first last time first), and asks one more for every "no" or
@@ -218,7 +192,6 @@ final class ReadFence {
 
     void run() {
       rounds.incrementAndGet();
-      result.whenComplete((v, e) -> finished());
       List<RaftPeerId> first = new ArrayList<>();
       try {
         division = server.getDivision(groupId);
