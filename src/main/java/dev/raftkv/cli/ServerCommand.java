@@ -43,6 +43,11 @@ final class ServerCommand implements Callable<Integer> {
       + "running cluster with 'raftkv admin add-peer' (the peers file must have this peer's line).")
   boolean join;
 
+  @Option(names = "--force-new-cluster", description = "With empty Raft storage: form a new cluster from"
+      + " the peers file at once, without checking that every other peer answers with empty storage"
+      + " (by default an empty peer waits until they all do, or rejoins the cluster that exists).")
+  boolean forceNewCluster;
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -62,7 +67,7 @@ final class ServerCommand implements Callable<Integer> {
       PeersFile peersFile = PeersFile.load(peers);
       NodeConfig config = NodeConfig.build(conf, overrides, flags);
       Path dir = dataDir != null ? dataDir : projectRoot().resolve("data").resolve(id);
-      node = RaftKvNode.start(id, peersFile, dir, config, join);
+      node = RaftKvNode.start(id, peersFile, dir, config, join, forceNewCluster);
     } catch (ConfigException e) {
       System.err.println("raftkv: " + e.getMessage());
       return 2;

@@ -223,6 +223,10 @@ final class InfoReport {
     } catch (IOException e) {
       sb.append("raft_role:unknown\r\n").append("raft_error:").append(e.getMessage()).append("\r\n");
     }
+    String waiting = node.formationStatus();
+    if (waiting != null) {
+      sb.append("raft_waiting:").append(waiting.replace('\r', ' ').replace('\n', ' ')).append("\r\n");
+    }
     sb.append("raft_store:").append(node.store().kind()).append("\r\n")
         .append("raft_uptime_in_seconds:").append((System.currentTimeMillis() - node.startMillis()) / 1000)
         .append("\r\n");

@@ -63,6 +63,7 @@ public final class RaftKvNode implements Closeable {
   private final RaftGateway gateway;
   private final RespServer resp;
   private final CatchUpWatchdog watchdog;
+  private final Formation formation; // null unless the Raft storage was empty at start
   private final ExpirySweeper expiry;
   private final MetricsServer metrics; // null when raftkv.metrics.port is 0
   private final dev.raftkv.acl.Acl acl;
@@ -70,8 +71,8 @@ public final class RaftKvNode implements Closeable {
   private volatile boolean closed;
   private boolean raftFailed;
 
-  private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config, boolean join)
-      throws IOException, ConfigException {
+  private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config, boolean join,
+      boolean forceNewCluster) throws IOException, ConfigException {
     this.id = id;
     this.peers = peers;
     this.config = config;
@@ -108,18 +109,26 @@ public final class RaftKvNode implements Closeable {
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
+    // Empty Raft storage (a first start, a lost disk): the server starts with no group and
+    // Formation decides how the group starts (new cluster, rejoin through the leader, seed).
+    boolean empty = !join && Formation.emptyStorage(dataDir);
+    if (empty) {
+      setAsideUntrusted(dataDir);
+    }
     try {
       // A joining peer starts with an empty configuration, so it never starts an election; it
       // learns the real one from the leader once add-peer makes it a member. On a restart Ratis
       // uses the configuration stored in its log and this group is ignored.
-      this.server = RaftServer.newBuilder()
+      RaftServer.Builder builder = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(id))
-          .setGroup(join ? RaftGroup.valueOf(GROUP_ID, List.of()) : group)
           .setStateMachine(stateMachine)
           .setProperties(props)
           .setParameters(raftParameters)
-          .setOption(RaftStorage.StartupOption.RECOVER)
-          .build();
+          .setOption(RaftStorage.StartupOption.RECOVER);
+      if (!empty) {
+        builder.setGroup(join ? RaftGroup.valueOf(GROUP_ID, List.of()) : group);
+      }
+      this.server = builder.build();
       server.start();
     } catch (IOException | RuntimeException e) {
       s.close();
@@ -173,6 +182,16 @@ public final class RaftKvNode implements Closeable {
       s.close();
       throw e;
     }
+    if (empty) {
+      this.formation = new Formation(id, server, peers, props, raftParameters, dataDir, forceNewCluster,
+          why -> gateway.refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet: " + why));
+      formation.formed().thenRun(() -> gateway.refuseAll(null));
+    } else {
+      this.formation = null;
+      if (forceNewCluster) {
+        LOG.warn("{}: --force-new-cluster ignored: this peer has Raft storage in {}", id, dataDir.resolve("raft"));
+      }
+    }
     this.watchdog = new CatchUpWatchdog(id, server, group, props, raftParameters, dataDir.resolve("raft"),
         config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
     LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}, Java {}", id,
@@ -184,7 +203,7 @@ public final class RaftKvNode implements Closeable {
   /** Starts a peer; fails with a message naming the problem. */
   public static RaftKvNode start(String id, PeersFile peers, Path dataDir, NodeConfig config)
       throws IOException, ConfigException {
-    return new RaftKvNode(id, peers, dataDir, config, false);
+    return new RaftKvNode(id, peers, dataDir, config, false, false);
   }
 
   /**
@@ -193,7 +212,42 @@ public final class RaftKvNode implements Closeable {
    */
   public static RaftKvNode start(String id, PeersFile peers, Path dataDir, NodeConfig config,
       boolean join) throws IOException, ConfigException {
-    return new RaftKvNode(id, peers, dataDir, config, join);
+    return new RaftKvNode(id, peers, dataDir, config, join, false);
+  }
+
+  /**
+   * Starts a peer; with {@code forceNewCluster} a peer with empty Raft storage forms a new
+   * cluster from the peers file at once, without asking the other peers whether one exists.
+   */
+  public static RaftKvNode start(String id, PeersFile peers, Path dataDir, NodeConfig config,
+      boolean join, boolean forceNewCluster) throws IOException, ConfigException {
+    return new RaftKvNode(id, peers, dataDir, config, join, forceNewCluster);
+  }
+
+  /**
+   * Raft storage with a log but no term file (lost in a power failure) or left by a rejoin that
+   * did not finish is not trusted: it is moved aside (never deleted) and the peer starts empty.
+   */
+  private void setAsideUntrusted(Path dataDir) throws IOException {
+    Path dir = Formation.groupDir(dataDir.resolve("raft"));
+    if (!Files.exists(dir)) {
+      return;
+    }
+    Path aside = dir.resolveSibling(dir.getFileName() + ".untrusted-" + System.currentTimeMillis());
+    Files.move(dir, aside);
+    dev.raftkv.util.Dirs.fsync(dir.getParent());
+    LOG.warn("{}: Raft storage {} has no term file or is from an unfinished rejoin: moved to {}; this peer"
+        + " starts as an empty peer (delete that directory once the peer has rejoined)", id, dir, aside);
+  }
+
+  /** Why this peer's Raft group has not started (empty storage), or null once it runs. */
+  public String formationStatus() {
+    return formation == null || formation.formed().isDone() ? null : formation.status();
+  }
+
+  /** Completes once this peer's Raft group runs. */
+  public CompletableFuture<Void> formed() {
+    return formation == null ? CompletableFuture.completedFuture(null) : formation.formed();
   }
 
   private static void checkFree(String host, int port, String what) throws IOException {
@@ -388,6 +442,9 @@ public final class RaftKvNode implements Closeable {
     }
     closed = true;
     LOG.info("{}: shutting down", id);
+    if (formation != null) {
+      formation.close();
+    }
     watchdog.close();
     if (metrics != null) {
       metrics.close();

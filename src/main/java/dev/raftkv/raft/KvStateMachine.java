@@ -52,6 +52,8 @@ public final class KvStateMachine extends BaseStateMachine {
    * carried in every snapshot ({@value #REMOVED_PEERS_FILE}), so a peer that catches up by
    * snapshot or restarts knows them too. {@code raftkv admin add-peer} refuses these ids.
    */
+  /** This peer's Raft group directory (log, configuration, snapshots), for {@link StorageCopy}. */
+  private volatile Path groupDir;
   private final java.util.concurrent.ConcurrentSkipListSet<String> removedPeers =
       new java.util.concurrent.ConcurrentSkipListSet<>();
   /** The voters of the last configuration entry applied (on this run of the peer). */
@@ -169,6 +171,7 @@ public final class KvStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
       throws IOException {
     super.initialize(server, groupId, raftStorage);
+    groupDir = raftStorage.getStorageDir().getRoot().toPath().toAbsolutePath().normalize();
     snapshots.init(raftStorage);
     if (dataDir != null) {
       Restore.seed(peerId, dataDir.resolve(Restore.DIR), store.kind(), snapshots,
@@ -337,6 +340,16 @@ public final class KvStateMachine extends BaseStateMachine {
         DivisionInfo info = getServer().join().getDivision(getGroupId()).getInfo();
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
             ReadFence.answer(content.asReadOnlyByteBuffer(), info))));
+      } catch (IOException | RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    if (!content.isEmpty() && (content.byteAt(0) == PeerReport.PROBE || content.byteAt(0) == StorageCopy.COPY)) {
+      try {
+        RaftServer.Division d = getServer().join().getDivision(getGroupId());
+        byte[] answer = content.byteAt(0) == PeerReport.PROBE ? PeerReport.answer(peerId, d)
+            : StorageCopy.answer(content.substring(1).toByteArray(), groupDir, d);
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
       } catch (IOException | RuntimeException e) {
         return CompletableFuture.failedFuture(e);
       }

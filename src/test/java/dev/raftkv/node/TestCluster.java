@@ -25,6 +25,11 @@ final class TestCluster implements AutoCloseable {
   final int[] redisPorts;
 
   TestCluster(Path dir, int size, Map<String, String> overrides) throws Exception {
+    this(dir, size, overrides, true);
+  }
+
+  /** With {@code startAll} false no peer is started: the test starts the ones it wants. */
+  TestCluster(Path dir, int size, Map<String, String> overrides, boolean startAll) throws Exception {
     this.dir = dir;
     List<String> lines = new ArrayList<>();
     redisPorts = new int[size];
@@ -42,10 +47,12 @@ final class TestCluster implements AutoCloseable {
     o.putAll(overrides);
     config = NodeConfig.build(null, o, Map.of());
     nodes = new RaftKvNode[size];
-    for (int i = 0; i < size; i++) {
-      start(i);
+    if (startAll) {
+      for (int i = 0; i < size; i++) {
+        start(i);
+      }
+      awaitLeader();
     }
-    awaitLeader();
   }
 
   /**
@@ -82,6 +89,11 @@ final class TestCluster implements AutoCloseable {
 
   void start(int i) throws Exception {
     nodes[i] = RaftKvNode.start("n" + (i + 1), peers, dataDir(i), config);
+  }
+
+  /** Starts a peer with --force-new-cluster. */
+  void startForced(int i) throws Exception {
+    nodes[i] = RaftKvNode.start("n" + (i + 1), peers, dataDir(i), config, false, true);
   }
 
   void stop(int i) {

@@ -1,0 +1,552 @@
+package dev.raftkv.node;
+
+import dev.raftkv.config.Peer;
+import dev.raftkv.config.PeersFile;
+import dev.raftkv.raft.PeerReport;
+import dev.raftkv.raft.StorageCopy;
+import dev.raftkv.util.Dirs;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the Raft group of a peer whose Raft storage is empty (a first start, or a lost disk),
+ * without ever letting an empty peer count as if it remembered what it voted and acknowledged.
+ *
+ * <p>The peer's Raft server runs with no group while this decides, so the others see it as
+ * "reachable and empty" (Ratis answers a group mismatch) and it can neither vote nor campaign.
+ * Every few hundred milliseconds it asks every other peer (of the peers file and of the
+ * configuration they report) for a {@link PeerReport}, then:
+ * <ol>
+ *   <li><b>New cluster</b>: when no peer has a log and every peer of the peers file answers, it
+ *       formats the group with the peers file's configuration (what a fresh checkout's
+ *       walkthrough does). A peer that answers with an empty log and a configuration already
+ *       made that decision: it joins it. {@code --force-new-cluster} skips the check.</li>
+ *   <li><b>Rejoin through the leader</b>: when a ready leader of the existing cluster answers, it
+ *       first asks it to drop this peer's old membership (so nothing counts this peer's lost
+ *       acknowledgements or votes any more, and the leader forgets the match index it remembered
+ *       for it, which is what stalled a wiped follower in Ratis 3.3.0), then starts the group
+ *       with an empty configuration and asks to be added back as a voter. Ratis stages a new
+ *       voter: it sends the snapshot or the log until the peer has caught up, and only then
+ *       commits the configuration that counts it. A marker file ({@value #MARKER}) survives a
+ *       crash in between.</li>
+ *   <li><b>Seed from the survivor</b>: when no leader can be elected because too few voters have
+ *       a log, and every voter of the configuration answers, the survivors hold everything that
+ *       survived anywhere; this peer copies the Raft storage of the most up-to-date one (Raft's
+ *       order: last entry's term, then index), refuses to vote again in any term a reachable peer
+ *       has reached, and starts from that copy, so the survivor can be elected.</li>
+ *   <li>Otherwise it waits and says why ({@link #status()}, INFO raft, CLUSTERDOWN replies): a
+ *       voter that does not answer may hold acknowledged writes the others lack.</li>
+ * </ol>
+ * Why this is safe is in docs/design.md, "Empty peers".
+ */
+final class Formation implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Formation.class);
+  static final String MARKER = "raft-rejoin";
+
+  private final String id;
+  private final RaftServer server;
+  private final PeersFile peers;
+  private final RaftProperties props;
+  private final Parameters params;
+  private final Path raftDir;
+  private final Path marker;
+  private final boolean forceNew;
+  private final Consumer<String> onStatus;
+  private final CompletableFuture<Void> formed = new CompletableFuture<>();
+  private final Thread thread;
+  private volatile String status = "asking the other peers whether a cluster exists";
+  private volatile boolean closed;
+  private long lastLogged;
+  private String lastLoggedStatus = "";
+
+  /** What one other peer answered. */
+  record Probe(String id, String address, PeerReport report, String error) {
+    boolean blank() {
+      return report == null && error == null;
+    }
+
+    boolean reachable() {
+      return error == null;
+    }
+
+    boolean hasLog() {
+      return report != null && !report.emptyLog();
+    }
+  }
+
+  Formation(String id, RaftServer server, PeersFile peers, RaftProperties props, Parameters params,
+      Path dataDir, boolean forceNew, Consumer<String> onStatus) {
+    this.id = id;
+    this.server = server;
+    this.peers = peers;
+    this.props = props;
+    this.params = params;
+    this.raftDir = dataDir.resolve("raft");
+    this.marker = dataDir.resolve(MARKER);
+    this.forceNew = forceNew;
+    this.onStatus = onStatus;
+    onStatus.accept(status);
+    this.thread = new Thread(this::run, id + "-formation");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** The group directory Ratis keeps for raft-kv's group under {@code raftDir}. */
+  static Path groupDir(Path raftDir) {
+    return raftDir.resolve(RaftKvNode.GROUP_ID.getUuid().toString());
+  }
+
+  /**
+   * Whether this peer has no usable Raft storage: no term file, or the marker of a rejoin that
+   * did not finish (its log is then not trusted either). Such a peer starts through Formation.
+   */
+  static boolean emptyStorage(Path dataDir) {
+    Path meta = groupDir(dataDir.resolve("raft")).resolve("current").resolve("raft-meta");
+    return !Files.isRegularFile(meta) || Files.exists(dataDir.resolve(MARKER));
+  }
+
+  CompletableFuture<Void> formed() {
+    return formed;
+  }
+
+  String status() {
+    return status;
+  }
+
+  private void say(String s) {
+    status = s;
+    onStatus.accept(s);
+    long now = System.nanoTime();
+    if (!s.equals(lastLoggedStatus) || now - lastLogged > TimeUnit.SECONDS.toNanos(10)) {
+      LOG.info("{}: empty Raft storage: {}", id, s);
+      lastLogged = now;
+      lastLoggedStatus = s;
+    }
+  }
+
+  private void run() {
+    long start = System.nanoTime();
+    while (!closed) {
+      try {
+        if (step()) {
+          formed.complete(null);
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        say(status + " (last attempt failed: " + e.getMessage() + ")");
+      }
+      long pause = System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10) ? 200 : 500;
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** One look at the others and, when it can, the start of the group. True once it runs. */
+  private boolean step() throws IOException {
+    RaftGroup fromFile = RaftKvNode.group(peers);
+    if (forceNew && !Files.exists(marker)) {
+      LOG.warn("{}: --force-new-cluster: forming a NEW cluster from the peers file {} ({}) without"
+          + " checking the other peers; any data they hold is not part of it", id, peers.path(),
+          fromFile.getPeers().stream().map(p -> p.getId().toString()).toList());
+      addGroup(fromFile);
+      return true;
+    }
+    Map<String, Probe> probes = probeAll();
+    boolean rejoining = Files.exists(marker);
+    List<Probe> withLog = probes.values().stream().filter(Probe::hasLog).toList();
+    if (withLog.isEmpty() && !rejoining) {
+      // a peer already formatted with a configuration and nothing in it: a new cluster is being formed
+      Optional<Probe> forming = probes.values().stream()
+          .filter(p -> p.report() != null && !p.report().voters().isEmpty()).findFirst();
+      List<String> unreachable = probes.values().stream().filter(p -> !p.reachable()).map(Probe::id).toList();
+      if (forming.isPresent() || unreachable.isEmpty()) {
+        LOG.info("{}: no peer has a Raft log and {}: forming a new cluster from {}", id,
+            forming.map(p -> p.id() + " has formed it").orElse("every peer of the peers file answered"),
+            peers.path());
+        addGroup(fromFile);
+        return true;
+      }
+      say("waiting to form a new cluster: a new cluster starts when every peer of " + peers.path()
+          + " answers with empty storage, and " + String.join(",", unreachable)
+          + (unreachable.size() == 1 ? " does" : " do") + " not answer (it may hold this cluster's data; start it, or start every peer with"
+          + " --force-new-cluster to form a new, empty cluster)");
+      return false;
+    }
+    Optional<Probe> leader = probes.values().stream()
+        .filter(p -> p.report() != null && p.report().readyLeader()).findFirst();
+    if (leader.isPresent()) {
+      return rejoin(leader.get());
+    }
+    if (groupRunning()) {
+      say("rejoining: waiting for a leader to finish adding this peer back");
+      return false;
+    }
+    if (withLog.isEmpty()) {
+      say("rejoining: waiting for a leader (no peer with a Raft log answers)");
+      return false;
+    }
+    PeerReport conf = withLog.stream().map(Probe::report)
+        .max(Comparator.comparingLong(PeerReport::confIndex)).orElseThrow();
+    if (!conf.voters().containsKey(id)) {
+      say(rejoining ? "rejoining: waiting for a leader to add this peer back (voters " + conf.voters().keySet() + ")"
+          : "this peer is not a voter of the cluster's configuration (voters " + conf.voters().keySet()
+              + ", listeners " + conf.listeners().keySet() + "): waiting for a leader; a new peer joins"
+              + " with --join and raftkv admin add-peer");
+      return false;
+    }
+    if (conf.transitional()) {
+      say("waiting for a leader: the configuration is changing (index " + conf.confIndex() + ")");
+      return false;
+    }
+    List<String> votersWithLog = new ArrayList<>();
+    List<String> unreachable = new ArrayList<>();
+    for (String v : conf.voters().keySet()) {
+      if (v.equals(id)) {
+        continue;
+      }
+      Probe p = probes.get(v);
+      if (p == null || !p.reachable()) {
+        unreachable.add(v);
+      } else if (p.hasLog()) {
+        votersWithLog.add(v);
+      }
+    }
+    int majority = conf.voters().size() / 2 + 1;
+    if (votersWithLog.size() >= majority) {
+      say("waiting for a leader: voters " + votersWithLog + " have a Raft log and can elect one"
+          + (unreachable.isEmpty() ? "" : "; " + unreachable + " do not answer"));
+      return false;
+    }
+    if (!unreachable.isEmpty()) {
+      say("waiting: only " + votersWithLog + " of the voters " + conf.voters().keySet() + " have a Raft log,"
+          + " too few to elect a leader, and " + unreachable + " do not answer: they may hold acknowledged"
+          + " writes the others lack, so this empty peer may not help elect anyone until they answer");
+      return false;
+    }
+    Probe source = votersWithLog.stream().map(probes::get)
+        .max((a, b) -> a.report().compareLog(b.report())).orElseThrow();
+    long term = probes.values().stream().filter(p -> p.report() != null)
+        .mapToLong(p -> p.report().term()).max().orElse(0);
+    seed(source, term, conf);
+    return true;
+  }
+
+  private RaftClient client(Map<String, String> members) {
+    return client(members, 2, null);
+  }
+
+  private RaftClient client(Map<String, String> members, int timeoutSeconds, String leader) {
+    List<RaftPeer> list = members.entrySet().stream()
+        .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build()).toList();
+    RaftProperties p = new RaftProperties(props);
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(timeoutSeconds, TimeUnit.SECONDS));
+    return RaftClient.newBuilder().setProperties(p).setParameters(params)
+        .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, list))
+        .setLeaderId(leader == null ? null : RaftPeerId.valueOf(leader))
+        .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build();
+  }
+
+  /** Every other peer of the peers file, and of the configurations they report, asked once. */
+  private Map<String, Probe> probeAll() throws IOException {
+    Map<String, String> targets = new LinkedHashMap<>();
+    for (Peer p : peers.peers()) {
+      if (!p.id().equals(id)) {
+        targets.put(p.id(), p.raft().toString());
+      }
+    }
+    Map<String, Probe> out = new LinkedHashMap<>();
+    for (int round = 0; round < 2; round++) {
+      try (RaftClient c = client(targets)) {
+        for (Map.Entry<String, String> t : targets.entrySet()) {
+          if (!out.containsKey(t.getKey())) {
+            out.put(t.getKey(), probe(c, t.getKey(), t.getValue()));
+          }
+        }
+      }
+      Map<String, String> more = new LinkedHashMap<>();
+      for (Probe p : out.values()) {
+        if (p.report() != null) {
+          p.report().voters().forEach(more::putIfAbsent);
+          p.report().listeners().forEach(more::putIfAbsent);
+        }
+      }
+      more.keySet().removeAll(out.keySet());
+      more.remove(id);
+      if (more.isEmpty()) {
+        break;
+      }
+      targets.putAll(more);
+    }
+    return out;
+  }
+
+  private static Probe probe(RaftClient c, String peer, String address) {
+    try {
+      RaftClientReply r = c.io().sendStaleRead(PeerReport.request(), -1, RaftPeerId.valueOf(peer));
+      if (!r.isSuccess()) {
+        return failure(peer, address, r.getException());
+      }
+      return new Probe(peer, address, PeerReport.parse(r.getMessage().getContent().toByteArray()), null);
+    } catch (IOException | RuntimeException e) {
+      return failure(peer, address, e);
+    }
+  }
+
+  private static Probe failure(String peer, String address, Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof GroupMismatchException) {
+        return new Probe(peer, address, null, null); // up, with no group: empty storage
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return new Probe(peer, address, null, e == null ? "no answer" : e.getClass().getSimpleName());
+  }
+
+  private void addGroup(RaftGroup group) throws IOException {
+    RaftClientReply r = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+        server.getId(), 1, group, false));
+    if (!r.isSuccess()) {
+      throw new IOException("cannot start the Raft group: " + r.getException());
+    }
+  }
+
+  private boolean groupRunning() {
+    try {
+      server.getDivision(RaftKvNode.GROUP_ID);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static List<RaftPeer> raftPeers(Map<String, String> members) {
+    return members.entrySet().stream()
+        .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build()).toList();
+  }
+
+  /**
+   * Drops this peer's old membership through the leader, then has itself added back as a new
+   * member. True once the configuration with it is committed.
+   */
+  private boolean rejoin(Probe leader) throws IOException {
+    PeerReport conf = leader.report();
+    boolean wasListener = conf.listeners().containsKey(id) && !conf.voters().containsKey(id);
+    String self = conf.voters().getOrDefault(id, conf.listeners().get(id));
+    boolean started = groupRunning();
+    if (started && (conf.voters().containsKey(id) || conf.listeners().containsKey(id))) {
+      if (conf.transitional()) {
+        say("rejoining: waiting for the configuration change that adds this peer to commit");
+        return false;
+      }
+      finishRejoin(leader.id());
+      return true;
+    }
+    if (self == null) {
+      self = peers.find(id).map(p -> p.raft().toString()).orElseThrow();
+      if (!Files.exists(marker)) {
+        say("this peer is not a member of the cluster (voters " + conf.voters().keySet() + ", listeners "
+            + conf.listeners().keySet() + "): a new peer joins with --join and raftkv admin add-peer");
+        return false;
+      }
+    }
+    writeMarker();
+    Map<String, String> members = new LinkedHashMap<>(conf.voters());
+    members.putAll(conf.listeners());
+    members.put(id, self);
+    Map<String, String> voters = new LinkedHashMap<>(conf.voters());
+    Map<String, String> listeners = new LinkedHashMap<>(conf.listeners());
+    if (!started) {
+      if (voters.containsKey(id) || listeners.containsKey(id)) {
+        say("rejoining: asking leader " + leader.id() + " to drop this peer's old membership (its storage"
+            + " was lost, so its earlier votes and acknowledgements must not count)");
+        Map<String, String> nv = new LinkedHashMap<>(voters);
+        nv.remove(id);
+        Map<String, String> nl = new LinkedHashMap<>(listeners);
+        nl.remove(id);
+        try (RaftClient c = client(members, 10, leader.id())) {
+          setConfiguration(c, leader.id(), voters, listeners, nv, nl);
+        }
+        voters = nv;
+        listeners = nl;
+      }
+      Dirs.deleteRecursively(groupDir(raftDir)); // an unfinished rejoin's log is not trusted
+      addGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, List.of())); // empty configuration: no votes
+    }
+    say("rejoining: leader " + leader.id() + " is sending this peer its snapshot and log; it counts again"
+        + " once Ratis has caught it up and the configuration with it is committed");
+    Map<String, String> nv = new LinkedHashMap<>(voters);
+    Map<String, String> nl = new LinkedHashMap<>(listeners);
+    (wasListener ? nl : nv).put(id, self);
+    long t0 = System.nanoTime();
+    try (RaftClient c = client(members, 120, leader.id())) {
+      setConfiguration(c, leader.id(), voters, listeners, nv, nl);
+    }
+    LOG.info("{}: caught up by leader {} and added back to the configuration in {} ms", id, leader.id(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    finishRejoin(leader.id());
+    return true;
+  }
+
+  private void finishRejoin(String leader) throws IOException {
+    Files.deleteIfExists(marker);
+    Dirs.fsync(marker.getParent());
+    say("rejoined through leader " + leader);
+  }
+
+  private void setConfiguration(RaftClient c, String leader, Map<String, String> voters,
+      Map<String, String> listeners, Map<String, String> newVoters, Map<String, String> newListeners)
+      throws IOException {
+    RaftClientReply r = c.admin().setConfiguration(
+        SetConfigurationRequest.Arguments.newBuilder()
+            .setServersInNewConf(raftPeers(newVoters))
+            .setListenersInNewConf(raftPeers(newListeners))
+            .setServersInCurrentConf(raftPeers(voters))
+            .setListenersInCurrentConf(raftPeers(listeners))
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+            .build());
+    if (!r.isSuccess()) {
+      throw new IOException("configuration change refused by " + leader + ": " + r.getException());
+    }
+  }
+
+  private void writeMarker() throws IOException {
+    if (Files.exists(marker)) {
+      return;
+    }
+    Files.writeString(marker, id + " is rejoining: its Raft storage was empty at start\n",
+        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+    Dirs.fsync(marker.getParent());
+  }
+
+  /**
+   * Copies the Raft storage of {@code source} (which has the most up-to-date log of all voters,
+   * and every voter answered), with its own term file: the highest term any peer reported, and a
+   * vote for itself in it, so it never votes in a term it might have voted in before its storage
+   * was lost. Then starts the group from the copy.
+   */
+  private void seed(Probe source, long term, PeerReport conf) throws IOException {
+    say("seeding: the voters with a Raft log (" + source.id() + " is the most up-to-date, last entry "
+        + source.report().lastEntry() + ") are too few to elect a leader and every voter answered:"
+        + " copying " + source.id() + "'s Raft storage");
+    Path tmp = raftDir.resolve("seed.tmp");
+    Dirs.deleteRecursively(tmp);
+    Files.createDirectories(tmp.resolve("current"));
+    long bytes = 0;
+    try (RaftClient c = client(Map.of(source.id(), source.address()))) {
+      RaftPeerId from = RaftPeerId.valueOf(source.id());
+      StorageCopy.Listing listing = StorageCopy.parseListing(call(c, from, StorageCopy.listRequest()));
+      for (StorageCopy.FileEntry f : listing.files()) {
+        Path dst = tmp.resolve(f.path()).normalize();
+        if (!dst.startsWith(tmp)) {
+          throw new IOException("bad path in the copy listing: " + f.path());
+        }
+        Files.createDirectories(dst.getParent());
+        try (OutputStream out = Files.newOutputStream(dst)) {
+          long off = 0;
+          while (off < f.size()) {
+            int len = (int) Math.min(StorageCopy.CHUNK, f.size() - off);
+            byte[] b = call(c, from, StorageCopy.readRequest(f.path(), off, len));
+            if (b.length == 0) {
+              throw new IOException(f.path() + " ended early on " + source.id());
+            }
+            out.write(b);
+            off += b.length;
+          }
+        }
+        bytes += f.size();
+      }
+      TermIndex after = StorageCopy.parseListing(call(c, from, StorageCopy.listRequest())).last();
+      if (!after.equals(listing.last())) {
+        throw new IOException(source.id() + "'s log moved while it was copied (" + listing.last() + " -> "
+            + after + "): starting over");
+      }
+    }
+    Properties meta = new Properties();
+    meta.setProperty("term", Long.toString(term));
+    meta.setProperty("votedFor", id);
+    try (OutputStream out = Files.newOutputStream(tmp.resolve("current").resolve("raft-meta"))) {
+      meta.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "");
+    }
+    fsyncTree(tmp);
+    Path dir = groupDir(raftDir);
+    Dirs.deleteRecursively(dir);
+    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    Dirs.fsync(raftDir);
+    LOG.warn("{}: seeded from {} ({} bytes, last entry {}, term {}): the voters with a Raft log were too few"
+        + " to elect a leader, and every voter answered, so {} holds every write that survived", id, source.id(),
+        bytes, source.report().lastEntry(), term, source.id());
+    addGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, raftPeers(conf.voters())));
+  }
+
+  private static byte[] call(RaftClient c, RaftPeerId to, org.apache.ratis.protocol.Message m) throws IOException {
+    RaftClientReply r = c.io().sendStaleRead(m, -1, to);
+    if (!r.isSuccess()) {
+      throw new IOException("copy from " + to + " failed: " + r.getException());
+    }
+    return r.getMessage().getContent().toByteArray();
+  }
+
+  private static void fsyncTree(Path root) throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.collect(Collectors.toList())) {
+        try {
+          Dirs.fsync(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    formed.completeExceptionally(new IOException(id + " closed before its Raft group started"));
+  }
+}
