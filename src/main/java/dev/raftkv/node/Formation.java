@@ -90,6 +90,7 @@ final class Formation implements AutoCloseable {
   private final CompletableFuture<Void> formed = new CompletableFuture<>();
   private final Thread thread;
   private volatile String status = "asking the other peers whether a cluster exists";
+  private volatile String baseStatus = status;
   private volatile boolean closed;
   private long lastLogged;
   private String lastLoggedStatus = "";
@@ -149,6 +150,11 @@ final class Formation implements AutoCloseable {
   }
 
   private void say(String s) {
+    baseStatus = s;
+    report(s);
+  }
+
+  private void report(String s) {
     status = s;
     onStatus.accept(s);
     long now = System.nanoTime();
@@ -171,7 +177,7 @@ final class Formation implements AutoCloseable {
         if (closed) {
           return;
         }
-        say(status + " (last attempt failed: " + e.getMessage() + ")");
+        report(baseStatus + " (last attempt failed: " + e.getMessage() + ")");
       }
       long pause = System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10) ? 200 : 500;
       try {
@@ -296,7 +302,7 @@ final class Formation implements AutoCloseable {
       }
     }
     Map<String, Probe> out = new LinkedHashMap<>();
-    for (int round = 0; round < 2; round++) {
+    for (int round = 0; round < 2 && !targets.isEmpty(); round++) {
       try (RaftClient c = client(targets)) {
         for (Map.Entry<String, String> t : targets.entrySet()) {
           if (!out.containsKey(t.getKey())) {

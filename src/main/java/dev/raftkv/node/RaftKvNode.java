@@ -114,6 +114,13 @@ public final class RaftKvNode implements Closeable {
     boolean empty = !join && Formation.emptyStorage(dataDir);
     if (empty) {
       setAsideUntrusted(dataDir);
+    } else {
+      try {
+        LogCheck.check(id, Formation.groupDir(dataDir.resolve("raft")).resolve("current"), props);
+      } catch (IOException e) {
+        s.close();
+        throw e;
+      }
     }
     try {
       // A joining peer starts with an empty configuration, so it never starts an election; it
@@ -305,6 +312,9 @@ public final class RaftKvNode implements Closeable {
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.getLong(NodeConfig.LOG_PRESERVE));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(
         Math.max(3000, config.getLong(NodeConfig.REQUEST_TIMEOUT_MS)), java.util.concurrent.TimeUnit.MILLISECONDS));
+    // keep the readable entries of a segment and drop the rest: right only for the open segment's
+    // unsynced tail after a power loss; LogCheck refuses to start when any other segment is damaged
+    RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
     config.raftProperties().forEach(p::set);
     return p;
   }
