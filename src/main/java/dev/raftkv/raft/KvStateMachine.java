@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * replica). A failure of the store itself is thrown, which stops this peer rather than letting
  * replicas diverge.
  */
-public final class KvStateMachine extends BaseStateMachine {
+public final class KvStateMachine extends BaseStateMachine implements org.apache.ratis.statemachine.StateMachine.DataApi {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
   private final String peerId;
@@ -52,6 +52,8 @@ public final class KvStateMachine extends BaseStateMachine {
    * carried in every snapshot ({@value #REMOVED_PEERS_FILE}), so a peer that catches up by
    * snapshot or restarts knows them too. {@code raftkv admin add-peer} refuses these ids.
    */
+  /** Fsyncs Ratis' log directory when a segment was created or renamed (see {@link #flush}). */
+  private volatile dev.raftkv.util.DirSync logDirSync;
   /** This peer's Raft group directory (log, configuration, snapshots), for {@link StorageCopy}. */
   private volatile Path groupDir;
   private final java.util.concurrent.ConcurrentSkipListSet<String> removedPeers =
@@ -162,6 +164,30 @@ public final class KvStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * Called by Ratis' log worker before every fsync of the log, and waited for before the entries
+   * count as written (before any acknowledgement): a new segment file (or the rename of the one
+   * before) is made durable here, by an fsync of the log directory when it changed.
+   */
+  @Override
+  public CompletableFuture<Void> flush(long logIndex) {
+    dev.raftkv.util.DirSync d = logDirSync;
+    if (d != null) {
+      try {
+        d.syncIfChanged();
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** How often the log directory was fsync'd for a new or renamed segment (INFO raft). */
+  public long logDirSyncs() {
+    dev.raftkv.util.DirSync d = logDirSync;
+    return d == null ? 0 : d.syncs();
+  }
+
   @Override
   public StateMachineStorage getStateMachineStorage() {
     return snapshots;
@@ -173,6 +199,12 @@ public final class KvStateMachine extends BaseStateMachine {
     super.initialize(server, groupId, raftStorage);
     groupDir = raftStorage.getStorageDir().getRoot().toPath().toAbsolutePath().normalize();
     snapshots.init(raftStorage);
+    // the names Ratis just created (current/, sm/, the group dir, raft/, the data dir) must
+    // survive a power loss, and so must every segment it creates or renames later (flush)
+    Path current = raftStorage.getStorageDir().getCurrentDir().toPath();
+    logDirSync = new dev.raftkv.util.DirSync(current);
+    dev.raftkv.util.DirSync.syncWithParents(raftStorage.getStorageDir().getStateMachineDir().toPath(), 0);
+    dev.raftkv.util.DirSync.syncWithParents(current, 5);
     if (dataDir != null) {
       Restore.seed(peerId, dataDir.resolve(Restore.DIR), store.kind(), snapshots,
           raftStorage.getStorageDir().getCurrentDir().toPath());

@@ -46,6 +46,12 @@ class TornLogIT {
         for (int i = 0; i < 400; i++) {
           assertEquals("OK", j.set("k" + i, "v".repeat(100) + i));
         }
+        // every segment Ratis created (and the rename of each closed one) was made durable by an
+        // fsync of the log directory before the entries in it were acknowledged
+        long syncs = Long.parseLong(j.info("raft").lines().filter(l -> l.startsWith("raft_log_dir_syncs:"))
+            .findFirst().orElseThrow().substring("raft_log_dir_syncs:".length()).strip());
+        long segmentFiles = segments(c.dataDir(0), "log_").size();
+        assertTrue(syncs >= segmentFiles, syncs + " directory fsyncs for " + segmentFiles + " segments");
       }
       c.stop(0);
       Path open = segments(c.dataDir(0), "log_inprogress_").get(0);
