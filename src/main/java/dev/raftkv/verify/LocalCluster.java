@@ -65,6 +65,13 @@ public final class LocalCluster implements AutoCloseable {
      * #skewClock} can move its clock. Needs {@link #FAKETIME_LIBRARY}.
      */
     public boolean clockFaults;
+    /**
+     * The powerfs binary (src/test/c/powerfs.c, built by bin/build-powerfs.sh): each peer's data
+     * dir is then its own powerfs mount, and {@link #powerLoss} drops what was not fsync'd.
+     */
+    public Path powerfs;
+    /** powerfs: a file's fsync makes its name durable too (ext4/xfs); else only a directory fsync. */
+    public boolean namesWithData;
   }
 
   /** Debian's libfaketime (package faketime), multi-threaded variant. */
@@ -86,6 +93,7 @@ public final class LocalCluster implements AutoCloseable {
     public final Path hostsFile;
     private volatile Process process;
     private volatile boolean paused;
+    private Process powerfs;
 
     Peer(int index, int raftPort, int redisPort) {
       this.index = index;
@@ -173,6 +181,11 @@ public final class LocalCluster implements AutoCloseable {
       Files.writeString(p.hostsFile, hosts.toString());
     }
     try {
+      if (options.powerfs != null) {
+        for (Peer p : peers) {
+          mount(p);
+        }
+      }
       for (Peer from : options.proxies ? peers : List.<Peer>of()) {
         for (Peer to : peers) {
           if (from != to) {
@@ -370,9 +383,71 @@ public final class LocalCluster implements AutoCloseable {
   /** Kill -9, delete the data dir, start again: the peer must catch up from the others. */
   public void wipe(Peer p) throws IOException {
     kill(p);
-    Dirs.deleteRecursively(p.dataDir);
-    log.accept("wiped " + p.dataDir);
+    deleteData(p);
     start(p);
+  }
+
+  /** Deletes everything in a (stopped) peer's data dir, durably: a replaced disk. */
+  public void deleteData(Peer p) throws IOException {
+    if (p.powerfs == null) {
+      Dirs.deleteRecursively(p.dataDir);
+    } else {
+      try (java.util.stream.Stream<Path> s = Files.list(p.dataDir)) {
+        for (Path c : (Iterable<Path>) s::iterator) {
+          Dirs.deleteRecursively(c);
+        }
+      }
+      control(p, "sync");
+    }
+    log.accept("wiped " + p.dataDir);
+  }
+
+  private void mount(Peer p) throws IOException {
+    Path backing = workDir.resolve("disks").resolve(p.id);
+    Files.createDirectories(backing);
+    Files.createDirectories(p.dataDir);
+    List<String> cmd = new ArrayList<>(List.of(options.powerfs.toString(), backing.toString(),
+        p.dataDir.toString(), "-o", "seed=" + p.index));
+    if (options.namesWithData) {
+      cmd.addAll(List.of("-o", "names_with_data"));
+    }
+    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("logs").resolve(p.id + ".powerfs.log").toFile()))
+        .start();
+    ALL_PROCESSES.add(proc);
+    p.powerfs = proc;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.exists(p.dataDir.resolve(".powerfs"))) {
+      if (!proc.isAlive() || System.nanoTime() > deadline) {
+        throw new IOException("powerfs did not mount " + p.dataDir + " (see logs/" + p.id + ".powerfs.log)");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+    }
+  }
+
+  private static void control(Peer p, String command) throws IOException {
+    Files.writeString(p.dataDir.resolve(".powerfs"), command);
+  }
+
+  /** Whether peers run on powerfs mounts, so {@link #powerLoss} can be used. */
+  public boolean powerLossPossible() {
+    return options.powerfs != null;
+  }
+
+  /**
+   * Power loss of one peer: kill -9, then everything it wrote but did not fsync is dropped (with
+   * {@code tear}, a random half of the unsynced pages reaches the disk first), and every directory
+   * change whose directory was not fsync'd is undone. The peer is left stopped.
+   */
+  public void powerLoss(Peer p, boolean tear) throws IOException {
+    kill(p);
+    control(p, tear ? "crash tear" : "crash");
+    log.accept("power loss of " + p.id + (tear ? " (torn pages)" : ""));
   }
 
   private static void signal(Process proc, String signal) {
@@ -714,6 +789,21 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (LinkProxy l : links.values()) {
       l.close();
+    }
+    for (Peer p : peers) {
+      if (p.powerfs != null) {
+        try {
+          new ProcessBuilder("fusermount3", "-u", "-z", p.dataDir.toString()).redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+          log.accept("unmounting " + p.dataDir + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        p.powerfs.destroyForcibly();
+        ALL_PROCESSES.remove(p.powerfs);
+        p.powerfs = null;
+      }
     }
   }
 }

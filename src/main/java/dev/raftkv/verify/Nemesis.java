@@ -1,6 +1,5 @@
 package dev.raftkv.verify;
 
-import dev.raftkv.util.Dirs;
 import dev.raftkv.verify.LocalCluster.Peer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -46,7 +45,12 @@ public final class Nemesis implements Runnable {
      * Move leadership to a random follower through Ratis' admin API (two configuration changes
      * and a leadership transfer, like {@code raftkv admin transfer-leader}).
      */
-    TRANSFER;
+    TRANSFER,
+    /**
+     * Power loss (needs powerfs mounts): of the leader, of two peers or of all peers at once;
+     * what they had not fsync'd is dropped or torn, then they start again after the hold.
+     */
+    POWER;
 
     /** Parses a comma list; {@code mixed} means all but SLOW and CLOCK. */
     public static Set<Fault> parse(String list) {
@@ -90,6 +94,7 @@ public final class Nemesis implements Runnable {
   private final Consumer<String> log;
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final List<String> crashes = new CopyOnWriteArrayList<>();
+  private final List<Long> wipeCatchUpMillis = new CopyOnWriteArrayList<>();
   private volatile boolean running = true;
 
   /**
@@ -158,6 +163,34 @@ public final class Nemesis implements Runnable {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /**
+   * Holds the fault for {@code hold} ms, meanwhile timing the wiped peer's catch-up: from the
+   * start of its process until it runs its Raft group and has applied the leader's commit index.
+   */
+  private void awaitCaughtUp(Peer p, long restarted, long hold) throws InterruptedException {
+    long end = restarted + hold * 1_000_000;
+    boolean done = false;
+    while (System.nanoTime() < end || !done && System.nanoTime() < end + 30_000_000_000L) {
+      if (!done) {
+        Optional<Peer> l = cluster.leader();
+        if (l.isPresent() && l.get() != p) {
+          long commit = num(cluster.raftInfo(l.get()).get("raft_commit_index"));
+          Map<String, String> info = cluster.raftInfo(p);
+          if (info.get("raft_waiting") == null && commit > 0 && num(info.get("raft_applied_index")) >= commit) {
+            wipeCatchUpMillis.add((System.nanoTime() - restarted) / 1_000_000);
+            done = true;
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Per wipe with no second fault: ms from the wiped peer's process start until it caught up. */
+  public List<Long> wipeCatchUpMillis() {
+    return List.copyOf(wipeCatchUpMillis);
   }
 
   public List<Event> events() {
@@ -256,7 +289,8 @@ public final class Nemesis implements Runnable {
         }
         leaderLoss = leader.filter(l -> l == p).isPresent();
         cluster.kill(p);
-        Dirs.deleteRecursively(p.dataDir);
+        cluster.deleteData(p);
+        long restarted = System.nanoTime();
         cluster.start(p);
         // half the time, another peer fails at once, before the wiped one has caught up
         Peer other = null;
@@ -275,7 +309,11 @@ public final class Nemesis implements Runnable {
         }
         what = "wipe " + p.id + (leader.filter(l -> l == p).isPresent() ? " (leader)" : "")
             + (other == null ? "" : ", then at once " + (kill ? "kill -9 " : "pause ") + other.id);
-        sleep(hold);
+        if (other == null) {
+          awaitCaughtUp(p, restarted, hold);
+        } else {
+          sleep(hold);
+        }
         if (other != null) {
           if (kill) {
             cluster.start(other);
@@ -283,6 +321,25 @@ public final class Nemesis implements Runnable {
             cluster.resume(other);
           }
         }
+      }
+      case POWER -> {
+        List<Peer> ps = new ArrayList<>(cluster.peers());
+        Collections.shuffle(ps, rnd);
+        int shape = rnd.nextInt(3);
+        List<Peer> hit = shape == 0 ? List.of(leader.orElse(ps.get(0)))
+            : shape == 1 ? ps.subList(0, 2) : ps;
+        boolean tear = rnd.nextBoolean();
+        leaderLoss = leader.filter(hit::contains).isPresent();
+        what = "power loss of " + (hit.size() == ps.size() ? "every peer" : hit.toString())
+            + (shape == 0 && leader.isPresent() ? " (leader)" : "") + (tear ? ", torn pages" : "");
+        for (Peer p : hit) {
+          cluster.powerLoss(p, tear);
+        }
+        sleep(hold / 2);
+        for (Peer p : hit) {
+          cluster.start(p);
+        }
+        sleep(hold / 2);
       }
       case PARTITION -> {
         List<Peer> ps = new ArrayList<>(cluster.peers());

@@ -77,6 +77,14 @@ public final class VerifyCommand implements Callable<Integer> {
           + " (whitespace-separated), since -D here means server configuration.")
   java.util.List<String> jvmArgs = new java.util.ArrayList<>();
 
+  @Option(names = "--powerfs", description = "The powerfs binary (bin/build-powerfs.sh): every peer's data"
+      + " dir is a powerfs mount, for the 'power' fault.")
+  Path powerfs;
+
+  @Option(names = "--names-with-data", description = "powerfs: a file's fsync makes its name durable too"
+      + " (ext4/xfs); by default only a directory fsync does (the POSIX minimum).")
+  boolean namesWithData;
+
   @Option(names = "--no-proxy",
       description = "Peers talk to each other directly (no partition/slow faults possible).")
   boolean noProxy;
@@ -111,6 +119,8 @@ public final class VerifyCommand implements Callable<Integer> {
     c.serverConfig.putAll(serverConfig);
     c.jvmArgs.addAll(jvmArgs);
     c.proxies = !noProxy;
+    c.powerfs = powerfs;
+    c.namesWithData = namesWithData;
     String env = System.getenv("RAFTKV_VERIFY_JVM_OPTS");
     if (env != null && !env.isBlank()) {
       c.jvmArgs.addAll(java.util.Arrays.asList(env.trim().split("\\s+")));

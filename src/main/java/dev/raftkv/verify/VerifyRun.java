@@ -43,6 +43,10 @@ public final class VerifyRun {
     public boolean keepWorkDir;
     /** Route Raft traffic through the partition proxies (required for partition and slow). */
     public boolean proxies = true;
+    /** The powerfs binary for power-loss faults (null: none). */
+    public Path powerfs;
+    /** powerfs: names become durable with the file's fsync too (ext4-like), not only the directory's. */
+    public boolean namesWithData;
     public long quietMinMs = 2000;
     public long quietMaxMs = 5000;
     public long holdMinMs = 3000;
@@ -76,6 +80,11 @@ public final class VerifyRun {
     o.jvmArgs.addAll(config.jvmArgs);
     o.proxies = config.proxies;
     o.clockFaults = config.faults.contains(Fault.CLOCK);
+    o.powerfs = config.powerfs;
+    o.namesWithData = config.namesWithData;
+    if (config.faults.contains(Fault.POWER) && config.powerfs == null) {
+      throw new IllegalArgumentException("power faults need the powerfs binary (--powerfs; bin/build-powerfs.sh)");
+    }
     if (!config.proxies
         && (config.faults.contains(Fault.PARTITION) || config.faults.contains(Fault.SLOW))) {
       throw new IllegalArgumentException("partition and slow faults need the proxies");
@@ -137,6 +146,7 @@ public final class VerifyRun {
       long end = clock.now();
       report.runSeconds = (end - start) / 1e9;
       report.faults = nemesis.events();
+      report.wipeCatchUpMillis = nemesis.wipeCatchUpMillis();
       report.crashes.addAll(nemesis.crashes());
       log.accept(String.format("load stopped after %.1f s, %d operations; healing",
           report.runSeconds, workloads.opsStarted()));
@@ -226,6 +236,8 @@ public final class VerifyRun {
     public double okFractionDuringFaults;
     public double okFractionQuiet;
     public List<Double> leaderLossRecoverySeconds = new ArrayList<>();
+    /** Per wipe (not followed by a second fault): process start to caught up, in ms. */
+    public List<Long> wipeCatchUpMillis = List.of();
 
     public boolean valid() {
       return recovered
@@ -334,6 +346,12 @@ public final class VerifyRun {
             .append(leaderLossRecoverySeconds.stream().map(d -> String.format("%.2f s", d))
                 .collect(Collectors.joining(", ")))
             .append('\n');
+      }
+      if (!wipeCatchUpMillis.isEmpty()) {
+        List<Long> sorted = wipeCatchUpMillis.stream().sorted().toList();
+        sb.append("  wiped peer, process start -> caught up: median ").append(sorted.get(sorted.size() / 2))
+            .append(" ms, max ").append(sorted.get(sorted.size() - 1)).append(" ms over ").append(sorted.size())
+            .append(" wipes ").append(wipeCatchUpMillis).append('\n');
       }
       sb.append("verdicts:\n");
       sb.append("  cluster recovered after healing: ").append(recovered ? "yes" : "NO: "

@@ -247,6 +247,8 @@ class ClusterIT {
       RaftKvNode restarted = c.nodes[f];
       TestCluster.eventually(Duration.ofSeconds(60),
           () -> restarted.stateMachine().lastSnapshotIndex() > 0, "the wiped follower installed a snapshot");
+      // it serves once it has rejoined (the configuration that counts it again is committed)
+      TestCluster.eventually(Duration.ofSeconds(60), () -> restarted.formed().isDone(), "the wiped follower rejoined");
       try (Jedis j = c.client(f)) {
         assertEquals("value-1499", j.get("k1499"));
         assertEquals("value-0", j.get("k0"));
