@@ -49,10 +49,11 @@ final class KeyCommands {
   static void keys(byte[][] a, Keyspace ks, RespOut out) {
     List<byte[]> found = new ArrayList<>();
     byte[] pattern = a[1];
-    boolean all = pattern.length == 1 && pattern[0] == '*';
+    // a bare '*' is every key without the matcher, as in Redis (the empty key included)
+    Glob glob = pattern.length == 1 && pattern[0] == '*' ? null : Glob.compile(pattern);
     long now = ks.now();
     ks.scan((k, v) -> {
-      if (!Record.isExpired(v, now) && (all || Glob.matches(pattern, k))) {
+      if (!Record.isExpired(v, now) && (glob == null || glob.matches(k))) {
         found.add(k);
       }
       return true;
@@ -357,7 +358,7 @@ final class KeyCommands {
       }
     }
     final long limit = count;
-    final byte[] match = pattern;
+    final Glob match = pattern == null ? null : Glob.compile(pattern);
     final String wanted = type == null ? null : Args.str(type);
     long now = ks.now();
     List<byte[]> found = new ArrayList<>();
@@ -370,7 +371,7 @@ final class KeyCommands {
       }
       state[0]++;
       state[1] = h;
-      if ((match == null || Glob.matches(match, k))
+      if ((match == null || match.matches(k))
           && (wanted == null || wanted.equalsIgnoreCase(Record.typeName(Record.type(v))))
           && !Record.isExpired(v, now)) {
         found.add(k);

@@ -77,6 +77,8 @@ public final class RaftGateway implements Closeable {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final ScheduledExecutorService retries;
+  /** Runs reads against the state machine, off Ratis' threads. */
+  private final java.util.concurrent.ExecutorService readers;
   /**
    * Calls in the order they were made, which is their deadline order (every call gets the same
    * timeout): a sweep every {@link #SWEEP_MS} fails the expired ones. One timer for all calls
@@ -105,6 +107,9 @@ public final class RaftGateway implements Closeable {
     this.stateMachine = stateMachine;
     this.settings = settings;
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, peerName + "-retry"));
+    java.util.concurrent.atomic.AtomicInteger readerCount = new java.util.concurrent.atomic.AtomicInteger();
+    this.readers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        r -> daemon(r, peerName + "-reader-" + readerCount.incrementAndGet()));
     retries.scheduleWithFixedDelay(this::expireCalls, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
     this.peerBook = new PeerBook(server, groupId, rpc);
     this.fence = new ReadFence(server, groupId, rpc, clientId, callIds,
@@ -456,7 +461,9 @@ public final class RaftGateway implements Closeable {
     private void readAttempt(RaftPeerId leader, byte[][][] commands) {
       inFlight = true;
       readIndex(leader).thenCompose(stateMachine::whenApplied)
-          .thenApply(v -> stateMachine.read(commands).toArray(new byte[0][]))
+          // on the gateway's reader threads, never on the thread that completed the wait (often
+          // Ratis' apply thread): a long KEYS or LRANGE must not stop this peer applying entries
+          .thenApplyAsync(v -> stateMachine.read(commands).toArray(new byte[0][]), readers)
           .whenComplete((replies, e) -> onRead(leader, replies, e));
     }
 
@@ -581,6 +588,7 @@ public final class RaftGateway implements Closeable {
   public void close() {
     closed = true;
     retries.shutdownNow();
+    readers.shutdownNow();
     try {
       writes.thread.join(1000);
       reads.thread.join(1000);
