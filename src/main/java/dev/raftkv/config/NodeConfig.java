@@ -14,7 +14,8 @@ import java.util.TreeMap;
 /**
  * Immutable configuration of one peer, built once at start-up. Precedence: built-in defaults &lt;
  * configuration file (--conf) &lt; {@code -D key=value} &lt; command-line flags. Keys starting with
- * {@code raft.} are handed to Apache Ratis unchanged; every {@code raftkv.} key must be known.
+ * {@code raft.} are handed to Apache Ratis unchanged, if Ratis knows them ({@link RatisKeys});
+ * every {@code raftkv.} key must be known.
  */
 public final class NodeConfig {
   public static final String STORE = "raftkv.store";
@@ -138,6 +139,10 @@ public final class NodeConfig {
   private static void put(Map<String, String> v, String key, String value, String where)
       throws ConfigException {
     if (key.startsWith("raft.")) {
+      if (!RatisKeys.known(key)) {
+        throw new ConfigException(where + ": unknown Ratis configuration key" + RatisKeys.closest(key)
+            .map(k -> " (did you mean " + k + "?)").orElse("") + "; Ratis would ignore it");
+      }
       v.put(key, value);
     } else if (DEFAULTS.containsKey(key)) {
       v.put(key, value);
