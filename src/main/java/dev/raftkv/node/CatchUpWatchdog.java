@@ -22,11 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gets a follower unstuck when the leader stops sending it what it needs.
+ * Gets a follower unstuck when the leader stops sending it what it needs: the last resort.
  *
  * <p>Ratis 3.3.0's leader never sends a follower entries below the match index it remembers for
- * it. A follower that lost its log (a wiped data directory) or that fell into an inconsistency
- * loop then gets nothing but heartbeats forever, while the cluster goes on without it. A new
+ * it. A follower that lost its log (a wiped data directory) no longer meets this: it rejoins
+ * through {@link Formation}, which has the leader drop and re-add it, so the leader's record of
+ * it starts afresh. A follower that fell into an inconsistency loop (RATIS-2605: heartbeat replies
+ * polluting the match index) still gets nothing but heartbeats, while the cluster goes on
+ * without it. A new
  * leader starts with fresh follower records, so this follower asks the leader to step down when
  * its log has not moved for {@code stuckMillis}, the leader's commit index is ahead of it, and
  * nothing in its Raft storage changed meanwhile (no snapshot install in progress). It waits
