@@ -88,6 +88,11 @@ final class ServerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     // A Raft server that closed itself (e.g. a failed store write) must not leave a zombie peer.
     while (!stopped.await(1, TimeUnit.SECONDS)) {
+      if (!stopping.get() && node.formed().isCompletedExceptionally()) {
+        System.err.println("raftkv: " + id + ": " + node.formed().handle((v, e) -> e.getMessage()).join()
+            + "; exiting");
+        return 1;
+      }
       if (!stopping.get() && node.raftServer().getLifeCycleState().isClosingOrClosed()) {
         System.err.println("raftkv: " + id + ": the Raft server stopped unexpectedly; exiting");
         return 70;

@@ -97,12 +97,22 @@ final class Formation implements AutoCloseable {
 
   /** What one other peer answered. */
   record Probe(String id, String address, PeerReport report, String error) {
+    static final String STARTING = "starting";
+
     boolean blank() {
       return report == null && error == null;
     }
 
+    /**
+     * Its group exists but does not serve yet: a peer being caught up (rejoining, or added with
+     * --join). It answers, and holds nothing a majority counted.
+     */
+    boolean starting() {
+      return STARTING.equals(error);
+    }
+
     boolean reachable() {
-      return error == null;
+      return error == null || starting();
     }
 
     boolean hasLog() {
@@ -173,6 +183,11 @@ final class Formation implements AutoCloseable {
           formed.complete(null);
           return;
         }
+      } catch (GroupStartFailed e) {
+        LOG.error("{}: {}", id, e.getMessage(), e.getCause());
+        status = e.getMessage();
+        formed.completeExceptionally(e);
+        return;
       } catch (IOException | RuntimeException e) {
         if (closed) {
           return;
@@ -205,7 +220,8 @@ final class Formation implements AutoCloseable {
       // a peer already formatted with a configuration and nothing in it: a new cluster is being formed
       Optional<Probe> forming = probes.values().stream()
           .filter(p -> p.report() != null && !p.report().voters().isEmpty()).findFirst();
-      List<String> unreachable = probes.values().stream().filter(p -> !p.reachable()).map(Probe::id).toList();
+      List<String> unreachable = probes.values().stream().filter(p -> !p.blank() && p.report() == null)
+          .map(Probe::id).toList();
       if (forming.isPresent() || unreachable.isEmpty()) {
         LOG.info("{}: no peer has a Raft log and {}: forming a new cluster from {}", id,
             forming.map(p -> p.id() + " has formed it").orElse("every peer of the peers file answered"),
@@ -234,20 +250,22 @@ final class Formation implements AutoCloseable {
     }
     PeerReport conf = withLog.stream().map(Probe::report)
         .max(Comparator.comparingLong(PeerReport::confIndex)).orElseThrow();
-    if (!conf.voters().containsKey(id)) {
-      say(rejoining ? "rejoining: waiting for a leader to add this peer back (voters " + conf.voters().keySet() + ")"
-          : "this peer is not a voter of the cluster's configuration (voters " + conf.voters().keySet()
+    // the voter sets an election needs a majority of: the configuration, or both halves of a
+    // configuration change in progress
+    List<java.util.Set<String>> configs = conf.transitional()
+        ? List.of(conf.oldVoters().keySet(), conf.voters().keySet()) : List.of(conf.voters().keySet());
+    java.util.Set<String> allVoters = new java.util.TreeSet<>();
+    configs.forEach(allVoters::addAll);
+    if (!allVoters.contains(id)) {
+      say(rejoining ? "rejoining: waiting for a leader to add this peer back (voters " + allVoters + ")"
+          : "this peer is not a voter of the cluster's configuration (voters " + allVoters
               + ", listeners " + conf.listeners().keySet() + "): waiting for a leader; a new peer joins"
               + " with --join and raftkv admin add-peer");
       return false;
     }
-    if (conf.transitional()) {
-      say("waiting for a leader: the configuration is changing (index " + conf.confIndex() + ")");
-      return false;
-    }
     List<String> votersWithLog = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
-    for (String v : conf.voters().keySet()) {
+    for (String v : allVoters) {
       if (v.equals(id)) {
         continue;
       }
@@ -258,23 +276,37 @@ final class Formation implements AutoCloseable {
         votersWithLog.add(v);
       }
     }
-    int majority = conf.voters().size() / 2 + 1;
-    if (votersWithLog.size() >= majority) {
+    // can the voters with a log elect a leader without this peer? Then wait for that.
+    boolean electable = true;
+    boolean selfNeeded = false;
+    for (java.util.Set<String> c : configs) {
+      long holders = c.stream().filter(votersWithLog::contains).count();
+      if (holders < c.size() / 2 + 1) {
+        electable = false;
+        selfNeeded |= c.contains(id);
+      }
+    }
+    if (electable) {
       say("waiting for a leader: voters " + votersWithLog + " have a Raft log and can elect one"
           + (unreachable.isEmpty() ? "" : "; " + unreachable + " do not answer"));
       return false;
     }
     if (!unreachable.isEmpty()) {
-      say("waiting: only " + votersWithLog + " of the voters " + conf.voters().keySet() + " have a Raft log,"
+      say("waiting: only " + votersWithLog + " of the voters " + allVoters + " have a Raft log,"
           + " too few to elect a leader, and " + unreachable + " do not answer: they may hold acknowledged"
           + " writes the others lack, so this empty peer may not help elect anyone until they answer");
+      return false;
+    }
+    if (!selfNeeded || votersWithLog.isEmpty()) {
+      say("waiting for a leader: too few voters with a Raft log (" + votersWithLog + ") to elect one, and"
+          + " another empty voter is the one missing");
       return false;
     }
     Probe source = votersWithLog.stream().map(probes::get)
         .max((a, b) -> a.report().compareLog(b.report())).orElseThrow();
     long term = probes.values().stream().filter(p -> p.report() != null)
         .mapToLong(p -> p.report().term()).max().orElse(0);
-    seed(source, term, conf);
+    seed(source, term, allVoters, probes);
     return true;
   }
 
@@ -344,6 +376,9 @@ final class Formation implements AutoCloseable {
       if (t instanceof GroupMismatchException) {
         return new Probe(peer, address, null, null); // up, with no group: empty storage
       }
+      if (t instanceof org.apache.ratis.protocol.exceptions.ServerNotReadyException) {
+        return new Probe(peer, address, null, Probe.STARTING);
+      }
       if (t.getCause() == t) {
         break;
       }
@@ -351,11 +386,22 @@ final class Formation implements AutoCloseable {
     return new Probe(peer, address, null, e == null ? "no answer" : e.getClass().getSimpleName());
   }
 
+  /** The Raft group could not start (its state machine or storage refused): retrying cannot help. */
+  static final class GroupStartFailed extends IOException {
+    GroupStartFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private void addGroup(RaftGroup group) throws IOException {
-    RaftClientReply r = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-        server.getId(), 1, group, false));
+    RaftClientReply r;
+    try {
+      r = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(), 1, group, false));
+    } catch (IOException e) {
+      throw new GroupStartFailed("cannot start the Raft group: " + e.getMessage(), e);
+    }
     if (!r.isSuccess()) {
-      throw new IOException("cannot start the Raft group: " + r.getException());
+      throw new GroupStartFailed("cannot start the Raft group: " + r.getException(), r.getException());
     }
   }
 
@@ -473,7 +519,8 @@ final class Formation implements AutoCloseable {
    * vote for itself in it, so it never votes in a term it might have voted in before its storage
    * was lost. Then starts the group from the copy.
    */
-  private void seed(Probe source, long term, PeerReport conf) throws IOException {
+  private void seed(Probe source, long term, java.util.Set<String> voters, Map<String, Probe> probes)
+      throws IOException {
     say("seeding: the voters with a Raft log (" + source.id() + " is the most up-to-date, last entry "
         + source.report().lastEntry() + ") are too few to elect a leader and every voter answered:"
         + " copying " + source.id() + "'s Raft storage");
@@ -524,7 +571,16 @@ final class Formation implements AutoCloseable {
     LOG.warn("{}: seeded from {} ({} bytes, last entry {}, term {}): the voters with a Raft log were too few"
         + " to elect a leader, and every voter answered, so {} holds every write that survived", id, source.id(),
         bytes, source.report().lastEntry(), term, source.id());
-    addGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, raftPeers(conf.voters())));
+    // Ratis takes the configuration from the copied log; the group's peers only give addresses
+    Map<String, String> members = new LinkedHashMap<>();
+    for (String v : voters) {
+      String addr = v.equals(id) ? peers.find(id).map(p -> p.raft().toString()).orElse(null)
+          : probes.containsKey(v) ? probes.get(v).address() : source.report().voters().get(v);
+      if (addr != null) {
+        members.put(v, addr);
+      }
+    }
+    addGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, raftPeers(members)));
   }
 
   private static byte[] call(RaftClient c, RaftPeerId to, org.apache.ratis.protocol.Message m) throws IOException {

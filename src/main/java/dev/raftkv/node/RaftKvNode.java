@@ -99,6 +99,7 @@ public final class RaftKvNode implements Closeable {
     }
 
     Files.createDirectories(dataDir);
+    dev.raftkv.raft.Restore.check(id, dataDir, config.get(NodeConfig.STORE).equals("memory") ? "memory" : "rocksdb");
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;
@@ -192,7 +193,8 @@ public final class RaftKvNode implements Closeable {
     if (empty) {
       this.formation = new Formation(id, server, peers, props, raftParameters, dataDir, forceNewCluster,
           why -> gateway.refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet: " + why));
-      formation.formed().thenRun(() -> gateway.refuseAll(null));
+      formation.formed().whenComplete((v, e) -> gateway.refuseAll(e == null ? null
+          : "CLUSTERDOWN " + id + " could not start its Raft group: " + e.getMessage()));
     } else {
       this.formation = null;
       if (forceNewCluster) {

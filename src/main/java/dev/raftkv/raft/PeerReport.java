@@ -21,10 +21,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * Raft server (itself empty and waiting) answers Ratis' group-mismatch error instead.
  *
  * @param voters id to Raft address, in the configuration this peer knows
+ * @param oldVoters the voters of the configuration being replaced, while it changes (else empty)
  */
 public record PeerReport(String id, String role, String leaderId, boolean leaderReady, long term,
     long lastTerm, long lastIndex, long commitIndex, long confIndex, boolean transitional,
-    Map<String, String> voters, Map<String, String> listeners) {
+    Map<String, String> voters, Map<String, String> listeners, Map<String, String> oldVoters) {
   static final byte PROBE = (byte) 0xB3;
 
   public static Message request() {
@@ -47,7 +48,8 @@ public record PeerReport(String id, String role, String leaderId, boolean leader
         .append("conf=").append(conf.getLogEntryIndex()).append('\n')
         .append("transitional=").append(conf.getPreviousPeers().isEmpty() ? 0 : 1).append('\n')
         .append("voters=").append(peers(conf.getCurrentPeers(RaftPeerRole.FOLLOWER))).append('\n')
-        .append("listeners=").append(peers(conf.getCurrentPeers(RaftPeerRole.LISTENER))).append('\n');
+        .append("listeners=").append(peers(conf.getCurrentPeers(RaftPeerRole.LISTENER))).append('\n')
+        .append("old-voters=").append(peers(conf.getPreviousPeers(RaftPeerRole.FOLLOWER))).append('\n');
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -68,7 +70,8 @@ public record PeerReport(String id, String role, String leaderId, boolean leader
         "1".equals(f.get("ready")), Long.parseLong(f.getOrDefault("term", "0")), Long.parseLong(last[0]),
         Long.parseLong(last[1]), Long.parseLong(f.getOrDefault("commit", "-1")),
         Long.parseLong(f.getOrDefault("conf", "-1")), "1".equals(f.get("transitional")),
-        members(f.getOrDefault("voters", "")), members(f.getOrDefault("listeners", "")));
+        members(f.getOrDefault("voters", "")), members(f.getOrDefault("listeners", "")),
+        members(f.getOrDefault("old-voters", "")));
   }
 
   private static Map<String, String> members(String list) {

@@ -59,6 +59,27 @@ public final class Restore {
   }
 
   /**
+   * Before the peer starts anything: a prepared restore it could never seed from (another store
+   * kind, a damaged copy) stops the start at once, with the reason, instead of later in the Raft
+   * group's start.
+   */
+  public static void check(String peerId, Path dataDir, String storeKind) throws IOException {
+    Path restore = dataDir.resolve(DIR);
+    if (!Files.isDirectory(restore)) {
+      return;
+    }
+    BackupManifest m = BackupManifest.read(restore);
+    if (!m.store().equals(storeKind)) {
+      throw new IOException(peerId + ": the backup in " + restore + " is of a " + m.store()
+          + " store but this peer runs " + storeKind + ": start it with --store " + m.store());
+    }
+    List<String> problems = m.verify(restore);
+    if (!problems.isEmpty()) {
+      throw new IOException(peerId + ": the backup in " + restore + " is damaged: " + String.join("; ", problems));
+    }
+  }
+
+  /**
    * On start, before the log is opened: turns a prepared restore into this peer's first snapshot.
    * Refuses (the peer does not start) when the peer already has Raft state or runs another store
    * kind than the backup's.
