@@ -68,7 +68,11 @@ public final class Restore {
     if (!Files.isDirectory(restore)) {
       return;
     }
-    BackupManifest m = BackupManifest.read(restore);
+    usable(peerId, restore, BackupManifest.read(restore), storeKind);
+  }
+
+  /** Refuses a restore of another store kind, or a damaged one. */
+  private static void usable(String peerId, Path restore, BackupManifest m, String storeKind) throws IOException {
     if (!m.store().equals(storeKind)) {
       throw new IOException(peerId + ": the backup in " + restore + " is of a " + m.store()
           + " store but this peer runs " + storeKind + ": start it with --store " + m.store());
@@ -104,14 +108,7 @@ public final class Restore {
           + " peer already has Raft state (a log or snapshots): a backup only seeds a new peer. Start"
           + " with an empty data directory, or remove " + restore);
     }
-    if (!m.store().equals(storeKind)) {
-      throw new IOException(peerId + ": the backup in " + restore + " is of a " + m.store()
-          + " store but this peer runs " + storeKind + ": start it with --store " + m.store());
-    }
-    List<String> problems = m.verify(restore);
-    if (!problems.isEmpty()) {
-      throw new IOException(peerId + ": the backup in " + restore + " is damaged: " + String.join("; ", problems));
-    }
+    usable(peerId, restore, m, storeKind);
     Path tmp = snapshots.newTemp(ti);
     Files.createDirectories(tmp);
     for (BackupManifest.FileEntry f : m.files()) {
