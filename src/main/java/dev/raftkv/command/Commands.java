@@ -44,6 +44,8 @@ public final class Commands {
     // internal write below by the receiving peer (resp.ClientSession) and replicated
     local("acl", -2);
     internal(AclCommands.APPLY, -3, Route.WRITE, AclCommands::apply);
+    // internal, proposed by a peer rejoining after a lost disk (node.Formation)
+    internal(RejoinCommands.APPLY, 3, Route.WRITE, RejoinCommands::apply);
     // strings
     read("get", 2, StringCommands::get);
     read("mget", -2, StringCommands::mget);

@@ -433,12 +433,12 @@ final class Formation implements AutoCloseable {
         say("rejoining: waiting for the configuration change that adds this peer to commit");
         return false;
       }
-      finishRejoin(leader.id());
+      finishRejoin(leader);
       return true;
     }
     if (self == null) {
       self = peers.find(id).map(p -> p.raft().toString()).orElseThrow();
-      if (!Files.exists(marker)) {
+      if (!Files.exists(marker) && !conf.rejoining().contains(id)) {
         say("this peer is not a member of the cluster (voters " + conf.voters().keySet() + ", listeners "
             + conf.listeners().keySet() + "): a new peer joins with --join and raftkv admin add-peer");
         return false;
@@ -448,6 +448,13 @@ final class Formation implements AutoCloseable {
     Map<String, String> members = new LinkedHashMap<>(conf.voters());
     members.putAll(conf.listeners());
     members.put(id, self);
+    if (!conf.rejoining().contains(id)) {
+      // recorded in the replicated state first: should this disk be lost too before the peer is a
+      // member again, the next empty start still knows it is rejoining, not removed
+      try (RaftClient c = client(members, 10, leader.id())) {
+        propose(c, "add");
+      }
+    }
     Map<String, String> voters = new LinkedHashMap<>(conf.voters());
     Map<String, String> listeners = new LinkedHashMap<>(conf.listeners());
     if (!started) {
@@ -478,14 +485,29 @@ final class Formation implements AutoCloseable {
     }
     LOG.info("{}: caught up by leader {} and added back to the configuration in {} ms", id, leader.id(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-    finishRejoin(leader.id());
+    finishRejoin(leader);
     return true;
   }
 
-  private void finishRejoin(String leader) throws IOException {
+  private void propose(RaftClient c, String op) throws IOException {
+    byte[] batch = dev.raftkv.raft.CommandBatch.encode(System.currentTimeMillis(),
+        java.util.Collections.singletonList(dev.raftkv.command.RejoinCommands.command(op, id)));
+    RaftClientReply r = c.io().send(org.apache.ratis.protocol.Message.valueOf(
+        org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(batch)));
+    if (!r.isSuccess()) {
+      throw new IOException("recording the rejoin (" + op + ") failed: " + r.getException());
+    }
+  }
+
+  private void finishRejoin(Probe leader) throws IOException {
+    try (RaftClient c = client(Map.of(leader.id(), leader.address()), 10, leader.id())) {
+      propose(c, "done");
+    } catch (IOException | RuntimeException e) {
+      LOG.info("{}: rejoined, but clearing the rejoin record failed ({}); it is harmless", id, e.getMessage());
+    }
     Files.deleteIfExists(marker);
     Dirs.fsync(marker.getParent());
-    say("rejoined through leader " + leader);
+    say("rejoined through leader " + leader.id());
   }
 
   private void setConfiguration(RaftClient c, String leader, Map<String, String> voters,

@@ -379,7 +379,9 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     if (!content.isEmpty() && (content.byteAt(0) == PeerReport.PROBE || content.byteAt(0) == StorageCopy.COPY)) {
       try {
         RaftServer.Division d = getServer().join().getDivision(getGroupId());
-        byte[] answer = content.byteAt(0) == PeerReport.PROBE ? PeerReport.answer(peerId, d)
+        byte[] answer = content.byteAt(0) == PeerReport.PROBE
+            ? PeerReport.answer(peerId, d, readStore(st -> dev.raftkv.command.RejoinCommands.decode(
+                st.getSystem(dev.raftkv.command.RejoinCommands.SYSTEM_KEY))))
             : StorageCopy.answer(content.substring(1).toByteArray(), groupDir, d);
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
       } catch (IOException | RuntimeException e) {

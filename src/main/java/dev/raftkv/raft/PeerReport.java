@@ -22,17 +22,19 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  *
  * @param voters id to Raft address, in the configuration this peer knows
  * @param oldVoters the voters of the configuration being replaced, while it changes (else empty)
+ * @param rejoining peers recorded as rejoining after a lost disk ({@code command.RejoinCommands})
  */
 public record PeerReport(String id, String role, String leaderId, boolean leaderReady, long term,
     long lastTerm, long lastIndex, long commitIndex, long confIndex, boolean transitional,
-    Map<String, String> voters, Map<String, String> listeners, Map<String, String> oldVoters) {
+    Map<String, String> voters, Map<String, String> listeners, Map<String, String> oldVoters,
+    java.util.Set<String> rejoining) {
   static final byte PROBE = (byte) 0xB3;
 
   public static Message request() {
     return Message.valueOf(ByteString.copyFrom(new byte[] {PROBE}));
   }
 
-  static byte[] answer(String id, RaftServer.Division d) {
+  static byte[] answer(String id, RaftServer.Division d, java.util.Set<String> rejoining) {
     DivisionInfo info = d.getInfo();
     TermIndex last = d.getRaftLog().getLastEntryTermIndex();
     RaftConfiguration conf = d.getRaftConf();
@@ -49,7 +51,8 @@ public record PeerReport(String id, String role, String leaderId, boolean leader
         .append("transitional=").append(conf.getPreviousPeers().isEmpty() ? 0 : 1).append('\n')
         .append("voters=").append(peers(conf.getCurrentPeers(RaftPeerRole.FOLLOWER))).append('\n')
         .append("listeners=").append(peers(conf.getCurrentPeers(RaftPeerRole.LISTENER))).append('\n')
-        .append("old-voters=").append(peers(conf.getPreviousPeers(RaftPeerRole.FOLLOWER))).append('\n');
+        .append("old-voters=").append(peers(conf.getPreviousPeers(RaftPeerRole.FOLLOWER))).append('\n')
+        .append("rejoining=").append(String.join(",", rejoining)).append('\n');
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -71,7 +74,9 @@ public record PeerReport(String id, String role, String leaderId, boolean leader
         Long.parseLong(last[1]), Long.parseLong(f.getOrDefault("commit", "-1")),
         Long.parseLong(f.getOrDefault("conf", "-1")), "1".equals(f.get("transitional")),
         members(f.getOrDefault("voters", "")), members(f.getOrDefault("listeners", "")),
-        members(f.getOrDefault("old-voters", "")));
+        members(f.getOrDefault("old-voters", "")),
+        new java.util.TreeSet<>(java.util.Arrays.stream(f.getOrDefault("rejoining", "").split(","))
+            .filter(x -> !x.isEmpty()).toList()));
   }
 
   private static Map<String, String> members(String list) {

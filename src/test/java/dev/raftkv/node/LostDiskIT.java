@@ -130,6 +130,43 @@ class LostDiskIT {
   }
 
   @Test
+  void aDiskLostAgainWhileItsPeerRejoinsStillRejoins() throws Exception {
+    try (TestCluster c = new TestCluster(tmp, 3, Map.of())) {
+      int leader = c.awaitLeader();
+      List<String> keys = write(c, leader, "d", 200);
+      int f = (leader + 1) % 3;
+      String fid = "n" + (f + 1);
+      RaftKvNode lead = c.nodes[leader];
+      boolean hit = false;
+      for (int attempt = 0; attempt < 5 && !hit; attempt++) {
+        c.stop(f);
+        c.wipe(f);
+        c.start(f);
+        // the moment the leader has dropped the wiped peer's old membership, its disk is lost again
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < until && !c.nodes[f].formed().isDone()) {
+          if (lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()
+              .noneMatch(p -> p.getId().toString().equals(fid))) {
+            hit = true;
+            break;
+          }
+          Thread.sleep(1);
+        }
+      }
+      assertTrue(hit, "never saw the configuration without " + fid);
+      c.stop(f);
+      c.wipe(f);
+      c.start(f);
+      RaftKvNode node = c.nodes[f];
+      TestCluster.eventually(Duration.ofSeconds(120), () -> node.formed().isDone(), fid + " rejoined");
+      assertTrue(lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()
+          .anyMatch(p -> p.getId().toString().equals(fid)), fid + " is a voter again");
+      keys.addAll(write(c, c.awaitLeader(), "e", 20));
+      assertEverywhere(c, keys);
+    }
+  }
+
+  @Test
   void twoEmptyPeersAndAnUnreachableThirdNeverFormAClusterUnlessForced() throws Exception {
     try (TestCluster c = new TestCluster(tmp, 3, Map.of(), false)) {
       c.start(0);
