@@ -7,7 +7,6 @@ import dev.raftkv.raft.StorageCopy;
 import dev.raftkv.util.Dirs;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
@@ -315,12 +313,10 @@ final class Formation implements AutoCloseable {
   }
 
   private RaftClient client(Map<String, String> members, int timeoutSeconds, String leader) {
-    List<RaftPeer> list = members.entrySet().stream()
-        .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build()).toList();
     RaftProperties p = new RaftProperties(props);
     org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(timeoutSeconds, TimeUnit.SECONDS));
     return RaftClient.newBuilder().setProperties(p).setParameters(params)
-        .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, list))
+        .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, raftPeers(members)))
         .setLeaderId(leader == null ? null : RaftPeerId.valueOf(leader))
         .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build();
   }
@@ -414,6 +410,11 @@ final class Formation implements AutoCloseable {
     }
   }
 
+  /** This peer's Raft address, from its line of the peers file (RaftKvNode checked it is there). */
+  private String ownAddress() {
+    return peers.find(id).orElseThrow().raft().toString();
+  }
+
   private static List<RaftPeer> raftPeers(Map<String, String> members) {
     return members.entrySet().stream()
         .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build()).toList();
@@ -437,7 +438,7 @@ final class Formation implements AutoCloseable {
       return true;
     }
     if (self == null) {
-      self = peers.find(id).map(p -> p.raft().toString()).orElseThrow();
+      self = ownAddress();
       if (!Files.exists(marker) && !conf.rejoining().contains(id)) {
         say("this peer is not a member of the cluster (voters " + conf.voters().keySet() + ", listeners "
             + conf.listeners().keySet() + "): a new peer joins with --join and raftkv admin add-peer");
@@ -448,29 +449,27 @@ final class Formation implements AutoCloseable {
     Map<String, String> members = new LinkedHashMap<>(conf.voters());
     members.putAll(conf.listeners());
     members.put(id, self);
-    if (!conf.rejoining().contains(id)) {
-      // recorded in the replicated state first: should this disk be lost too before the peer is a
-      // member again, the next empty start still knows it is rejoining, not removed
-      try (RaftClient c = client(members, 10, leader.id())) {
-        propose(c, "add");
-      }
-    }
     Map<String, String> voters = new LinkedHashMap<>(conf.voters());
     Map<String, String> listeners = new LinkedHashMap<>(conf.listeners());
-    if (!started) {
-      if (voters.containsKey(id) || listeners.containsKey(id)) {
+    try (RaftClient c = client(members, 10, leader.id())) {
+      if (!conf.rejoining().contains(id)) {
+        // recorded in the replicated state first: should this disk be lost too before the peer is
+        // a member again, the next empty start still knows it is rejoining, not removed
+        propose(c, "add");
+      }
+      if (!started && (voters.containsKey(id) || listeners.containsKey(id))) {
         say("rejoining: asking leader " + leader.id() + " to drop this peer's old membership (its storage"
             + " was lost, so its earlier votes and acknowledgements must not count)");
         Map<String, String> nv = new LinkedHashMap<>(voters);
         nv.remove(id);
         Map<String, String> nl = new LinkedHashMap<>(listeners);
         nl.remove(id);
-        try (RaftClient c = client(members, 10, leader.id())) {
-          setConfiguration(c, leader.id(), voters, listeners, nv, nl);
-        }
+        setConfiguration(c, leader.id(), voters, listeners, nv, nl);
         voters = nv;
         listeners = nl;
       }
+    }
+    if (!started) {
       Dirs.deleteRecursively(groupDir(raftDir)); // an unfinished rejoin's log is not trusted
       addGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, List.of())); // empty configuration: no votes
     }
@@ -596,7 +595,7 @@ final class Formation implements AutoCloseable {
     // Ratis takes the configuration from the copied log; the group's peers only give addresses
     Map<String, String> members = new LinkedHashMap<>();
     for (String v : voters) {
-      String addr = v.equals(id) ? peers.find(id).map(p -> p.raft().toString()).orElse(null)
+      String addr = v.equals(id) ? ownAddress()
           : probes.containsKey(v) ? probes.get(v).address() : source.report().voters().get(v);
       if (addr != null) {
         members.put(v, addr);
@@ -614,16 +613,12 @@ final class Formation implements AutoCloseable {
   }
 
   private static void fsyncTree(Path root) throws IOException {
+    List<Path> all;
     try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.collect(Collectors.toList())) {
-        try {
-          Dirs.fsync(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
+      all = walk.toList();
+    }
+    for (Path p : all) {
+      Dirs.fsync(p);
     }
   }
 

@@ -99,7 +99,8 @@ public final class RaftKvNode implements Closeable {
     }
 
     Files.createDirectories(dataDir);
-    dev.raftkv.raft.Restore.check(id, dataDir, config.get(NodeConfig.STORE).equals("memory") ? "memory" : "rocksdb");
+    // raftkv.store is validated to be a store kind: rocksdb or memory
+    dev.raftkv.raft.Restore.check(id, dataDir, config.get(NodeConfig.STORE));
     Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
         : new RocksStore(dataDir.resolve("db"));
     this.store = s;

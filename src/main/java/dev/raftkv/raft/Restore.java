@@ -68,18 +68,19 @@ public final class Restore {
     if (!Files.isDirectory(restore)) {
       return;
     }
-    usable(peerId, restore, BackupManifest.read(restore), storeKind);
-  }
-
-  /** Refuses a restore of another store kind, or a damaged one. */
-  private static void usable(String peerId, Path restore, BackupManifest m, String storeKind) throws IOException {
-    if (!m.store().equals(storeKind)) {
-      throw new IOException(peerId + ": the backup in " + restore + " is of a " + m.store()
-          + " store but this peer runs " + storeKind + ": start it with --store " + m.store());
-    }
+    BackupManifest m = BackupManifest.read(restore);
+    sameStore(peerId, restore, m, storeKind);
     List<String> problems = m.verify(restore);
     if (!problems.isEmpty()) {
       throw new IOException(peerId + ": the backup in " + restore + " is damaged: " + String.join("; ", problems));
+    }
+  }
+
+  private static void sameStore(String peerId, Path restore, BackupManifest m, String storeKind)
+      throws IOException {
+    if (!m.store().equals(storeKind)) {
+      throw new IOException(peerId + ": the backup in " + restore + " is of a " + m.store()
+          + " store but this peer runs " + storeKind + ": start it with --store " + m.store());
     }
   }
 
@@ -108,7 +109,9 @@ public final class Restore {
           + " peer already has Raft state (a log or snapshots): a backup only seeds a new peer. Start"
           + " with an empty data directory, or remove " + restore);
     }
-    usable(peerId, restore, m, storeKind);
+    sameStore(peerId, restore, m, storeKind);
+    // its sums were checked before the peer started anything (check, called by node.RaftKvNode):
+    // hashing the backup again here would only double the start's I/O
     Path tmp = snapshots.newTemp(ti);
     Files.createDirectories(tmp);
     for (BackupManifest.FileEntry f : m.files()) {

@@ -288,10 +288,8 @@ public final class Nemesis implements Runnable {
           log.accept("nemesis: wipe " + p.id + " although " + atRisk);
         }
         leaderLoss = leader.filter(l -> l == p).isPresent();
-        cluster.kill(p);
-        cluster.deleteData(p);
+        cluster.wipe(p);
         long restarted = System.nanoTime();
-        cluster.start(p);
         // half the time, another peer fails at once, before the wiped one has caught up
         Peer other = null;
         boolean kill = rnd.nextBoolean();

@@ -110,13 +110,9 @@ class LostDiskIT {
       List<String> keys = write(c, leader, "k", 400);
       int f = (leader + 1) % 3;
       int survivor = (leader + 2) % 3;
-      c.stop(f);
-      c.wipe(f);
-      c.start(f);
+      c.restartWiped(f);
       // at once, before the wiped follower caught up, the leader's disk is lost too
-      c.stop(leader);
-      c.wipe(leader);
-      c.start(leader);
+      c.restartWiped(leader);
       // only the survivor holds the history; every peer is up: it must be served again
       c.awaitLeader();
       TestCluster.eventually(Duration.ofSeconds(90), () -> c.nodes[0].formed().isDone()
@@ -139,9 +135,7 @@ class LostDiskIT {
       RaftKvNode lead = c.nodes[leader];
       boolean hit = false;
       for (int attempt = 0; attempt < 5 && !hit; attempt++) {
-        c.stop(f);
-        c.wipe(f);
-        c.start(f);
+        c.restartWiped(f);
         // the moment the leader has dropped the wiped peer's old membership, its disk is lost again
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < until && !c.nodes[f].formed().isDone()) {
@@ -154,9 +148,7 @@ class LostDiskIT {
         }
       }
       assertTrue(hit, "never saw the configuration without " + fid);
-      c.stop(f);
-      c.wipe(f);
-      c.start(f);
+      c.restartWiped(f);
       RaftKvNode node = c.nodes[f];
       TestCluster.eventually(Duration.ofSeconds(120), () -> node.formed().isDone(), fid + " rejoined");
       assertTrue(lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()

@@ -109,6 +109,13 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** A lost disk: stops the peer, deletes its data dir, and starts it again, empty. */
+  void restartWiped(int i) throws Exception {
+    stop(i);
+    wipe(i);
+    start(i);
+  }
+
   Jedis client(int i) {
     Jedis j = new Jedis("127.0.0.1", redisPorts[i], 15_000);
     return j;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Paths for the integration tests (failsafe passes raftkv.home and raftkv.jar). */
+/** Paths and the shared harness configuration for the integration tests (failsafe passes raftkv.home and raftkv.jar). */
 final class ItSupport {
   private ItSupport() {}
 
@@ -19,6 +19,25 @@ final class ItSupport {
     assertTrue(Files.isRegularFile(jar),
         "runnable jar missing: " + jar + " (mvn package builds it before the ITs)");
     return jar;
+  }
+
+  /**
+   * The harness configuration the CI runs share: 3 peers, at most 100,000 operations, 2 set and 2
+   * counter clients, 400 operations per register generation; each test sets its own timing.
+   */
+  static VerifyRun.Config config(String faults, long seed, String store) {
+    VerifyRun.Config c = new VerifyRun.Config();
+    c.peers = 3;
+    c.store = store;
+    c.faults = Nemesis.Fault.parse(faults);
+    c.seed = seed;
+    c.maxOps = 100_000;
+    c.jar = jar();
+    c.workDir = workDir();
+    c.workload.setThreads = 2;
+    c.workload.counterThreads = 2;
+    c.workload.opsPerRegisterGeneration = 400;
+    return c;
   }
 
   /** Where runs keep their logs and histories when they fail. */

@@ -3,7 +3,6 @@ package dev.raftkv.verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.raftkv.verify.Nemesis.Fault;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,24 +43,14 @@ class PowerLossIT {
   }
 
   private static VerifyRun.Config config(long seed, String store) {
-    VerifyRun.Config c = new VerifyRun.Config();
-    c.peers = 3;
-    c.store = store;
-    c.faults = Fault.parse("power");
-    c.seed = seed;
+    VerifyRun.Config c = ItSupport.config("power", seed, store);
     c.durationSeconds = 45;
-    c.maxOps = 100_000;
-    c.jar = ItSupport.jar();
-    c.workDir = ItSupport.workDir();
     c.quietMinMs = 1000;
     c.quietMaxMs = 2000;
     c.holdMinMs = 3000;
     c.holdMaxMs = 4000;
     c.powerfs = powerfs;
     c.workload.registerThreads = 3;
-    c.workload.setThreads = 2;
-    c.workload.counterThreads = 2;
-    c.workload.opsPerRegisterGeneration = 400;
     c.keepWorkDir = true;
     return c;
   }

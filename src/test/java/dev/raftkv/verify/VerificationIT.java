@@ -2,7 +2,6 @@ package dev.raftkv.verify;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.raftkv.verify.Nemesis.Fault;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,23 +16,13 @@ import org.junit.jupiter.api.Timeout;
 class VerificationIT {
 
   private static VerifyRun.Config config(String faults, long seed, String store) {
-    VerifyRun.Config c = new VerifyRun.Config();
-    c.peers = 3;
-    c.store = store;
-    c.faults = Fault.parse(faults);
-    c.seed = seed;
+    VerifyRun.Config c = ItSupport.config(faults, seed, store);
     c.durationSeconds = 35;
-    c.maxOps = 100_000;
-    c.jar = ItSupport.jar();
-    c.workDir = ItSupport.workDir();
     c.quietMinMs = 1500;
     c.quietMaxMs = 3000;
     c.holdMinMs = 3000;
     c.holdMaxMs = 6000;
     c.workload.registerThreads = 4;
-    c.workload.setThreads = 2;
-    c.workload.counterThreads = 2;
-    c.workload.opsPerRegisterGeneration = 400;
     return c;
   }
 
