@@ -468,6 +468,16 @@ final class Formation implements AutoCloseable {
         voters = nv;
         listeners = nl;
       }
+      if (!started && stagingInProgress(c, voters, listeners)) {
+        // Ratis is still catching up an earlier incarnation of this peer (a disk lost again while
+        // it rejoined), or another peer. The leader's record of that peer keeps the match index the
+        // lost disk had acknowledged, and Ratis never sends below it: joining under that record
+        // would stall until a purge forced a snapshot. The staging fails on its own once the old
+        // incarnation has not answered for raft.server.staging.timeout; that drops the record.
+        say("rejoining: waiting for leader " + leader.id() + " to finish or give up an earlier attempt to"
+            + " catch a peer up (Ratis staging), so this peer is caught up from a fresh start");
+        return false;
+      }
     }
     if (!started) {
       Dirs.deleteRecursively(groupDir(raftDir)); // an unfinished rejoin's log is not trusted
@@ -523,6 +533,40 @@ final class Formation implements AutoCloseable {
     if (!r.isSuccess()) {
       throw new IOException("configuration change refused by " + leader + ": " + r.getException());
     }
+  }
+
+  /** Whether the leader is catching a peer up for a configuration change (a no-change CAS says so). */
+  private boolean stagingInProgress(RaftClient c, Map<String, String> voters, Map<String, String> listeners)
+      throws IOException {
+    RaftClientReply r;
+    try {
+      r = c.admin().setConfiguration(
+          SetConfigurationRequest.Arguments.newBuilder()
+              .setServersInNewConf(raftPeers(voters)).setListenersInNewConf(raftPeers(listeners))
+              .setServersInCurrentConf(raftPeers(voters)).setListenersInCurrentConf(raftPeers(listeners))
+              .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+    } catch (IOException e) {
+      if (inProgress(e)) {
+        return true;
+      }
+      throw e;
+    }
+    if (r.isSuccess()) {
+      return false;
+    }
+    if (inProgress(r.getException())) {
+      return true;
+    }
+    throw new IOException("configuration check refused: " + r.getException());
+  }
+
+  private static boolean inProgress(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void writeMarker() throws IOException {

@@ -235,6 +235,10 @@ public final class VerifyRun {
     public double okFraction;
     public double okFractionDuringFaults;
     public double okFractionQuiet;
+    /** One-second windows of the load phase, and those in which some write was acknowledged. */
+    public int seconds;
+    public int secondsWithWrites;
+    public double writesPerSecond;
     public List<Double> leaderLossRecoverySeconds = new ArrayList<>();
     /** Per wipe (not followed by a second fault): process start to caught up, in ms. */
     public List<Long> wipeCatchUpMillis = List.of();
@@ -292,6 +296,23 @@ public final class VerifyRun {
           }
         }
       }
+      // by time, not by operation count: a client of a peer that answers CLUSTERDOWN at once
+      // retries at once, so failed operations pile up where the cluster waits
+      long firstNanos = all.stream().filter(op -> op.process() < 1_000_000).mapToLong(Operation::start).min().orElse(0);
+      seconds = (int) Math.floor(runSeconds); // the load phase starts with the first operation
+      java.util.BitSet served = new java.util.BitSet();
+      long writes = 0;
+      for (Operation op : all) {
+        if (op.process() < 1_000_000 && op.ok() && op.f() != Op.F.READ) {
+          writes++;
+          long s = (op.end() - firstNanos) / 1_000_000_000L;
+          if (s >= 0 && s < seconds) {
+            served.set((int) s);
+          }
+        }
+      }
+      secondsWithWrites = served.cardinality();
+      writesPerSecond = seconds == 0 ? 0 : (double) writes / seconds;
       okFraction = n == 0 ? 0 : (double) ok / n;
       okFractionDuringFaults = nF == 0 ? Double.NaN : (double) okF / nF;
       okFractionQuiet = n - nF == 0 ? Double.NaN : (double) (ok - okF) / (n - nF);
@@ -341,6 +362,9 @@ public final class VerifyRun {
       sb.append(String.format("  ok fraction: %.3f overall (a majority was up throughout),"
           + " %.3f during faults, %.3f between faults%n", okFraction, okFractionDuringFaults,
           okFractionQuiet));
+      sb.append(String.format("  by time: a write was acknowledged in %d of %d seconds (%.3f); %.1f acknowledged"
+          + " writes per second%n", secondsWithWrites, seconds, seconds == 0 ? Double.NaN
+          : (double) secondsWithWrites / seconds, writesPerSecond));
       if (!leaderLossRecoverySeconds.isEmpty()) {
         sb.append("  leader loss -> first acknowledged write: ")
             .append(leaderLossRecoverySeconds.stream().map(d -> String.format("%.2f s", d))
