@@ -55,20 +55,25 @@ server_ticks() {
 # "busy total" clock ticks of the whole machine (every core), from /proc/stat.
 machine_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
 
-# Prints "rps p50 p99 cpu busy" for one redis-benchmark case: cpu is the servers' CPU time per
-# request in microseconds (every peer, or redis-server), busy the share of the machine in use.
+# Prints "rps p50 p99 cpu busy" and the counts of bin/lib/counts.py for one redis-benchmark case:
+# cpu is the servers' CPU time per request in microseconds (every peer, or redis-server), busy the
+# share of the machine in use. "counted" holds PID[:METRICS_PORT] of each server under test.
+counted=()
 run_case() {
   local port="$1"
   shift
-  local out s0 s1 m0 m1 requests
+  local out s0 s1 m0 m1 requests counts
   requests="$(sed -E 's/.*-n ([0-9]+).*/\1/' <<<"$*")"
+  python3 "$ROOT/bin/lib/counts.py" snap "$tmp/counts0.json" "${counted[@]}"
   s0="$(server_ticks)"; m0="$(machine_ticks)"
   out="$(timeout "$CASE_TIMEOUT" redis-benchmark -p "$port" -c "$C" --csv "$@" 2>&1)" || {
     echo "bench: redis-benchmark $* failed: $out" >&2
-    echo "0 0 0 - -"
+    echo "0 0 0 - - - - - - - - - - -"
     return
   }
   s1="$(server_ticks)"; m1="$(machine_ticks)"
+  python3 "$ROOT/bin/lib/counts.py" snap "$tmp/counts1.json" "${counted[@]}"
+  counts="$(python3 "$ROOT/bin/lib/counts.py" diff "$tmp/counts0.json" "$tmp/counts1.json" "$requests")"
   if grep -qiE 'error|warning' <<<"$out"; then
     echo "bench: redis-benchmark $* reported: $out" >&2
   fi
@@ -77,7 +82,7 @@ run_case() {
 import sys
 s0, s1, requests, hz, b0, t0, b1, t1 = map(int, sys.argv[1:9])
 print(f"{(s1 - s0) * 1e6 / hz / requests:.0f} {100 * (b1 - b0) / max(1, t1 - t0):.0f}")
-' "$s0" "$s1" "$requests" "$(getconf CLK_TCK)" $m0 $m1)"
+' "$s0" "$s1" "$requests" "$(getconf CLK_TCK)" $m0 $m1)" "$counts"
 }
 
 cases=(
@@ -101,6 +106,7 @@ read -r rport <<<"$(free_ports 1)"
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
   --dir "$tmp" --daemonize no >"$tmp/redis.log" 2>&1 &
 pids+=($!)
+counted=("$!")
 wait_ping "$rport"
 for c in "${cases[@]}"; do
   name="${c%%|*}"
@@ -111,15 +117,18 @@ cleanup
 
 for store in $STORES; do
   # ports[0..PEERS-1]: Raft; ports[PEERS..2*PEERS-1]: Redis
-  read -r -a ports <<<"$(free_ports $((2 * PEERS)))"
+  read -r -a ports <<<"$(free_ports $((3 * PEERS)))" # Raft, Redis, metrics
+  counted=()
   peers="$tmp/peers-$store.conf"
   for ((i = 1; i <= PEERS; i++)); do
     echo "n$i 127.0.0.1:${ports[$((i - 1))]} 127.0.0.1:${ports[$((i + PEERS - 1))]}"
   done >"$peers"
   for ((i = 1; i <= PEERS; i++)); do
     RAFTKV_NO_BUILD=1 "$ROOT/bin/raftkv" server --id "n$i" --peers "$peers" --store "$store" \
-      --data-dir "$tmp/$store/n$i" ${RAFTKV_ARGS:-} >"$tmp/$store-n$i.log" 2>&1 &
+      --data-dir "$tmp/$store/n$i" -D raftkv.metrics.port="${ports[$((i + 2 * PEERS - 1))]}" \
+      ${RAFTKV_ARGS:-} >"$tmp/$store-n$i.log" 2>&1 &
     pids+=($!)
+    counted+=("$!:${ports[$((i + 2 * PEERS - 1))]}")
   done
   for ((i = PEERS; i < 2 * PEERS; i++)); do wait_ping "${ports[$i]}"; done
   leader=""
@@ -166,9 +175,25 @@ for t in "${targets[@]}"; do
     name="${c%%|*}"
     r="${result["$t|$name"]:-}"
     [[ -n "$r" ]] || continue
-    read -r rps p50 p99 cpu busy <<<"$r"
+    read -r rps p50 p99 cpu busy _ <<<"$r"
     read -r base _ <<<"${result["redis|$name"]}"
     ratio="$(python3 -c "print(f'{float($rps)/float($base):.2f}' if float($base) > 0 else '-')")"
     printf '%-18s %-14s %12s %9s %9s %8s %11s %7s\n' "$t" "$name" "$rps" "$p50" "$p99" "$ratio" "$cpu" "$busy"
+  done
+done
+echo
+echo "Counts per case (bin/lib/counts.py): CPU per request of the leader and of one follower (mean), commands"
+echo "per data entry, context switches per request (all servers), and per data entry: log indices, fsyncs"
+echo "(all peers), AppendEntries with entries and heartbeats (sent by the leader to all followers)"
+printf '%-18s %-14s %9s %9s %9s %8s %9s %9s %8s %8s %9s\n' "target" "case" "lead us" "foll us" "cmd/ent" "cs/req" \
+  "idx/ent" "fsync/ent" "AE/ent" "hb/ent" "entries"
+for t in "${targets[@]}"; do
+  for c in "${cases[@]}"; do
+    name="${c%%|*}"
+    r="${result["$t|$name"]:-}"
+    [[ -n "$r" ]] || continue
+    read -r _ _ _ _ _ lead foll cpe cs idx fs ae hb ent <<<"$r"
+    printf '%-18s %-14s %9s %9s %9s %8s %9s %9s %8s %8s %9s\n' "$t" "$name" "$lead" "$foll" "$cpe" "$cs" "$idx" "$fs" \
+      "$ae" "$hb" "$ent"
   done
 done

@@ -93,6 +93,17 @@ public final class NodeConfig {
     d.put(TLS_RAFT, "no");
     d.put("raft.server.rpc.timeout.min", "1000ms");
     d.put("raft.server.rpc.timeout.max", "2000ms");
+    // Ratis defaults that cost most per log entry (docs/performance.md, "Ratis' cost per entry").
+    // Each keeps durability: a follower still acknowledges only what it has fsync'd.
+    // A follower chains each append onto the previous one's fsync through the ForkJoin pool when
+    // on: appends are serialized, never share an fsync, and hop threads 7 times.
+    d.put("raft.server.log.append-entries.compose.enabled", "false");
+    // With 8 or more appends outstanding, the leader's appender sends an empty heartbeat on every
+    // wake-up: more heartbeats than data requests under load.
+    d.put("raft.grpc.server.leader.outstanding.appends.max", "128");
+    // A metadata entry appended, replicated and fsync'd on every commit advance; Raft does not need
+    // the commit index on disk, and the store keeps its own applied index.
+    d.put("raft.server.log.log-metadata.enabled", "false");
     DEFAULTS = Collections.unmodifiableMap(d);
   }
 

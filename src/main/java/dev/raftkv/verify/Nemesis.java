@@ -172,16 +172,22 @@ public final class Nemesis implements Runnable {
   private void awaitCaughtUp(Peer p, long restarted, long hold) throws InterruptedException {
     long end = restarted + hold * 1_000_000;
     boolean done = false;
+    long target = -1; // the leader's commit index once the wiped peer runs its group again
     while (System.nanoTime() < end || !done && System.nanoTime() < end + 30_000_000_000L) {
       if (!done) {
-        Optional<Peer> l = cluster.leader();
-        if (l.isPresent() && l.get() != p) {
-          long commit = num(cluster.raftInfo(l.get()).get("raft_commit_index"));
-          Map<String, String> info = cluster.raftInfo(p);
-          if (info.get("raft_waiting") == null && commit > 0 && num(info.get("raft_applied_index")) >= commit) {
-            wipeCatchUpMillis.add((System.nanoTime() - restarted) / 1_000_000);
-            done = true;
+        Map<String, String> info = cluster.raftInfo(p);
+        boolean running = info.get("raft_waiting") == null && info.get("raft_applied_index") != null;
+        if (running && target < 0) {
+          // under load the leader's commit index moves on while it is read; the peer has caught
+          // up once it has applied what the leader had committed when it started to rejoin
+          Optional<Peer> l = cluster.leader();
+          if (l.isPresent() && l.get() != p) {
+            target = num(cluster.raftInfo(l.get()).get("raft_commit_index"));
           }
+        }
+        if (running && target > 0 && num(info.get("raft_applied_index")) >= target) {
+          wipeCatchUpMillis.add((System.nanoTime() - restarted) / 1_000_000);
+          done = true;
         }
       }
       Thread.sleep(50);
