@@ -95,6 +95,8 @@ public final class Nemesis implements Runnable {
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final List<String> crashes = new CopyOnWriteArrayList<>();
   private final List<Long> wipeCatchUpMillis = new CopyOnWriteArrayList<>();
+  /** Per timed wipe: ms from the process start until the peer first answered (the JVM's start). */
+  private final List<Long> wipeAnswerMillis = new CopyOnWriteArrayList<>();
   private volatile boolean running = true;
 
   /**
@@ -173,9 +175,13 @@ public final class Nemesis implements Runnable {
     long end = restarted + hold * 1_000_000;
     boolean done = false;
     long target = -1; // the leader's commit index once the wiped peer runs its group again
+    long answered = -1;
     while (System.nanoTime() < end || !done && System.nanoTime() < end + 30_000_000_000L) {
       if (!done) {
         Map<String, String> info = cluster.raftInfo(p);
+        if (answered < 0 && !info.isEmpty()) {
+          answered = System.nanoTime();
+        }
         boolean running = info.get("raft_waiting") == null && info.get("raft_applied_index") != null;
         if (running && target < 0) {
           // under load the leader's commit index moves on while it is read; the peer has caught
@@ -187,6 +193,7 @@ public final class Nemesis implements Runnable {
         }
         if (running && target > 0 && num(info.get("raft_applied_index")) >= target) {
           wipeCatchUpMillis.add((System.nanoTime() - restarted) / 1_000_000);
+          wipeAnswerMillis.add((answered - restarted) / 1_000_000);
           done = true;
         }
       }
@@ -197,6 +204,11 @@ public final class Nemesis implements Runnable {
   /** Per wipe with no second fault: ms from the wiped peer's process start until it caught up. */
   public List<Long> wipeCatchUpMillis() {
     return List.copyOf(wipeCatchUpMillis);
+  }
+
+  /** Per timed wipe, in the order of {@link #wipeCatchUpMillis()}: ms until the peer first answered. */
+  public List<Long> wipeAnswerMillis() {
+    return List.copyOf(wipeAnswerMillis);
   }
 
   public List<Event> events() {

@@ -147,6 +147,7 @@ public final class VerifyRun {
       report.runSeconds = (end - start) / 1e9;
       report.faults = nemesis.events();
       report.wipeCatchUpMillis = nemesis.wipeCatchUpMillis();
+      report.wipeAnswerMillis = nemesis.wipeAnswerMillis();
       report.crashes.addAll(nemesis.crashes());
       log.accept(String.format("load stopped after %.1f s, %d operations; healing",
           report.runSeconds, workloads.opsStarted()));
@@ -242,6 +243,7 @@ public final class VerifyRun {
     public List<Double> leaderLossRecoverySeconds = new ArrayList<>();
     /** Per wipe (not followed by a second fault): process start to caught up, in ms. */
     public List<Long> wipeCatchUpMillis = List.of();
+    public List<Long> wipeAnswerMillis = List.of();
 
     public boolean valid() {
       return recovered
@@ -332,6 +334,11 @@ public final class VerifyRun {
       }
     }
 
+    private static long median(List<Long> xs) {
+      List<Long> sorted = xs.stream().sorted().toList();
+      return sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
+    }
+
     /** The human-readable report. */
     public String text() {
       StringBuilder sb = new StringBuilder();
@@ -376,6 +383,14 @@ public final class VerifyRun {
         sb.append("  wiped peer, process start -> caught up: median ").append(sorted.get(sorted.size() / 2))
             .append(" ms, max ").append(sorted.get(sorted.size() - 1)).append(" ms over ").append(sorted.size())
             .append(" wipes ").append(wipeCatchUpMillis).append('\n');
+        List<Long> rejoin = new ArrayList<>();
+        for (int i = 0; i < wipeCatchUpMillis.size() && i < wipeAnswerMillis.size(); i++) {
+          rejoin.add(wipeCatchUpMillis.get(i) - wipeAnswerMillis.get(i));
+        }
+        sb.append("    of which the JVM's start (process start -> first answer): median ").append(median(wipeAnswerMillis))
+            .append(" ms; the rejoin (first answer -> caught up): median ").append(median(rejoin))
+            .append(" ms, max ").append(rejoin.stream().max(Long::compare).orElse(0L)).append(" ms ").append(rejoin)
+            .append('\n');
       }
       sb.append("verdicts:\n");
       sb.append("  cluster recovered after healing: ").append(recovered ? "yes" : "NO: "

@@ -125,77 +125,70 @@ class LostDiskIT {
     }
   }
 
+  private static boolean isVoter(RaftKvNode leader, String id) throws IOException {
+    return leader.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()
+        .anyMatch(p -> p.getId().toString().equals(id));
+  }
+
+  @FunctionalInterface
+  private interface Moment {
+    boolean now() throws IOException;
+  }
+
+  /**
+   * Wipes follower f (restarting it empty) until, before it has rejoined, {@code moment} holds; then
+   * its disk is lost again at once. Asserts it rejoins as a voter and every write is everywhere.
+   */
+  private static void loseTheDiskAgainWhen(TestCluster c, String prefix, java.util.function.IntFunction<Moment> moment)
+      throws Exception {
+    int leader = c.awaitLeader();
+    List<String> keys = write(c, leader, prefix, 300);
+    int f = (leader + 1) % 3;
+    String fid = "n" + (f + 1);
+    RaftKvNode lead = c.nodes[leader];
+    Moment when = moment.apply(f);
+    boolean hit = false;
+    for (int attempt = 0; attempt < 8 && !hit; attempt++) {
+      c.restartWiped(f);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (System.nanoTime() < until && !c.nodes[f].formed().isDone()) {
+        if (when.now()) {
+          hit = true;
+          break;
+        }
+        Thread.sleep(1);
+      }
+      keys.addAll(write(c, c.awaitLeader(), prefix + attempt + "-", 5));
+    }
+    assertTrue(hit, "never saw the moment for " + fid);
+    long t0 = System.nanoTime();
+    c.restartWiped(f);
+    RaftKvNode node = c.nodes[f];
+    TestCluster.eventually(Duration.ofSeconds(60), () -> node.formed().isDone(), fid + " rejoined");
+    System.out.println("LostDiskIT: disk lost again (" + prefix + "), rejoined after (ms): "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    assertTrue(isVoter(lead, fid), fid + " is a voter again");
+    keys.addAll(write(c, c.awaitLeader(), prefix + "-after", 20));
+    assertEverywhere(c, keys);
+  }
+
   @Test
   void aDiskLostAgainWhileItsPeerRejoinsStillRejoins() throws Exception {
     try (TestCluster c = new TestCluster(tmp, 3, Map.of())) {
+      // the moment the leader has dropped the wiped peer's old membership
       int leader = c.awaitLeader();
-      List<String> keys = write(c, leader, "d", 200);
-      int f = (leader + 1) % 3;
-      String fid = "n" + (f + 1);
-      RaftKvNode lead = c.nodes[leader];
-      boolean hit = false;
-      for (int attempt = 0; attempt < 5 && !hit; attempt++) {
-        c.restartWiped(f);
-        // the moment the leader has dropped the wiped peer's old membership, its disk is lost again
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < until && !c.nodes[f].formed().isDone()) {
-          if (lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()
-              .noneMatch(p -> p.getId().toString().equals(fid))) {
-            hit = true;
-            break;
-          }
-          Thread.sleep(1);
-        }
-      }
-      assertTrue(hit, "never saw the configuration without " + fid);
-      c.restartWiped(f);
-      RaftKvNode node = c.nodes[f];
-      TestCluster.eventually(Duration.ofSeconds(120), () -> node.formed().isDone(), fid + " rejoined");
-      assertTrue(lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()
-          .anyMatch(p -> p.getId().toString().equals(fid)), fid + " is a voter again");
-      keys.addAll(write(c, c.awaitLeader(), "e", 20));
-      assertEverywhere(c, keys);
+      loseTheDiskAgainWhen(c, "d", f -> () -> !isVoter(c.nodes[leader], "n" + (f + 1)));
     }
   }
 
   @Test
   void aDiskLostWhileTheLeaderCatchesItsPeerUpRejoinsFromAFreshStart() throws Exception {
     try (TestCluster c = new TestCluster(tmp, 3, Map.of())) {
+      // the moment the leader is catching the rejoining peer up: its group runs, the configuration
+      // still lacks it (the re-add is staged); the leader's record of the peer belongs to the lost
+      // incarnation, and a staging left behind fails within raft.server.staging.timeout
       int leader = c.awaitLeader();
-      List<String> keys = write(c, leader, "s", 300);
-      int f = (leader + 1) % 3;
-      String fid = "n" + (f + 1);
-      RaftKvNode lead = c.nodes[leader];
-      boolean hit = false;
-      for (int attempt = 0; attempt < 8 && !hit; attempt++) {
-        c.restartWiped(f);
-        // the moment the leader is catching the rejoining peer up (its group runs, the configuration
-        // still lacks it: the re-add is staged), its disk is lost again; the leader's record of the
-        // peer belongs to the lost incarnation
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < until && !c.nodes[f].formed().isDone()) {
-          if (applied(c.nodes[f]) >= -1 && lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf()
-              .getCurrentPeers().stream().noneMatch(p -> p.getId().toString().equals(fid))) {
-            hit = true;
-            break;
-          }
-          Thread.sleep(1);
-        }
-        keys.addAll(write(c, c.awaitLeader(), "t" + attempt + "-", 5));
-      }
-      assertTrue(hit, "never saw " + fid + " being caught up");
-      long t0 = System.nanoTime();
-      c.restartWiped(f);
-      RaftKvNode node = c.nodes[f];
-      // no write load: a stall on the old record would last until the next snapshot purge, i.e.
-      // forever; the staging timeout (6 s) and the catch-up come well inside this bound
-      TestCluster.eventually(Duration.ofSeconds(40), () -> node.formed().isDone(), fid + " rejoined");
-      System.out.println("LostDiskIT: wiped again while being caught up, rejoined after (ms): "
-          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-      assertTrue(lead.raftServer().getDivision(RaftKvNode.GROUP_ID).getRaftConf().getCurrentPeers().stream()
-          .anyMatch(p -> p.getId().toString().equals(fid)), fid + " is a voter again");
-      keys.addAll(write(c, c.awaitLeader(), "u", 20));
-      assertEverywhere(c, keys);
+      loseTheDiskAgainWhen(c, "s", f -> () -> applied(c.nodes[f]) >= -1 && !isVoter(c.nodes[leader], "n" + (f + 1)));
     }
   }
 
