@@ -79,6 +79,8 @@ public final class Commands {
     read("expiretime", 2, KeyCommands::expiretime);
     read("pexpiretime", 2, KeyCommands::pexpiretime);
     read("type", 2, KeyCommands::type);
+    read("object", -2, ObjectCommands::object);
+    read("memory", -2, ObjectCommands::memory);
     write("del", -2, AS_IS, KeyCommands::del);
     write("unlink", -2, AS_IS, KeyCommands::unlink);
     write("rename", 3, AS_IS, KeyCommands::rename);

@@ -24,7 +24,7 @@ final class HashCommands {
   private HashCommands() {}
 
   /** The live hash at {@code key} as a mutable field/value list, null when absent. */
-  private static List<byte[]> load(Keyspace ks, byte[] key) throws CommandError {
+  static List<byte[]> load(Keyspace ks, byte[] key) throws CommandError {
     byte[] r = ks.get(key);
     if (r == null) {
       return null;
@@ -295,8 +295,8 @@ final class HashCommands {
 
   // ---- HSCAN
 
-    /** Whether Redis 7.0 would keep this hash in its listpack encoding (the defaults). */
-  private static boolean compact(List<byte[]> pairs) {
+  /** Whether Redis 7.0 would keep this hash in its listpack encoding (the defaults). */
+  static boolean compact(List<byte[]> pairs) {
     if (pairs.size() / 2 > LISTPACK_ENTRIES) {
       return false;
     }

@@ -60,6 +60,8 @@ public final class CommandMeta {
       rename|3|write|1,2,1|@keyspace,@write,@slow|generic|1.0.0|Rename a key
       renamenx|3|write,fast|1,2,1|@keyspace,@write,@fast|generic|1.0.0|Rename a key, only if the new key does not exist
       copy|-3|write,denyoom|1,2,1|@keyspace,@write,@slow|generic|6.2.0|Copy a key
+      object|-2|readonly|2,2,1|@keyspace,@read,@slow|generic|2.2.3|A container for object introspection commands
+      memory|-2|readonly|2,2,1|@read,@slow|server|4.0.0|A container for memory diagnostics commands
       expire|-3|write,fast|1,1,1|@keyspace,@write,@fast|generic|1.0.0|Set a key's time to live in seconds
       pexpire|-3|write,fast|1,1,1|@keyspace,@write,@fast|generic|2.6.0|Set a key's time to live in milliseconds
       expireat|-3|write,fast|1,1,1|@keyspace,@write,@fast|generic|1.2.0|Set the expiration for a key as a UNIX timestamp

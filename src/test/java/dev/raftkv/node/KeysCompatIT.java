@@ -333,6 +333,70 @@ class KeysCompatIT {
     assertTrue(picked.size() > 3, "random keys: " + picked);
   }
 
+  @Test
+  void objectEncodingAndRefcountAreRedisesForTheSameContents() throws Exception {
+    String big = "x".repeat(70);
+    diff.script("""
+        SET small hello
+        SET number 12345
+        SET shared 42
+        SET negative -7
+        SET padded 007
+        SET long %s
+        RPUSH list a b c
+        SADD ints 1 2 3 -4
+        SADD words 1 two
+        ZADD small-z 1 a 2 b
+        ZADD big-z 1 %s
+        HSET small-h f v
+        HSET big-h f %s
+        OBJECT ENCODING small
+        OBJECT ENCODING number
+        OBJECT ENCODING shared
+        OBJECT ENCODING negative
+        OBJECT ENCODING padded
+        OBJECT ENCODING long
+        OBJECT ENCODING list
+        OBJECT ENCODING ints
+        OBJECT ENCODING words
+        OBJECT ENCODING small-z
+        OBJECT ENCODING big-z
+        OBJECT ENCODING small-h
+        OBJECT ENCODING big-h
+        OBJECT ENCODING nothing
+        OBJECT REFCOUNT shared
+        OBJECT REFCOUNT number
+        OBJECT REFCOUNT small
+        OBJECT REFCOUNT nothing
+        ~OBJECT IDLETIME small
+        OBJECT FREQ small
+        OBJECT ENCODING
+        OBJECT ENCODING a b
+        OBJECT NOPE small
+        OBJECT
+        MEMORY USAGE nothing
+        MEMORY USAGE small SAMPLES x
+        MEMORY USAGE small SAMPLES
+        MEMORY USAGE small FOO 1
+        MEMORY USAGE
+        MEMORY NOPE
+        MEMORY PURGE
+        """.formatted(big, big, big));
+    // a set of 513 integers is no intset any more
+    String[] add = new String[515];
+    add[0] = "SADD";
+    add[1] = "many";
+    for (int i = 0; i < 513; i++) {
+      add[i + 2] = Integer.toString(i);
+    }
+    diff.same(add);
+    diff.same("OBJECT", "ENCODING", "many");
+    // MEMORY USAGE is an estimate here: positive for a key, and it grows with the value
+    Object[] small = diff.both("MEMORY", "USAGE", "small");
+    Object[] large = diff.both("MEMORY", "USAGE", "long");
+    assertTrue((Long) small[1] > 0 && (Long) large[1] > (Long) small[1], small[1] + " " + large[1]);
+  }
+
   private static RespClient redisClient() throws Exception {
     return diff.redisClient();
   }

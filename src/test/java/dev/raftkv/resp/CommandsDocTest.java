@@ -79,6 +79,16 @@ class CommandsDocTest {
         up to 500 keys); until then `DBSIZE` counts them, as Redis counts keys not yet evicted.
       - `COPY` accepts only `DB 0`; `RANDOMKEY` answers nil when the first 1,000 keys it looks at
         are all expired and not yet removed.
+      - `OBJECT ENCODING` answers the encoding Redis 7.0 would give the same contents with its
+        default thresholds (`int`/`embstr`/`raw`, `quicklist`, `listpack`/`hashtable`,
+        `intset`/`hashtable`, `listpack`/`skiplist`); raft-kv keeps every value in one compact
+        record, and unlike Redis the answer goes back to the compact name when a value shrinks.
+        `CONFIG SET` of the `*-max-*` thresholds is refused like every other parameter change.
+        `OBJECT IDLETIME` is always 0 (access times are not tracked); `OBJECT FREQ` gives Redis's
+        error for a server without an LFU policy. `MEMORY USAGE` is an estimate (the stored key and
+        record plus 40 bytes), `SAMPLES` is checked and ignored; `MEMORY STATS` is not there.
+        COMMAND INFO reports key position 2 for `OBJECT` and `MEMORY` (Redis: 0 for the container),
+        so that ACL key patterns apply to the key their subcommands name.
 
       """;
 
