@@ -180,7 +180,10 @@ final class AdminCommand implements Runnable {
             .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
             .build());
         if (r.isSuccess()) {
-          return awaitConfiguration(wantVoters, wantListeners, what);
+          Set<String> gone = new java.util.TreeSet<>(ids(view.voters)); // voters leaving: recorded as removed
+          gone.removeAll(wantVoters);
+          gone.removeAll(wantListeners);
+          return awaitConfiguration(wantVoters, wantListeners, gone, what);
         }
         failure = r.getException() == null ? "unknown error" : r.getException().getMessage();
         if (r.getException() instanceof ReconfigurationInProgressException && before(deadline)) {
@@ -206,14 +209,19 @@ final class AdminCommand implements Runnable {
     return v.source != null && "1".equals(v.source.get("raft_conf_transitional"));
   }
 
-  /** Waits until the leader reports the configuration (its INFO can lag its reply by an instant). */
-  ClusterView awaitConfiguration(Set<String> voters, Set<String> listeners, String what)
+  /**
+   * Waits until the leader reports the configuration (its INFO can lag its reply by an instant)
+   * and the peers record the voters it removed ({@code gone}): a peer shows a configuration once
+   * it has appended it, and records its removed ids only once it has applied it, so an add-peer
+   * right after a remove-peer could otherwise miss that an id is never to be reused.
+   */
+  ClusterView awaitConfiguration(Set<String> voters, Set<String> listeners, Set<String> gone, String what)
       throws IOException, ConfigException {
     long deadline = deadline();
     while (true) {
       ClusterView now = probe();
       if (now.leader != null && ids(now.voters).equals(voters) && ids(now.listeners).equals(listeners)
-          && !isTransitional(now)) {
+          && !isTransitional(now) && now.removed.containsAll(gone)) {
         return now;
       }
       if (!before(deadline)) {
