@@ -522,14 +522,7 @@ final class Formation implements AutoCloseable {
   private void setConfiguration(RaftClient c, String leader, Map<String, String> voters,
       Map<String, String> listeners, Map<String, String> newVoters, Map<String, String> newListeners)
       throws IOException {
-    RaftClientReply r = c.admin().setConfiguration(
-        SetConfigurationRequest.Arguments.newBuilder()
-            .setServersInNewConf(raftPeers(newVoters))
-            .setListenersInNewConf(raftPeers(newListeners))
-            .setServersInCurrentConf(raftPeers(voters))
-            .setListenersInCurrentConf(raftPeers(listeners))
-            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
-            .build());
+    RaftClientReply r = compareAndSet(c, voters, listeners, newVoters, newListeners);
     if (!r.isSuccess()) {
       throw new IOException("configuration change refused by " + leader + ": " + r.getException());
     }
@@ -540,11 +533,7 @@ final class Formation implements AutoCloseable {
       throws IOException {
     RaftClientReply r;
     try {
-      r = c.admin().setConfiguration(
-          SetConfigurationRequest.Arguments.newBuilder()
-              .setServersInNewConf(raftPeers(voters)).setListenersInNewConf(raftPeers(listeners))
-              .setServersInCurrentConf(raftPeers(voters)).setListenersInCurrentConf(raftPeers(listeners))
-              .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+      r = compareAndSet(c, voters, listeners, voters, listeners);
     } catch (IOException e) {
       if (inProgress(e)) {
         return true;
@@ -558,6 +547,19 @@ final class Formation implements AutoCloseable {
       return true;
     }
     throw new IOException("configuration check refused: " + r.getException());
+  }
+
+  private static RaftClientReply compareAndSet(RaftClient c, Map<String, String> voters,
+      Map<String, String> listeners, Map<String, String> newVoters, Map<String, String> newListeners)
+      throws IOException {
+    return c.admin().setConfiguration(
+        SetConfigurationRequest.Arguments.newBuilder()
+            .setServersInNewConf(raftPeers(newVoters))
+            .setListenersInNewConf(raftPeers(newListeners))
+            .setServersInCurrentConf(raftPeers(voters))
+            .setListenersInCurrentConf(raftPeers(listeners))
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+            .build());
   }
 
   private static boolean inProgress(Throwable e) {
