@@ -417,7 +417,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
       wrote = true;
       if (s.closeAfter) {
-        ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(f -> ctx.close());
+        CloseAfterReply.close(ctx);
         replies.clear();
         return;
       }

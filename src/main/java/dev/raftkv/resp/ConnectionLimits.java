@@ -1,7 +1,6 @@
 package dev.raftkv.resp;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -46,7 +45,8 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
       slots.used.decrementAndGet();
       stats.rejectedConnections.incrementAndGet();
       LOG.debug("refusing client {}: maxclients ({}) reached", ctx.channel().remoteAddress(), slots.maxClients);
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(MAX_CLIENTS)).addListener(ChannelFutureListener.CLOSE);
+      ctx.write(Unpooled.wrappedBuffer(MAX_CLIENTS));
+      CloseAfterReply.close(ctx);
       return; // the session never starts
     }
     admitted = true;

@@ -224,6 +224,44 @@ class ClientLimitsIT {
     }
   }
 
+  /**
+   * A pipelined GET of a 4 MB value, then a malformed request, then more bytes the peer never
+   * reads: the client still reads the whole value, then the protocol error, then the close. (A
+   * plain close with unread input resets the connection, and the reset throws away the reply
+   * bytes still queued; a small receive buffer keeps most of the value queued at the peer.)
+   */
+  @Test
+  void aProtocolErrorAfterALongReplyStillDeliversTheWholeReplyFirst() throws Exception {
+    byte[] mb = new byte[1 << 20];
+    Arrays.fill(mb, (byte) 'v');
+    try (Jedis j = new Jedis("127.0.0.1", port, 30_000)) {
+      j.del("long-reply");
+      for (int i = 0; i < 4; i++) {
+        j.append("long-reply".getBytes(StandardCharsets.UTF_8), mb);
+      }
+    }
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(16 * 1024);
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+      s.setSoTimeout(100);
+      OutputStream out = s.getOutputStream();
+      out.write("*2\r\n$3\r\nGET\r\n$10\r\nlong-reply\r\n*1\r\n$-5\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread.sleep(200);
+      boolean[] closed = {false};
+      try {
+        out.write(new byte[256 * 1024]); // never read by the peer: it is closing
+      } catch (IOException e) {
+        closed[0] = true;
+      }
+      String got = read(s, 5000, closed);
+      String reply = "$" + (4 << 20) + "\r\n" + "v".repeat(4 << 20) + "\r\n";
+      assertTrue(got.startsWith(reply), () -> "the whole value first, but only " + got.length() + " bytes came");
+      assertEquals("-ERR Protocol error: invalid bulk length\r\n", got.substring(reply.length()));
+      assertTrue(closed[0], "the connection is closed");
+    }
+  }
+
   @Test
   void aWriteTooBigForALogEntryGetsAClearErrorAndTheConnectionGoesOn() throws Exception {
     try (Jedis j = new Jedis("127.0.0.1", port, 30_000)) {
