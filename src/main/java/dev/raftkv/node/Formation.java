@@ -75,6 +75,8 @@ import org.slf4j.LoggerFactory;
 final class Formation implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Formation.class);
   static final String MARKER = "raft-rejoin";
+  /** How long one peer's answer to a probe (or a seed's storage request) may take. */
+  private static final int PROBE_TIMEOUT_SECONDS = 2;
 
   private final String id;
   private final RaftServer server;
@@ -91,6 +93,9 @@ final class Formation implements AutoCloseable {
   private volatile String baseStatus = status;
   private volatile boolean closed;
   private long lastLogged;
+  /** Where a rejoin's time went, logged when it ends (phase: milliseconds). */
+  private final Map<String, Long> timeline = new LinkedHashMap<>();
+  private long lastMark = System.nanoTime();
   private String lastLoggedStatus = "";
 
   /** What one other peer answered. */
@@ -157,6 +162,21 @@ final class Formation implements AutoCloseable {
     return status;
   }
 
+  /** Adds the time since the previous mark to {@code phase}. */
+  private void mark(String phase) {
+    long now = System.nanoTime();
+    timeline.merge(phase, TimeUnit.NANOSECONDS.toMillis(now - lastMark), Long::sum);
+    lastMark = now;
+  }
+
+  private String timeline() {
+    long total = timeline.values().stream().mapToLong(Long::longValue).sum();
+    StringBuilder b = new StringBuilder().append(total).append(" ms since the peer started (");
+    timeline.forEach((phase, ms) -> b.append(phase).append(' ').append(ms).append(" ms, "));
+    b.setLength(b.length() - 2);
+    return b.append(')').toString();
+  }
+
   private void say(String s) {
     baseStatus = s;
     report(s);
@@ -211,7 +231,9 @@ final class Formation implements AutoCloseable {
       addGroup(fromFile);
       return true;
     }
+    mark("waiting");
     Map<String, Probe> probes = probeAll();
+    mark("probing");
     boolean rejoining = Files.exists(marker);
     List<Probe> withLog = probes.values().stream().filter(Probe::hasLog).toList();
     if (withLog.isEmpty() && !rejoining) {
@@ -309,7 +331,7 @@ final class Formation implements AutoCloseable {
   }
 
   private RaftClient client(Map<String, String> members) {
-    return client(members, 2, null);
+    return client(members, PROBE_TIMEOUT_SECONDS, null);
   }
 
   private RaftClient client(Map<String, String> members, int timeoutSeconds, String leader) {
@@ -321,7 +343,10 @@ final class Formation implements AutoCloseable {
         .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build();
   }
 
-  /** Every other peer of the peers file, and of the configurations they report, asked once. */
+  /**
+   * Every other peer of the peers file, and of the configurations they report, asked once, all
+   * at the same time (a peer that does not answer costs one timeout, not one per peer).
+   */
   private Map<String, Probe> probeAll() throws IOException {
     Map<String, String> targets = new LinkedHashMap<>();
     for (Peer p : peers.peers()) {
@@ -332,11 +357,13 @@ final class Formation implements AutoCloseable {
     Map<String, Probe> out = new LinkedHashMap<>();
     for (int round = 0; round < 2 && !targets.isEmpty(); round++) {
       try (RaftClient c = client(targets)) {
-        for (Map.Entry<String, String> t : targets.entrySet()) {
-          if (!out.containsKey(t.getKey())) {
-            out.put(t.getKey(), probe(c, t.getKey(), t.getValue()));
+        Map<String, CompletableFuture<Probe>> asked = new LinkedHashMap<>();
+        targets.forEach((peer, address) -> {
+          if (!out.containsKey(peer)) {
+            asked.put(peer, probe(c, peer, address));
           }
-        }
+        });
+        asked.forEach((peer, answer) -> out.put(peer, answer.join()));
       }
       Map<String, String> more = new LinkedHashMap<>();
       for (Probe p : out.values()) {
@@ -355,16 +382,26 @@ final class Formation implements AutoCloseable {
     return out;
   }
 
-  private static Probe probe(RaftClient c, String peer, String address) {
+  private static CompletableFuture<Probe> probe(RaftClient c, String peer, String address) {
+    CompletableFuture<RaftClientReply> reply;
     try {
-      RaftClientReply r = c.io().sendStaleRead(PeerReport.request(), -1, RaftPeerId.valueOf(peer));
+      reply = c.async().sendStaleRead(PeerReport.request(), -1, RaftPeerId.valueOf(peer));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(failure(peer, address, e));
+    }
+    return reply.orTimeout(PROBE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS).handle((r, e) -> {
+      if (e != null) {
+        return failure(peer, address, e);
+      }
       if (!r.isSuccess()) {
         return failure(peer, address, r.getException());
       }
-      return new Probe(peer, address, PeerReport.parse(r.getMessage().getContent().toByteArray()), null);
-    } catch (IOException | RuntimeException e) {
-      return failure(peer, address, e);
-    }
+      try {
+        return new Probe(peer, address, PeerReport.parse(r.getMessage().getContent().toByteArray()), null);
+      } catch (RuntimeException bad) {
+        return failure(peer, address, bad);
+      }
+    });
   }
 
   private static Probe failure(String peer, String address, Throwable e) {
@@ -456,6 +493,7 @@ final class Formation implements AutoCloseable {
         // recorded in the replicated state first: should this disk be lost too before the peer is
         // a member again, the next empty start still knows it is rejoining, not removed
         propose(c, "add");
+        mark("recording the rejoin");
       }
       if (!started && (voters.containsKey(id) || listeners.containsKey(id))) {
         say("rejoining: asking leader " + leader.id() + " to drop this peer's old membership (its storage"
@@ -467,8 +505,11 @@ final class Formation implements AutoCloseable {
         setConfiguration(c, leader.id(), voters, listeners, nv, nl);
         voters = nv;
         listeners = nl;
+        mark("dropping the old membership");
       }
-      if (!started && stagingInProgress(c, voters, listeners)) {
+      boolean staging = !started && stagingInProgress(c, voters, listeners);
+      mark("checking for a staging");
+      if (staging) {
         // Ratis is still catching up an earlier incarnation of this peer (a disk lost again while
         // it rejoined), or another peer. The leader's record of that peer keeps the match index the
         // lost disk had acknowledged, and Ratis never sends below it: joining under that record
@@ -482,18 +523,17 @@ final class Formation implements AutoCloseable {
     if (!started) {
       Dirs.deleteRecursively(groupDir(raftDir)); // an unfinished rejoin's log is not trusted
       addGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, List.of())); // empty configuration: no votes
+      mark("starting the group");
     }
     say("rejoining: leader " + leader.id() + " is sending this peer its snapshot and log; it counts again"
         + " once Ratis has caught it up and the configuration with it is committed");
     Map<String, String> nv = new LinkedHashMap<>(voters);
     Map<String, String> nl = new LinkedHashMap<>(listeners);
     (wasListener ? nl : nv).put(id, self);
-    long t0 = System.nanoTime();
     try (RaftClient c = client(members, 120, leader.id())) {
       setConfiguration(c, leader.id(), voters, listeners, nv, nl);
     }
-    LOG.info("{}: caught up by leader {} and added back to the configuration in {} ms", id, leader.id(),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    mark("catch-up and the configuration with this peer");
     finishRejoin(leader);
     return true;
   }
@@ -516,6 +556,8 @@ final class Formation implements AutoCloseable {
     }
     Files.deleteIfExists(marker);
     Dirs.fsync(marker.getParent());
+    mark("clearing the rejoin record");
+    LOG.info("{}: rejoined through leader {} in {}", id, leader.id(), timeline());
     say("rejoined through leader " + leader.id());
   }
 
