@@ -113,6 +113,7 @@ public final class Commands {
     read("hvals", 2, HashCommands::hvals);
     read("hgetall", 2, HashCommands::hgetall);
     read("hscan", -3, HashCommands::hscan);
+    read("hrandfield", -2, HashCommands::hrandfield);
 
     // lists (ListCommands)
     write("lpush", -3, AS_IS, ListCommands::lpush);
@@ -182,6 +183,15 @@ public final class Commands {
     write("zremrangebyscore", 4, ZSetCommands::normalizeRemoveRange, ZSetCommands::zremrangebyscore);
     write("zremrangebylex", 4, ZSetCommands::normalizeRemoveRange, ZSetCommands::zremrangebylex);
     read("zscan", -3, ZSetCommands::zscan);
+    read("zunion", -3, ZSetCommands::zunion);
+    read("zinter", -3, ZSetCommands::zinter);
+    read("zdiff", -3, ZSetCommands::zdiff);
+    read("zintercard", -3, ZSetCommands::zintercard);
+    write("zunionstore", -4, ZSetCommands::normalizeStore, ZSetCommands::zunionstore);
+    write("zinterstore", -4, ZSetCommands::normalizeStore, ZSetCommands::zinterstore);
+    write("zdiffstore", -4, ZSetCommands::normalizeStore, ZSetCommands::zdiffstore);
+    write("zmpop", -4, ZSetCommands::normalizeZmpop, ZSetCommands::zmpop);
+    read("zrandmember", -2, ZSetCommands::zrandmember);
 
     // transactions and connection-level additions
     local("multi", 1); // MULTI EXEC DISCARD WATCH UNWATCH: connection state, resp.Transaction

@@ -293,6 +293,33 @@ final class HashCommands {
     all(a, ks, out, true, true);
   }
 
+  /**
+   * HRANDFIELD key [count [WITHVALUES]]: ZRANDMEMBER's rules (ZSetCommands.randomArgs and
+   * randomPositions); a count covering the whole hash lists it in HGETALL's order. A read answered
+   * by one peer, so its randomness is local.
+   */
+  static void hrandfield(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    ZSetCommands.RandomArgs r = ZSetCommands.randomArgs(a, "withvalues");
+    List<byte[]> pairs = load(ks, a[1]);
+    if (!r.hasCount()) {
+      out.bulk(pairs == null ? null
+          : pairs.get(2 * java.util.concurrent.ThreadLocalRandom.current().nextInt(pairs.size() / 2)));
+      return;
+    }
+    if (pairs == null || r.count() == 0) {
+      out.array(0);
+      return;
+    }
+    int[] pos = ZSetCommands.randomPositions(r.count(), pairs.size() / 2, false);
+    out.array(r.with() ? pos.length * 2 : pos.length);
+    for (int p : pos) {
+      out.bulk(pairs.get(2 * p));
+      if (r.with()) {
+        out.bulk(pairs.get(2 * p + 1));
+      }
+    }
+  }
+
   // ---- HSCAN
 
   /** Whether Redis 7.0 would keep this hash in its listpack encoding (the defaults). */

@@ -7,9 +7,17 @@ import dev.raftkv.command.ZSetData.LexRange;
 import dev.raftkv.command.ZSetData.Range;
 import dev.raftkv.command.ZSetData.ScoreRange;
 import dev.raftkv.resp.RespOut;
+import dev.raftkv.store.Key;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sorted set commands, with Redis 7.0's parsing, errors and score formatting (see
@@ -538,6 +546,420 @@ final class ZSetCommands {
     for (Entry e : page.items()) {
       out.bulk(e.member());
       out.bulk(ZSetDoubles.formatStored(e.score()));
+    }
+  }
+
+  // ---------------------------------------------------------------- ZUNION, ZINTER, ZDIFF, ZINTERCARD
+
+  private enum SetOp { UNION, INTER, DIFF }
+
+  private enum Aggregate { SUM, MIN, MAX }
+
+  /** One input of the set algebra: a sorted set, a set (every member scores 1) or a missing key. */
+  private static final class Source {
+    final ZSetData zset;
+    final List<byte[]> set;
+    double weight = 1;
+
+    Source(ZSetData zset, List<byte[]> set) {
+      this.zset = zset;
+      this.set = set;
+    }
+
+    int size() {
+      return zset != null ? zset.size() : set != null ? set.size() : 0;
+    }
+
+    byte[] member(int i) {
+      return zset != null ? zset.get(i).member() : set.get(i);
+    }
+
+    double score(int i) {
+      return zset != null ? zset.get(i).score() : 1.0;
+    }
+
+    /** The member's score here, null when absent. */
+    Double find(byte[] m) {
+      if (zset != null) {
+        return zset.score(m);
+      }
+      return set != null && Collections.binarySearch(set, m, SetCommands.BYTEWISE) >= 0
+          ? 1.0 : null;
+    }
+  }
+
+  /** The input at key: a sorted set or a set; WRONGTYPE for any other type. */
+  private static Source source(Keyspace ks, byte[] key) throws CommandError {
+    byte[] r = ks.get(key);
+    if (r == null) {
+      return new Source(null, null);
+    }
+    if (Record.type(r) == Record.SET) {
+      return new Source(null, SetCommands.read(ks, key).members());
+    }
+    return new Source(ZSetData.read(ks, key), null); // WRONGTYPE unless a sorted set
+  }
+
+  /** numkeys at a[idx], with Redis's checks made before any key is read. */
+  private static int numKeys(byte[][] a, int idx, String command) throws CommandError {
+    long n = Args.longArg(a[idx]);
+    if (n < 1) {
+      throw new CommandError("ERR at least 1 input key is needed for '" + command + "' command");
+    }
+    if (n > a.length - (idx + 1)) {
+      throw new CommandError(CommandError.SYNTAX);
+    }
+    return (int) n;
+  }
+
+  /** ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: numkeys is checked on the receiving peer, the rest (after the key types, as in Redis) at apply time. */
+  static byte[][] normalizeStore(byte[][] a, long now) throws CommandError {
+    numKeys(a, 2, Args.str(a[0]).toLowerCase(Locale.ROOT));
+    return a;
+  }
+
+  private static double aggregate(double target, double value, Aggregate agg) {
+    return switch (agg) {
+      case SUM -> {
+        double s = target + value;
+        yield Double.isNaN(s) ? 0.0 : s; // inf + -inf is 0, as in Redis
+      }
+      case MIN -> value < target ? value : target;
+      case MAX -> value > target ? value : target;
+    };
+  }
+
+  /**
+   * Redis's zunionInterDiffGenericCommand: numkeys at a[idx] (1, or 2 after a destination), the
+   * keys' types, then WEIGHTS / AGGREGATE (not for ZDIFF or ZINTERCARD), WITHSCORES (not when
+   * storing), LIMIT (ZINTERCARD only). Inputs are ordered by size (stably) for union and
+   * intersection, which fixes the order weighted scores are summed in. A NaN product (0 * inf)
+   * counts as 0, and so does a NaN sum.
+   */
+  private static void setOp(byte[][] a, Keyspace ks, RespOut out, String command, SetOp op,
+      boolean store, boolean cardinalityOnly) throws CommandError {
+    int idx = store ? 2 : 1;
+    int n = numKeys(a, idx, command);
+    Source[] src = new Source[n];
+    for (int i = 0; i < n; i++) {
+      src[i] = source(ks, a[idx + 1 + i]);
+    }
+    Aggregate agg = Aggregate.SUM;
+    boolean withScores = false;
+    long limit = 0;
+    int j = idx + 1 + n;
+    while (j < a.length) {
+      int remaining = a.length - j;
+      if (op != SetOp.DIFF && !cardinalityOnly && remaining >= n + 1 && is(a[j], "weights")) {
+        j++;
+        for (int i = 0; i < n; i++, j++) {
+          Double w = ZSetDoubles.parseScore(a[j]);
+          if (w == null) {
+            throw new CommandError("ERR weight value is not a float");
+          }
+          src[i].weight = w;
+        }
+      } else if (op != SetOp.DIFF && !cardinalityOnly && remaining >= 2 && is(a[j], "aggregate")) {
+        byte[] v = a[j + 1];
+        if (is(v, "sum")) {
+          agg = Aggregate.SUM;
+        } else if (is(v, "min")) {
+          agg = Aggregate.MIN;
+        } else if (is(v, "max")) {
+          agg = Aggregate.MAX;
+        } else {
+          throw new CommandError(CommandError.SYNTAX);
+        }
+        j += 2;
+      } else if (!store && !cardinalityOnly && is(a[j], "withscores")) {
+        withScores = true;
+        j++;
+      } else if (cardinalityOnly && remaining >= 2 && is(a[j], "limit")) {
+        Long l = Args.parseLong(a[j + 1]);
+        if (l == null || l < 0) {
+          throw new CommandError("ERR LIMIT can't be negative");
+        }
+        limit = l;
+        j += 2;
+      } else {
+        throw new CommandError(CommandError.SYNTAX);
+      }
+    }
+    if (op != SetOp.DIFF) {
+      Arrays.sort(src, Comparator.comparingInt(Source::size)); // stable, like glibc's qsort here
+    }
+    List<Entry> result = new ArrayList<>();
+    long cardinality = 0;
+    switch (op) {
+      case INTER -> {
+        Source first = src[0];
+        for (int e = 0; e < first.size(); e++) {
+          byte[] m = first.member(e);
+          double score = first.weight * first.score(e);
+          if (Double.isNaN(score)) {
+            score = 0;
+          }
+          int k = 1;
+          for (; k < n; k++) {
+            Double v = src[k].find(m);
+            if (v == null) {
+              break;
+            }
+            score = aggregate(score, v * src[k].weight, agg);
+          }
+          if (k < n) {
+            continue;
+          }
+          if (cardinalityOnly) {
+            if (++cardinality == limit) {
+              break;
+            }
+          } else {
+            result.add(new Entry(m, score));
+          }
+        }
+      }
+      case UNION -> {
+        Map<Key, double[]> acc = new HashMap<>();
+        for (Source s : src) {
+          for (int e = 0; e < s.size(); e++) {
+            double score = s.weight * s.score(e);
+            if (Double.isNaN(score)) {
+              score = 0;
+            }
+            byte[] m = s.member(e);
+            double[] cur = acc.get(new Key(m));
+            if (cur == null) {
+              acc.put(new Key(m), new double[] {score});
+              result.add(new Entry(m, 0)); // the score is filled in below
+            } else {
+              cur[0] = aggregate(cur[0], score, agg);
+            }
+          }
+        }
+        for (int i = 0; i < result.size(); i++) {
+          byte[] m = result.get(i).member();
+          result.set(i, new Entry(m, acc.get(new Key(m))[0]));
+        }
+      }
+      case DIFF -> {
+        Source first = src[0];
+        for (int e = 0; e < first.size(); e++) {
+          byte[] m = first.member(e);
+          boolean elsewhere = false;
+          for (int k = 1; k < n && !elsewhere; k++) {
+            elsewhere = src[k].find(m) != null;
+          }
+          if (!elsewhere) {
+            result.add(new Entry(m, first.score(e)));
+          }
+        }
+      }
+      default -> throw new IllegalStateException();
+    }
+    if (cardinalityOnly) {
+      out.integer(cardinality);
+      return;
+    }
+    result.sort((x, y) -> ZSetData.compare(x.score(), x.member(), y.score(), y.member()));
+    if (store) {
+      ZSetData.ofSorted(result).write(ks, a[1], 0);
+      out.integer(result.size());
+      return;
+    }
+    out.array(withScores ? result.size() * 2 : result.size());
+    for (Entry e : result) {
+      out.bulk(e.member());
+      if (withScores) {
+        score(out, e.score()); // not stored, so a -0 is replied as -0, like Redis
+      }
+    }
+  }
+
+  static void zunion(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zunion", SetOp.UNION, false, false);
+  }
+
+  static void zinter(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zinter", SetOp.INTER, false, false);
+  }
+
+  static void zdiff(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zdiff", SetOp.DIFF, false, false);
+  }
+
+  static void zintercard(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zintercard", SetOp.INTER, false, true);
+  }
+
+  static void zunionstore(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zunionstore", SetOp.UNION, true, false);
+  }
+
+  static void zinterstore(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zinterstore", SetOp.INTER, true, false);
+  }
+
+  static void zdiffstore(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    setOp(a, ks, out, "zdiffstore", SetOp.DIFF, true, false);
+  }
+
+  // ---------------------------------------------------------------- ZMPOP
+
+  /** Parsed ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]. */
+  record Mpop(int numKeys, boolean max, long count) {}
+
+  /** ZMPOP's arguments with Redis's errors, all checked before any key is read. */
+  static Mpop parseZmpop(byte[][] a) throws CommandError {
+    String numKeysError = "ERR numkeys should be greater than 0";
+    Long numKeys = Args.parseLong(a[1]);
+    if (numKeys == null || numKeys < 1) {
+      throw new CommandError(numKeysError);
+    }
+    if (numKeys >= a.length - 2) {
+      throw new CommandError(CommandError.SYNTAX);
+    }
+    int whereIndex = 2 + numKeys.intValue();
+    boolean max;
+    if (is(a[whereIndex], "min")) {
+      max = false;
+    } else if (is(a[whereIndex], "max")) {
+      max = true;
+    } else {
+      throw new CommandError(CommandError.SYNTAX);
+    }
+    long count = -1;
+    for (int j = whereIndex + 1; j < a.length; j++) {
+      if (count == -1 && is(a[j], "count") && j + 1 < a.length) {
+        Long c = Args.parseLong(a[++j]);
+        if (c == null || c < 1) {
+          throw new CommandError("ERR count should be greater than 0");
+        }
+        count = c;
+      } else {
+        throw new CommandError(CommandError.SYNTAX);
+      }
+    }
+    return new Mpop(numKeys.intValue(), max, count == -1 ? 1 : count);
+  }
+
+  static byte[][] normalizeZmpop(byte[][] a, long now) throws CommandError {
+    parseZmpop(a);
+    return a;
+  }
+
+  /**
+   * Pops from the first non-empty sorted set of the keys; the keys before it that exist must be
+   * sorted sets (the ones after it are not looked at). Reply: [key, [[member, score], ...]], or a
+   * nil array when every key is missing.
+   */
+  static void zmpop(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    Mpop p = parseZmpop(a);
+    for (int i = 2; i < 2 + p.numKeys(); i++) {
+      ZSetData z = ZSetData.read(ks, a[i]);
+      if (z == null) {
+        continue;
+      }
+      int n = (int) Math.min(p.count(), z.size());
+      List<Entry> popped = new ArrayList<>(n);
+      for (int k = 0; k < n; k++) {
+        popped.add(z.get(p.max() ? z.size() - 1 - k : k));
+      }
+      if (p.max()) {
+        z.removeRange(z.size() - n, z.size());
+      } else {
+        z.removeRange(0, n);
+      }
+      z.write(ks, a[i]);
+      out.array(2).bulk(a[i]).array(n);
+      for (Entry e : popped) {
+        out.array(2).bulk(e.member());
+        score(out, e.score());
+      }
+      return;
+    }
+    out.nilArray();
+  }
+
+  // ---------------------------------------------------------------- ZRANDMEMBER (and HRANDFIELD's rules)
+
+  /** Parsed ZRANDMEMBER/HRANDFIELD key [count [WITHSCORES|WITHVALUES]]. */
+  record RandomArgs(boolean hasCount, long count, boolean with) {}
+
+  /** Redis's checks of ZRANDMEMBER's and HRANDFIELD's arguments, in its order. */
+  static RandomArgs randomArgs(byte[][] a, String withOption) throws CommandError {
+    if (a.length < 3) {
+      return new RandomArgs(false, 1, false);
+    }
+    long l = Args.longArg(a[2]);
+    if (l == Long.MIN_VALUE) {
+      throw new CommandError("ERR value is out of range, value must between " + -Long.MAX_VALUE
+          + " and " + Long.MAX_VALUE);
+    }
+    if (a.length > 4 || (a.length == 4 && !is(a[3], withOption))) {
+      throw new CommandError(CommandError.SYNTAX);
+    }
+    boolean with = a.length == 4;
+    if (with && (l < -Long.MAX_VALUE / 2 || l > Long.MAX_VALUE / 2)) {
+      throw new CommandError("ERR value is out of range");
+    }
+    return new RandomArgs(true, l, with);
+  }
+
+  /**
+   * The positions (of n > 0 elements) a random read with this count answers, like Redis: a
+   * negative count picks |count| positions that may repeat, a count of at least n gives every
+   * position (last to first when reverse: Redis walks a sorted set from its end), any other count
+   * distinct positions in random order. A negative count beyond {@link
+   * SetCommands#MAX_RANDOM_REPEATS} is refused (Redis has no bound), as SRANDMEMBER.
+   */
+  static int[] randomPositions(long count, int n, boolean reverse) throws CommandError {
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    if (count < 0) {
+      if (-count > SetCommands.MAX_RANDOM_REPEATS) {
+        throw new CommandError("ERR value is out of range, value must between "
+            + -SetCommands.MAX_RANDOM_REPEATS + " and " + Long.MAX_VALUE);
+      }
+      int[] pos = new int[(int) -count];
+      for (int i = 0; i < pos.length; i++) {
+        pos[i] = rnd.nextInt(n);
+      }
+      return pos;
+    }
+    if (count >= n) {
+      int[] pos = new int[n];
+      for (int i = 0; i < n; i++) {
+        pos[i] = reverse ? n - 1 - i : i;
+      }
+      return pos;
+    }
+    return SetCommands.distinct(new SplittableRandom(rnd.nextLong()), n, (int) count);
+  }
+
+  /** ZRANDMEMBER: a read answered by one peer, so its randomness is local. */
+  static void zrandmember(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    RandomArgs r = randomArgs(a, "withscores");
+    ZSetData z = ZSetData.read(ks, a[1]);
+    if (!r.hasCount()) {
+      if (z == null) {
+        out.nil();
+      } else {
+        out.bulk(z.get(ThreadLocalRandom.current().nextInt(z.size())).member());
+      }
+      return;
+    }
+    if (z == null || r.count() == 0) {
+      out.array(0);
+      return;
+    }
+    int[] pos = randomPositions(r.count(), z.size(), true);
+    out.array(r.with() ? pos.length * 2 : pos.length);
+    for (int p : pos) {
+      Entry e = z.get(p);
+      out.bulk(e.member());
+      if (r.with()) {
+        score(out, e.score());
+      }
     }
   }
 }

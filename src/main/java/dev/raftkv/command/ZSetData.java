@@ -36,6 +36,18 @@ final class ZSetData {
     return new ZSetData(new ArrayList<>(), 0);
   }
 
+  /**
+   * A sorted set of entries already in (score, member) order with distinct members (the result of
+   * ZUNIONSTORE and the like); -0 scores are kept as 0.
+   */
+  static ZSetData ofSorted(List<Entry> sorted) {
+    List<Entry> entries = new ArrayList<>(sorted.size());
+    for (Entry e : sorted) {
+      entries.add(e.score() == 0 && 1 / e.score() < 0 ? new Entry(e.member(), 0.0) : e);
+    }
+    return new ZSetData(entries, 0);
+  }
+
   /** The live sorted set at key, null when absent; WRONGTYPE when the key holds another type. */
   static ZSetData read(Keyspace ks, byte[] key) throws CommandError {
     byte[] r = ks.get(key);

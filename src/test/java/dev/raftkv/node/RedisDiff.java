@@ -123,6 +123,16 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
     return cluster;
   }
 
+  /** The redis-server's port (for a client of its own, e.g. raw RESP3 bytes). */
+  int redisPort() {
+    return redisPort;
+  }
+
+  /** The port of the raft-kv follower this diff talks to. */
+  int raftKvPort() {
+    return cluster.redisPorts[cluster.aFollower()];
+  }
+
   /** Sends one command to both and returns {redis reply, raft-kv reply}. */
   Object[] both(String... command) throws IOException {
     return new Object[] {toRedis.call(command), toRaftKv.call(command)};

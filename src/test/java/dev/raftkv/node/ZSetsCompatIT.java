@@ -536,8 +536,19 @@ class ZSetsCompatIT {
         zadd.addAll(List.of(flag.split(" ")));
       }
       zadd.addAll(List.of(s1, m));
+      String k2 = keys[rnd.nextInt(keys.length)];
+      String w = new String[] {"1", "-1", "0", "0.5", "inf", "-inf", "2.5"}[rnd.nextInt(7)];
+      String agg = new String[] {"SUM", "MIN", "MAX"}[rnd.nextInt(3)];
       String[][] choices = {
           zadd.toArray(new String[0]),
+          {"ZUNION", "2", k, k2, "WEIGHTS", w, "1", "AGGREGATE", agg, "WITHSCORES"},
+          {"ZINTER", "2", k, k2, "WEIGHTS", "1", w, "AGGREGATE", agg, "WITHSCORES"},
+          {"ZDIFF", "2", k, k2, "WITHSCORES"},
+          {"ZINTERCARD", "2", k, k2, "LIMIT", Integer.toString(rnd.nextInt(3))},
+          {"ZUNIONSTORE", keys[rnd.nextInt(keys.length)], "2", k, k2, "WEIGHTS", w, w},
+          {"ZINTERSTORE", keys[rnd.nextInt(keys.length)], "2", k, k2, "AGGREGATE", agg},
+          {"ZDIFFSTORE", keys[rnd.nextInt(keys.length)], "2", k, k2},
+          {"ZMPOP", "2", k, k2, rnd.nextBoolean() ? "MIN" : "MAX", "COUNT", Integer.toString(1 + rnd.nextInt(3))},
           {"ZADD", k, s1, m, s2, m2},
           {"ZINCRBY", k, s1, m},
           {"ZREM", k, m, m2},
@@ -566,6 +577,476 @@ class ZSetsCompatIT {
   }
 
   @Test
+  void unionInterDiffAndTheirStores() throws Exception {
+    unionInterDiffAndTheirStores(diff);
+  }
+
+  /** ZUNION/ZINTER/ZDIFF, their STORE forms and ZINTERCARD: weights, aggregates, sets as inputs, NaN, errors. */
+  static void unionInterDiffAndTheirStores(RedisDiff d) throws Exception {
+    d.script("""
+        ZADD a 1 x 2 y 3 z
+        ZADD b 10 y 20 z 30 w
+        SADD s x w q
+        ZADD inf inf x -inf y 0 z
+        ZADD zero 0 m -0 n
+        ZUNION 2 a b
+        ZUNION 2 a b WITHSCORES
+        ZUNION 2 a b WEIGHTS 2 3 WITHSCORES
+        ZUNION 2 a b weights 2 3 aggregate min withscores
+        ZUNION 2 a b AGGREGATE MIN WITHSCORES
+        ZUNION 2 a b AGGREGATE max WITHSCORES
+        ZUNION 2 a b AGGREGATE SUM WEIGHTS 1 -1 WITHSCORES
+        ZUNION 2 a b WEIGHTS 1 1 WEIGHTS 5 5 WITHSCORES
+        ZUNION 2 a b AGGREGATE MIN AGGREGATE MAX WITHSCORES
+        ZUNION 3 a b s WITHSCORES
+        ZUNION 3 a nokey s withscores
+        ZUNION 1 nokey
+        ZUNION 1 nokey WITHSCORES
+        ZUNION 2 a a WITHSCORES
+        ZUNION 1 s WITHSCORES
+        ZUNION 2 inf inf WITHSCORES
+        ZUNION 2 inf inf WEIGHTS 1 -1 WITHSCORES
+        ZUNION 2 inf a WEIGHTS 0 1 WITHSCORES
+        ZUNION 2 inf a WEIGHTS -1 1 WITHSCORES
+        ZUNION 1 a WEIGHTS -1 WITHSCORES
+        ZUNION 1 zero WEIGHTS -1 WITHSCORES
+        ZUNION 1 zero WEIGHTS -0 WITHSCORES
+        ZUNION 2 a b WEIGHTS inf -inf WITHSCORES
+        ZUNION 2 a b WEIGHTS 1e308 1e308 WITHSCORES
+        ZUNION 2 a b WEIGHTS 0.1 0.2 WITHSCORES
+        ZUNION 2 a s WEIGHTS 1 0x1p-2 WITHSCORES
+        ZINTER 2 a b
+        ZINTER 2 a b WITHSCORES
+        ZINTER 2 a b WEIGHTS 2 0.5 WITHSCORES
+        ZINTER 2 a b AGGREGATE MIN WITHSCORES
+        ZINTER 2 a b AGGREGATE MAX WITHSCORES
+        ZINTER 2 a s WITHSCORES
+        ZINTER 2 s b WEIGHTS 3 1 WITHSCORES
+        ZINTER 3 a b s WITHSCORES
+        ZINTER 2 a nokey
+        ZINTER 2 nokey a WITHSCORES
+        ZINTER 2 a a WEIGHTS 1 2 WITHSCORES
+        ZINTER 2 inf inf WEIGHTS 1 -1 WITHSCORES
+        ZINTER 2 inf inf WEIGHTS 0 1 AGGREGATE MIN WITHSCORES
+        ZINTER 2 inf inf WEIGHTS 0 1 AGGREGATE MAX WITHSCORES
+        ZINTER 2 inf inf WEIGHTS 1 0 WITHSCORES
+        ZINTER 2 s inf WEIGHTS 1 -inf WITHSCORES
+        ZINTER 2 s inf WEIGHTS 1 0 WITHSCORES
+        ZINTER 1 zero WEIGHTS -1 WITHSCORES
+        ZDIFF 1 a
+        ZDIFF 1 a WITHSCORES
+        ZDIFF 2 a b WITHSCORES
+        ZDIFF 2 b a WITHSCORES
+        ZDIFF 3 b a s WITHSCORES
+        ZDIFF 2 s a WITHSCORES
+        ZDIFF 2 a a
+        ZDIFF 2 nokey a
+        ZDIFF 2 a nokey withscores
+        ZDIFF 1 zero WITHSCORES
+        ZINTERCARD 2 a b
+        ZINTERCARD 2 a b LIMIT 1
+        ZINTERCARD 2 a b LIMIT 0
+        ZINTERCARD 2 a b LIMIT 5
+        ZINTERCARD 2 a b limit 1 LIMIT 0
+        ZINTERCARD 3 a b s
+        ZINTERCARD 1 nokey
+        ZINTERCARD 2 a s limit 1
+        ZINTERCARD 1 s
+        ZUNION 0 a
+        ZUNION -1 a
+        ZUNION x a
+        ZUNION 1.0 a
+        ZUNION 3 a b
+        ZUNION 9223372036854775807 a b
+        ZUNION 2 a b WEIGHTS 1
+        ZUNION 2 a b WEIGHTS 1 x
+        ZUNION 2 a b WEIGHTS 1 nan
+        ZUNION 2 a b WEIGHTS 1 1e400
+        ZUNION 2 a b WEIGHTS 1 2 3
+        ZUNION 2 a b AGGREGATE
+        ZUNION 2 a b AGGREGATE avg
+        ZUNION 2 a b FOO
+        ZUNION 2 a b WITHSCORES WITHSCORES
+        ZUNION 1 a LIMIT 1
+        ZINTER 0 a
+        ZINTER 2 a b WEIGHTS x 1 AGGREGATE foo
+        ZINTER 2 a b AGGREGATE foo WEIGHTS x 1
+        ZDIFF 2 a b WEIGHTS 1 2
+        ZDIFF 2 a b AGGREGATE SUM
+        ZDIFF 0 a
+        ZDIFF x a
+        ZINTERCARD 0 a
+        ZINTERCARD -5 a
+        ZINTERCARD x a
+        ZINTERCARD 3 a b
+        ZINTERCARD 1 a WITHSCORES
+        ZINTERCARD 1 a LIMIT -1
+        ZINTERCARD 1 a LIMIT x
+        ZINTERCARD 1 a LIMIT
+        ZINTERCARD 1 a WEIGHTS 1
+        ZINTERCARD 1 a AGGREGATE MIN
+        ZINTERCARD 2 a
+        SET str v
+        LPUSH list x
+        ZUNION 2 a str
+        ZUNION 2 str a WEIGHTS x
+        ZUNION 1 list WITHSCORES
+        ZINTER 2 nokey str
+        ZINTER 2 a str FOO
+        ZDIFF 2 a str
+        ZDIFF 2 str nokey
+        ZINTERCARD 2 str a
+        ZINTERCARD 2 a list LIMIT -1
+        ZUNION
+        ZUNION 1
+        ZINTER 1
+        ZDIFF 1
+        ZINTERCARD 1
+        ZUNIONSTORE dst 2 a b
+        ZRANGE dst 0 -1 WITHSCORES
+        ZUNIONSTORE dst 2 a b WEIGHTS 1 2 AGGREGATE MAX
+        ZRANGE dst 0 -1 WITHSCORES
+        ZUNIONSTORE dst 3 a s nokey
+        ZRANGE dst 0 -1 WITHSCORES
+        ZINTERSTORE dst 2 a b
+        ZRANGE dst 0 -1 WITHSCORES
+        ZINTERSTORE dst 2 a b WEIGHTS 0.5 2 aggregate min
+        ZRANGE dst 0 -1 WITHSCORES
+        ZINTERSTORE dst 3 a b s
+        EXISTS dst
+        ZDIFFSTORE dst 2 a b
+        ZRANGE dst 0 -1 WITHSCORES
+        ZDIFFSTORE dst 2 s a
+        ZRANGE dst 0 -1 WITHSCORES
+        TYPE dst
+        ZDIFFSTORE dst 1 nokey
+        EXISTS dst
+        SET dst v EX 100
+        ZUNIONSTORE dst 1 a
+        TYPE dst
+        TTL dst
+        ZUNIONSTORE zneg 1 zero WEIGHTS -1
+        ZRANGE zneg 0 -1 WITHSCORES
+        ZSCORE zneg m
+        ZSCAN zneg 0
+        ZINTERSTORE zinf 2 inf inf WEIGHTS 1 -1
+        ZRANGE zinf 0 -1 WITHSCORES
+        ZUNIONSTORE dst 1 a WITHSCORES
+        ZUNIONSTORE dst 0 a
+        ZUNIONSTORE dst x a
+        ZUNIONSTORE dst 2 a
+        ZUNIONSTORE dst 2 a b WEIGHTS x 1
+        ZINTERSTORE dst 2 a b AGGREGATE none
+        ZINTERSTORE dst 1 str
+        ZINTERSTORE dst 2 nokey list
+        ZDIFFSTORE dst 1 a WEIGHTS 1
+        ZDIFFSTORE dst 1 a WITHSCORES
+        ZDIFFSTORE dst 0 a
+        ZDIFFSTORE dst 2 a
+        ZRANGE dst 0 -1 WITHSCORES
+        ZUNIONSTORE dst
+        ZUNIONSTORE dst 1
+        ZINTERSTORE dst 1
+        ZDIFFSTORE dst 1
+        ZUNIONSTORE a 2 a b
+        ZRANGE a 0 -1 WITHSCORES
+        ZINTERSTORE b 2 b a WEIGHTS 1 0
+        ZRANGE b 0 -1 WITHSCORES
+        ZDIFFSTORE s 2 s nokey
+        TYPE s
+        ZRANGE s 0 -1 WITHSCORES
+        ZUNIONSTORE str 1 s
+        TYPE str
+        ZINTERSTORE list 1 nokey
+        EXISTS list
+        """);
+  }
+
+  @Test
+  void setAlgebraOnLargerSetsSumsInRedisOrder() throws Exception {
+    setAlgebraOnLargerSetsSumsInRedisOrder(diff);
+  }
+
+  /**
+   * Sets past Redis's compact encoding (over 128 members) with random scores and weights: the
+   * order inputs are summed in (by size, stably) shows in the last bits of the results.
+   */
+  static void setAlgebraOnLargerSetsSumsInRedisOrder(RedisDiff d) throws Exception {
+    Random rnd = new Random(11);
+    String[] keys = {"l1", "l2", "l3", "l4"};
+    int[] sizes = {200, 150, 200, 40};
+    for (int k = 0; k < keys.length; k++) {
+      List<String> add = new ArrayList<>(List.of("ZADD", keys[k]));
+      for (int i = 0; i < sizes[k]; i++) {
+        add.add(Double.toString(rnd.nextDouble() * 1000 - 500));
+        add.add("m" + rnd.nextInt(300));
+      }
+      d.same(add.toArray(new String[0]));
+    }
+    d.same("SADD", "ls", "m1", "m2", "m3", "m100", "m200", "nope");
+    String[][] commands = {
+        {"ZUNION", "3", "l1", "l2", "l3", "WEIGHTS", "0.3", "1.7", "-2.1", "WITHSCORES"},
+        {"ZUNION", "4", "l3", "l1", "l4", "ls", "WEIGHTS", "1.1", "0.7", "3", "1e-3", "WITHSCORES"},
+        {"ZUNION", "3", "l1", "l2", "l3", "AGGREGATE", "MIN", "WITHSCORES"},
+        {"ZINTER", "3", "l1", "l2", "l3", "WEIGHTS", "0.3", "1.7", "-2.1", "WITHSCORES"},
+        {"ZINTER", "2", "l3", "l1", "WEIGHTS", "0.1", "0.2", "WITHSCORES"},
+        {"ZINTER", "3", "l1", "l3", "ls", "AGGREGATE", "MAX", "WITHSCORES"},
+        {"ZDIFF", "3", "l1", "l2", "l4", "WITHSCORES"},
+        {"ZDIFF", "2", "l2", "ls", "WITHSCORES"},
+        {"ZINTERCARD", "3", "l1", "l2", "l3"},
+        {"ZINTERCARD", "2", "l1", "l2", "LIMIT", "7"},
+        {"ZUNIONSTORE", "out", "3", "l1", "l2", "l3", "WEIGHTS", "0.3", "1.7", "-2.1"},
+        {"ZRANGE", "out", "0", "-1", "WITHSCORES"},
+        {"ZINTERSTORE", "out", "2", "l1", "l3"},
+        {"ZRANGE", "out", "0", "-1", "WITHSCORES"},
+        {"ZDIFFSTORE", "out", "2", "l1", "l2"},
+        {"ZRANGE", "out", "0", "-1", "WITHSCORES"},
+    };
+    d.same(List.of(commands));
+  }
+
+  @Test
+  void zmpop() throws Exception {
+    zmpop(diff);
+  }
+
+  static void zmpop(RedisDiff d) throws Exception {
+    d.script("""
+        ZADD p 1 a 2 b 3 c 4 d 5 e
+        ZMPOP 1 p MIN
+        ZMPOP 1 p max
+        ZMPOP 1 p MAX COUNT 2
+        ZMPOP 2 nokey p min count 10
+        EXISTS p
+        ZMPOP 2 nokey p MIN
+        ZMPOP 1 nokey MAX COUNT 3
+        ZADD q 1 a -inf b 0.5 c
+        SET str v
+        ZMPOP 2 q str MIN
+        ZMPOP 2 str q MIN
+        ZMPOP 2 nokey str MAX
+        ZMPOP 3 nokey q str MAX COUNT 1
+        ZMPOP 0 p MIN
+        ZMPOP -1 p MIN
+        ZMPOP x p MIN
+        ZMPOP 1 q
+        ZMPOP 2 q MIN
+        ZMPOP 1 q LEFT
+        ZMPOP 1 q MIN COUNT 0
+        ZMPOP 1 q MIN COUNT -1
+        ZMPOP 1 q MIN COUNT x
+        ZMPOP 1 q MIN COUNT
+        ZMPOP 1 q MIN COUNT 1 COUNT 2
+        ZMPOP 1 q MIN FOO
+        ZMPOP 9223372036854775807 q MIN
+        ZMPOP 1 q MIN COUNT 9223372036854775807
+        ZMPOP 1 q MIN COUNT 9223372036854775808
+        ZMPOP 1 str MIN COUNT x
+        ZRANGE q 0 -1 WITHSCORES
+        ZMPOP 1 q
+        ZMPOP 1
+        ZMPOP
+        """);
+  }
+
+  @Test
+  void zrandmemberAndHrandfield() throws Exception {
+    zrandmemberAndHrandfield(diff);
+  }
+
+  /**
+   * The deterministic answers (missing keys, count 0, a count covering the whole set, a
+   * one-element set, errors) compared byte for byte; the random ones by their shape.
+   */
+  static void zrandmemberAndHrandfield(RedisDiff d) throws Exception {
+    d.script("""
+        ZADD r 1 a 2 b 3 c 1.5 d
+        ZADD one 5 only
+        HSET h f1 v1 f2 v2 f3 v3
+        HSET h1 f v
+        SET str v
+        ZRANDMEMBER nokey
+        ZRANDMEMBER nokey 5
+        ZRANDMEMBER nokey -5 WITHSCORES
+        ZRANDMEMBER nokey 0
+        ZRANDMEMBER r 0
+        ZRANDMEMBER r 0 WITHSCORES
+        ZRANDMEMBER r 4
+        ZRANDMEMBER r 100 WITHSCORES
+        ZRANDMEMBER r 4 withscores
+        ZRANDMEMBER one
+        ZRANDMEMBER one 1
+        ZRANDMEMBER one 1 WITHSCORES
+        ZRANDMEMBER one -4
+        ZRANDMEMBER one -3 WITHSCORES
+        ZRANDMEMBER r x
+        ZRANDMEMBER r 1.5
+        ZRANDMEMBER r 1 FOO
+        ZRANDMEMBER r 1 WITHSCORES x
+        ZRANDMEMBER r -9223372036854775808
+        ZRANDMEMBER r -9223372036854775808 WITHSCORES
+        ZRANDMEMBER r 9223372036854775807 WITHSCORES
+        ZRANDMEMBER r -4611686018427387904 WITHSCORES
+        ZRANDMEMBER r 4611686018427387904 WITHSCORES
+        ZRANDMEMBER r 4611686018427387903 WITHSCORES
+        ZRANDMEMBER r 9223372036854775807
+        ZRANDMEMBER nokey 9223372036854775807 WITHSCORES
+        ZRANDMEMBER str
+        ZRANDMEMBER str 1
+        ZRANDMEMBER str 0
+        ZRANDMEMBER str x
+        ZRANDMEMBER str 1 FOO
+        ZRANDMEMBER h 1
+        ZRANDMEMBER
+        HRANDFIELD nokey
+        HRANDFIELD nokey 3
+        HRANDFIELD nokey -3 WITHVALUES
+        HRANDFIELD h 0
+        HRANDFIELD h 3
+        HRANDFIELD h 10 WITHVALUES
+        HRANDFIELD h1
+        HRANDFIELD h1 1 withvalues
+        HRANDFIELD h1 -3
+        HRANDFIELD h1 -2 WITHVALUES
+        HRANDFIELD h x
+        HRANDFIELD h 1 WITHSCORES
+        HRANDFIELD h 1 WITHVALUES x
+        HRANDFIELD h -9223372036854775808
+        HRANDFIELD h 9223372036854775807 WITHVALUES
+        HRANDFIELD h 4611686018427387903 WITHVALUES
+        HRANDFIELD str
+        HRANDFIELD str 2
+        HRANDFIELD r 1
+        HRANDFIELD str x
+        HRANDFIELD
+        """);
+    java.util.Map<String, String> scores = java.util.Map.of("a", "1", "b", "2", "c", "3", "d", "1.5");
+    java.util.Map<String, String> values = java.util.Map.of("f1", "v1", "f2", "v2", "f3", "v3");
+    for (int round = 0; round < 10; round++) {
+      for (int side = 0; side < 2; side++) {
+        Object one = d.both("ZRANDMEMBER", "r")[side];
+        assertTrue(scores.containsKey(one), () -> "ZRANDMEMBER r: " + one);
+        List<?> two = (List<?>) d.both("ZRANDMEMBER", "r", "2")[side];
+        assertEquals(2, two.size());
+        assertEquals(2, new TreeSet<Object>(two).size(), () -> "distinct: " + two);
+        assertTrue(scores.keySet().containsAll(two), two::toString);
+        List<?> pairs = (List<?>) d.both("ZRANDMEMBER", "r", "-7", "WITHSCORES")[side];
+        assertEquals(14, pairs.size());
+        for (int i = 0; i < pairs.size(); i += 2) {
+          assertEquals(scores.get(pairs.get(i)), pairs.get(i + 1), pairs::toString);
+        }
+        List<?> three = (List<?>) d.both("ZRANDMEMBER", "r", "3", "WITHSCORES")[side];
+        assertEquals(6, three.size());
+        Set<Object> members = new TreeSet<>();
+        for (int i = 0; i < three.size(); i += 2) {
+          members.add(three.get(i));
+          assertEquals(scores.get(three.get(i)), three.get(i + 1), three::toString);
+        }
+        assertEquals(3, members.size(), three::toString);
+        Object field = d.both("HRANDFIELD", "h")[side];
+        assertTrue(values.containsKey(field), () -> "HRANDFIELD h: " + field);
+        List<?> fv = (List<?>) d.both("HRANDFIELD", "h", "-5", "WITHVALUES")[side];
+        assertEquals(10, fv.size());
+        for (int i = 0; i < fv.size(); i += 2) {
+          assertEquals(values.get(fv.get(i)), fv.get(i + 1), fv::toString);
+        }
+        List<?> f2 = (List<?>) d.both("HRANDFIELD", "h", "2")[side];
+        assertEquals(2, new TreeSet<Object>(f2).size(), f2::toString);
+        assertTrue(values.keySet().containsAll(f2), f2::toString);
+      }
+    }
+  }
+
+  @Test
+  void resp3RepliesHaveRedisShapes() throws Exception {
+    try (ConnectionCompatIT.RawClient r = new ConnectionCompatIT.RawClient(diff.redisPort());
+        ConnectionCompatIT.RawClient k = new ConnectionCompatIT.RawClient(diff.raftKvPort())) {
+      String hr = r.call("HELLO", "3");
+      String hk = k.call("HELLO", "3");
+      assertTrue(hr.startsWith("%7\r\n") && hk.startsWith("%7\r\n"), hk);
+      String script = """
+          ZADD z 1 a 2.5 b -inf c
+          ZADD one 3 x
+          SADD s a q
+          ZRANGE z 0 -1 WITHSCORES
+          ZRANGE z 0 -1
+          ZRANGE z 0 -1 REV WITHSCORES
+          ZRANGE z -inf +inf BYSCORE LIMIT 0 2 WITHSCORES
+          ZRANGE nokey 0 -1 WITHSCORES
+          ZRANGEBYSCORE z -inf +inf WITHSCORES
+          ZRANGEBYSCORE z -inf +inf LIMIT 1 1 WITHSCORES
+          ZREVRANGEBYSCORE z +inf -inf WITHSCORES
+          ZREVRANGE z 0 -1 WITHSCORES
+          ZRANGEBYLEX z - +
+          ZSCORE z a
+          ZSCORE z c
+          ZSCORE z nope
+          ZMSCORE z a nope c
+          ZMSCORE nokey a
+          ZINCRBY z 1 a
+          ZINCRBY z 0.1 b
+          ZADD z INCR 1 a
+          ZADD z NX INCR 1 a
+          ZADD z XX CH 1 a
+          ZRANK z a
+          ZRANK z nope
+          ZCARD z
+          ZPOPMIN z
+          ZPOPMAX z 2
+          ZPOPMIN z 0
+          ZPOPMIN nokey
+          ZPOPMIN nokey 2
+          ZADD z 1 a 2 b 3 c -0.5 q
+          ZPOPMAX z 1
+          ZUNION 2 z s WITHSCORES
+          ZUNION 2 z s WEIGHTS 1 2 AGGREGATE MAX WITHSCORES
+          ZUNION 2 z s
+          ZINTER 2 z s WITHSCORES
+          ZINTER 2 z s
+          ZDIFF 2 z s WITHSCORES
+          ZDIFF 1 nokey WITHSCORES
+          ZINTERCARD 2 z s
+          ZUNIONSTORE d 2 z s
+          ZRANGE d 0 -1 WITHSCORES
+          ZRANDMEMBER one
+          ZRANDMEMBER nokey
+          ZRANDMEMBER one 1
+          ZRANDMEMBER one 1 WITHSCORES
+          ZRANDMEMBER one -3 WITHSCORES
+          ZRANDMEMBER z 10 WITHSCORES
+          ZRANDMEMBER z 10
+          ZRANDMEMBER nokey 2 WITHSCORES
+          ZMPOP 1 z MIN COUNT 2
+          ZMPOP 1 z MAX
+          ZMPOP 1 nokey MAX
+          ZSCAN d 0
+          HSET h f v
+          HRANDFIELD h 5 WITHVALUES
+          HRANDFIELD h -2 WITHVALUES
+          HRANDFIELD h -2
+          HRANDFIELD h
+          HRANDFIELD nokey
+          HRANDFIELD nokey 1 WITHVALUES
+          ZUNION 0 z
+          ZRANDMEMBER z x
+          MULTI
+          ZADD t 1 a 2 b
+          ZUNION 1 t WITHSCORES
+          ZSCORE t a
+          ZRANDMEMBER t 5 WITHSCORES
+          ZMPOP 1 t MAX
+          ZPOPMIN t 1
+          EXEC
+          """;
+      for (String line : script.split("\n")) {
+        String[] c = line.strip().split(" +");
+        String expected = r.call(c);
+        assertEquals(expected, k.call(c), () -> "RESP3 reply to " + line.strip());
+      }
+    }
+  }
+
+  @Test
   void theSameScenariosOnTheMemoryStore(@TempDir Path memDir) throws Exception {
     try (RedisDiff mem = new RedisDiff(memDir, "memory")) {
       mem.flushAll();
@@ -580,6 +1061,12 @@ class ZSetsCompatIT {
       storesPopsAndRangeRemoval(mem);
       mem.flushAll();
       randomizedOperationsMatchRedis(mem, 150);
+      mem.flushAll();
+      unionInterDiffAndTheirStores(mem);
+      mem.flushAll();
+      zmpop(mem);
+      mem.flushAll();
+      zrandmemberAndHrandfield(mem);
     }
   }
 }

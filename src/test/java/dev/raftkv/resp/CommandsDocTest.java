@@ -72,7 +72,9 @@ class CommandsDocTest {
       - Members of a set are listed in byte order (`SMEMBERS`, `SINTER`, `SPOP` with a count, ...);
         a hash keeps its fields in insertion order, also past 128 fields (Redis's order becomes
         arbitrary there). `SPOP` picks from a seed chosen by the receiving peer and carried in the
-        log, so every replica pops the same members.
+        log, so every replica pops the same members. `SRANDMEMBER`, `ZRANDMEMBER` and
+        `HRANDFIELD` are reads answered by one peer with its own random picks; a negative count
+        (repeats allowed) is refused beyond 10,000,000 (Redis has no bound).
       - `WATCH` compares state, not write history: a key rewritten to an identical value and
         deadline between `WATCH` and `EXEC` does not abort the transaction (Redis aborts).
       - Expired keys are removed by the leader through the Raft log (about 10 entries a second of
