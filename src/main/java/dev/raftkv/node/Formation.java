@@ -89,6 +89,12 @@ final class Formation implements AutoCloseable {
   private final Consumer<String> onStatus;
   private final CompletableFuture<Void> formed = new CompletableFuture<>();
   private final Thread thread;
+  /** Runs the probes of one round side by side. */
+  private final java.util.concurrent.ExecutorService probing = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "formation-probe");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile String status = "asking the other peers whether a cluster exists";
   private volatile String baseStatus = status;
   private volatile boolean closed;
@@ -194,6 +200,14 @@ final class Formation implements AutoCloseable {
   }
 
   private void run() {
+    try {
+      steps();
+    } finally {
+      probing.shutdown();
+    }
+  }
+
+  private void steps() {
     long start = System.nanoTime();
     while (!closed) {
       try {
@@ -382,26 +396,24 @@ final class Formation implements AutoCloseable {
     return out;
   }
 
-  private static CompletableFuture<Probe> probe(RaftClient c, String peer, String address) {
-    CompletableFuture<RaftClientReply> reply;
+  /**
+   * One peer asked on a thread of its own (Ratis' blocking call: its async one goes through the
+   * ordered-request path, which logs a stack trace at ERROR for every peer without a group).
+   */
+  private CompletableFuture<Probe> probe(RaftClient c, String peer, String address) {
+    return CompletableFuture.supplyAsync(() -> probeNow(c, peer, address), probing);
+  }
+
+  private static Probe probeNow(RaftClient c, String peer, String address) {
     try {
-      reply = c.async().sendStaleRead(PeerReport.request(), -1, RaftPeerId.valueOf(peer));
-    } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(failure(peer, address, e));
-    }
-    return reply.orTimeout(PROBE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS).handle((r, e) -> {
-      if (e != null) {
-        return failure(peer, address, e);
-      }
+      RaftClientReply r = c.io().sendStaleRead(PeerReport.request(), -1, RaftPeerId.valueOf(peer));
       if (!r.isSuccess()) {
         return failure(peer, address, r.getException());
       }
-      try {
-        return new Probe(peer, address, PeerReport.parse(r.getMessage().getContent().toByteArray()), null);
-      } catch (RuntimeException bad) {
-        return failure(peer, address, bad);
-      }
-    });
+      return new Probe(peer, address, PeerReport.parse(r.getMessage().getContent().toByteArray()), null);
+    } catch (IOException | RuntimeException e) {
+      return failure(peer, address, e);
+    }
   }
 
   private static Probe failure(String peer, String address, Throwable e) {
@@ -714,6 +726,7 @@ final class Formation implements AutoCloseable {
   public void close() {
     closed = true;
     thread.interrupt();
+    probing.shutdownNow();
     formed.completeExceptionally(new IOException(id + " closed before its Raft group started"));
   }
 }

@@ -5,6 +5,7 @@ import dev.raftkv.config.HostPort;
 import dev.raftkv.config.NodeConfig;
 import dev.raftkv.config.Peer;
 import dev.raftkv.config.PeersFile;
+import dev.raftkv.raft.CommitNudgingGrpc;
 import dev.raftkv.raft.KvStateMachine;
 import dev.raftkv.raft.RaftGateway;
 import dev.raftkv.resp.Backend;
@@ -35,7 +36,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -301,7 +301,7 @@ public final class RaftKvNode implements Closeable {
 
   static RaftProperties raftProperties(NodeConfig config, Path storage, String host, int port) {
     RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftConfigKeys.Rpc.setType(p, new CommitNudgingGrpc());
     RaftServerConfigKeys.setStorageDir(p, List.of(storage.toFile()));
     GrpcConfigKeys.Server.setHost(p, host);
     GrpcConfigKeys.Server.setPort(p, port);

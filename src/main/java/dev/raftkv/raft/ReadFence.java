@@ -18,6 +18,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
@@ -111,6 +112,7 @@ final class ReadFence {
    * arrived after it was made).
    */
   CompletableFuture<Long> confirmFor(ByteBuffer request) {
+    RaftPeerId follower = null;
     try {
       request.get(); // READ_INDEX
       if (request.remaining() >= 10) {
@@ -119,22 +121,38 @@ final class ReadFence {
         request.get(claimant);
         byte[] leader = new byte[request.remaining()];
         request.get(leader);
+        follower = RaftPeerId.valueOf(new String(claimant, StandardCharsets.UTF_8));
         RaftServer.Division division = server.getDivision(groupId);
         DivisionInfo info = division.getInfo();
         if (info.isLeader() && info.isLeaderReady() && info.getCurrentTerm() == term
             && selfId.toString().equals(new String(leader, StandardCharsets.UTF_8))) {
-          RaftPeerId follower = RaftPeerId.valueOf(new String(claimant, StandardCharsets.UTF_8));
           long index = division.getRaftLog().getLastCommittedIndex();
           if (majorityWith(voterSets(division.getRaftConf()), Set.of(follower))) {
             claimsAccepted.incrementAndGet();
-            return CompletableFuture.completedFuture(index);
+            return sendCommitIndex(follower, CompletableFuture.completedFuture(index));
           }
         }
       }
     } catch (IOException | RuntimeException e) {
       // a malformed or unreadable claim: the round below decides
     }
-    return confirm();
+    return sendCommitIndex(follower, confirm());
+  }
+
+  /**
+   * The follower waits until it has applied the read index: once it is known, the follower is
+   * sent this leader's commit index at once instead of with the next heartbeat (CommitNudgingGrpc).
+   */
+  private CompletableFuture<Long> sendCommitIndex(RaftPeerId follower, CompletableFuture<Long> readIndex) {
+    if (follower == null) {
+      return readIndex;
+    }
+    RaftGroupMemberId me = RaftGroupMemberId.valueOf(selfId, groupId);
+    return readIndex.whenComplete((index, e) -> {
+      if (e == null) {
+        CommitNudgingGrpc.sendCommitIndex(me, follower, index);
+      }
+    });
   }
 
   /** The follower's side of {@link #confirmFor}: its claim, if it follows {@code leader} now. */
