@@ -123,6 +123,11 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
     return cluster;
   }
 
+  /** The redis-server's port (for clients of another kind, e.g. raw RESP3 ones). */
+  int redisPort() {
+    return redisPort;
+  }
+
   /** Sends one command to both and returns {redis reply, raft-kv reply}. */
   Object[] both(String... command) throws IOException {
     return new Object[] {toRedis.call(command), toRaftKv.call(command)};
