@@ -68,6 +68,15 @@ public final class Commands {
     write("incrbyfloat", 3, AS_IS, StringCommands::incrbyfloat);
     write("append", 3, AS_IS, StringCommands::append);
     write("setrange", 4, StringCommands::checkSetrange, StringCommands::setrange);
+    // bitmaps and LCS (BitCommands)
+    write("setbit", 4, BitCommands::checkSetbit, BitCommands::setbit);
+    read("getbit", 3, BitCommands::getbit);
+    read("bitcount", -2, BitCommands::bitcount);
+    read("bitpos", -3, BitCommands::bitpos);
+    write("bitop", -4, BitCommands::checkBitop, BitCommands::bitop);
+    write("bitfield", -2, BitCommands::checkBitfield, BitCommands::bitfield);
+    read("bitfield_ro", -2, BitCommands::bitfieldRo);
+    read("lcs", -3, BitCommands::lcs);
     // keys
     read("exists", -2, KeyCommands::exists);
     read("keys", 2, KeyCommands::keys);

@@ -51,6 +51,14 @@ public final class CommandMeta {
       getrange|4|readonly|1,1,1|@read,@string,@slow|string|2.4.0|Get a substring of the string stored at a key
       substr|4|readonly|1,1,1|@read,@string,@slow|string|1.0.0|Get a substring of the string stored at a key
       setrange|4|write,denyoom|1,1,1|@write,@string,@slow|string|2.2.0|Overwrite part of a string at key starting at the specified offset
+      setbit|4|write,denyoom|1,1,1|@write,@bitmap,@slow|bitmap|2.2.0|Sets or clears the bit at offset in the string value stored at key
+      getbit|3|readonly,fast|1,1,1|@read,@bitmap,@fast|bitmap|2.2.0|Returns the bit value at offset in the string value stored at key
+      bitcount|-2|readonly|1,1,1|@read,@bitmap,@slow|bitmap|2.6.0|Count set bits in a string
+      bitpos|-3|readonly|1,1,1|@read,@bitmap,@slow|bitmap|2.8.7|Find first bit set or clear in a string
+      bitop|-4|write,denyoom|2,-1,1|@write,@bitmap,@slow|bitmap|2.6.0|Perform bitwise operations between strings
+      bitfield|-2|write,denyoom|1,1,1|@write,@bitmap,@slow|bitmap|3.2.0|Perform arbitrary bitfield integer operations on strings
+      bitfield_ro|-2|readonly,fast|1,1,1|@read,@bitmap,@fast|bitmap|6.0.0|Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD
+      lcs|-3|readonly|1,2,1|@read,@string,@slow|string|7.0.0|Find longest common substring
       del|-2|write|1,-1,1|@keyspace,@write,@slow|generic|1.0.0|Delete a key
       unlink|-2|write,fast|1,-1,1|@keyspace,@write,@fast|generic|4.0.0|Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.
       exists|-2|readonly,fast|1,-1,1|@keyspace,@read,@fast|generic|1.0.0|Determine if a key exists

@@ -160,6 +160,8 @@ public final class Resp3 {
       }
       return is(a[1], "docs") ? map(ANY, map(ANY, ANY)) : ANY;
     });
+    // strings: LCS ... IDX answers a map {matches, len}
+    SHAPES.put("lcs", a -> hasOption(a, 3, "idx") ? map(ANY, ANY) : ANY);
     // hashes: HGETALL is a map; HRANDFIELD with values an array of [field, value]
     SHAPES.put("hgetall", a -> map(ANY, ANY));
     SHAPES.put("hrandfield", a -> a.length == 4 && is(a[3], "withvalues") ? pairs(ANY, ANY) : ANY);

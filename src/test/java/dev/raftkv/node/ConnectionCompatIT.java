@@ -365,7 +365,7 @@ class ConnectionCompatIT {
   }
 
   /** Offset of element n (0-based) of the single-command COMMAND INFO reply {@code *1 *10 ...}. */
-  private static int nthElementStart(String reply, int n) throws IOException {
+  static int nthElementStart(String reply, int n) throws IOException {
     byte[] b = reply.getBytes(StandardCharsets.UTF_8);
     int[] pos = {0};
     skipLine(b, pos); // *1
