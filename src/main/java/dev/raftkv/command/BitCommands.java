@@ -124,29 +124,16 @@ final class BitCommands {
     throw new CommandError(CommandError.SYNTAX);
   }
 
-  static void bitcount(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    byte[] r = stringRecord(ks, a[1]);
-    if (r == null) {
-      out.integer(0);
-      return;
-    }
-    long strlen = Record.payloadLength(r);
-    long start;
-    long end;
-    int firstMask = 0;
-    int lastMask = 0;
-    if (a.length == 4 || a.length == 5) {
-      long totlen = strlen;
-      start = Args.longArg(a[2]);
-      end = Args.longArg(a[3]);
-      if (start < 0 && end < 0 && start > end) {
-        out.integer(0);
-        return;
-      }
-      boolean isbit = a.length == 5 && bitOrByte(a[4]) == 1;
-      if (isbit) {
-        totlen <<= 3;
-      }
+  /**
+   * BITCOUNT's and BITPOS's range, as bitops.c computes it for both: negative ends count from the
+   * end, both are clamped to the string, and a BIT range becomes the bytes it touches plus masks
+   * of the bits of the first and last byte that lie outside it.
+   */
+  private record ByteRange(long start, long end, int firstMask, int lastMask) {
+    static ByteRange of(long start, long end, long strlen, boolean isbit) {
+      long totlen = isbit ? strlen << 3 : strlen;
+      int firstMask = 0;
+      int lastMask = 0;
       if (start < 0) {
         start = totlen + start;
       }
@@ -168,6 +155,35 @@ final class BitCommands {
         start >>= 3;
         end >>= 3;
       }
+      return new ByteRange(start, end, firstMask, lastMask);
+    }
+  }
+
+  static void bitcount(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    byte[] r = stringRecord(ks, a[1]);
+    if (r == null) {
+      out.integer(0);
+      return;
+    }
+    long strlen = Record.payloadLength(r);
+    long start;
+    long end;
+    int firstMask = 0;
+    int lastMask = 0;
+    if (a.length == 4 || a.length == 5) {
+      long totlen = strlen;
+      start = Args.longArg(a[2]);
+      end = Args.longArg(a[3]);
+      if (start < 0 && end < 0 && start > end) {
+        out.integer(0);
+        return;
+      }
+      boolean isbit = a.length == 5 && bitOrByte(a[4]) == 1;
+      ByteRange range = ByteRange.of(start, end, totlen, isbit);
+      start = range.start();
+      end = range.end();
+      firstMask = range.firstMask();
+      lastMask = range.lastMask();
     } else if (a.length == 2) {
       start = 0;
       end = strlen - 1;
@@ -252,30 +268,11 @@ final class BitCommands {
       } else {
         end = isbit ? (totlen << 3) + 7 : totlen - 1;
       }
-      if (isbit) {
-        totlen <<= 3;
-      }
-      if (start < 0) {
-        start = totlen + start;
-      }
-      if (end < 0) {
-        end = totlen + end;
-      }
-      if (start < 0) {
-        start = 0;
-      }
-      if (end < 0) {
-        end = 0;
-      }
-      if (end >= totlen) {
-        end = totlen - 1;
-      }
-      if (isbit && start <= end) {
-        firstMask = ~((1 << (8 - (int) (start & 7))) - 1) & 0xff;
-        lastMask = (1 << (7 - (int) (end & 7))) - 1;
-        start >>= 3;
-        end >>= 3;
-      }
+      ByteRange range = ByteRange.of(start, end, totlen, isbit);
+      start = range.start();
+      end = range.end();
+      firstMask = range.firstMask();
+      lastMask = range.lastMask();
     } else if (a.length == 3) {
       start = 0;
       end = strlen - 1;
