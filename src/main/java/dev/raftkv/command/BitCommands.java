@@ -171,7 +171,6 @@ final class BitCommands {
     int firstMask = 0;
     int lastMask = 0;
     if (a.length == 4 || a.length == 5) {
-      long totlen = strlen;
       start = Args.longArg(a[2]);
       end = Args.longArg(a[3]);
       if (start < 0 && end < 0 && start > end) {
@@ -179,7 +178,7 @@ final class BitCommands {
         return;
       }
       boolean isbit = a.length == 5 && bitOrByte(a[4]) == 1;
-      ByteRange range = ByteRange.of(start, end, totlen, isbit);
+      ByteRange range = ByteRange.of(start, end, strlen, isbit);
       start = range.start();
       end = range.end();
       firstMask = range.firstMask();
@@ -259,16 +258,15 @@ final class BitCommands {
     int firstMask = 0;
     int lastMask = 0;
     if (a.length >= 4 && a.length <= 6) {
-      long totlen = strlen;
       start = Args.longArg(a[3]);
       boolean isbit = a.length == 6 && bitOrByte(a[5]) == 1;
       if (a.length >= 5) {
         end = Args.longArg(a[4]);
         endGiven = true;
       } else {
-        end = isbit ? (totlen << 3) + 7 : totlen - 1;
+        end = isbit ? (strlen << 3) + 7 : strlen - 1;
       }
-      ByteRange range = ByteRange.of(start, end, totlen, isbit);
+      ByteRange range = ByteRange.of(start, end, strlen, isbit);
       start = range.start();
       end = range.end();
       firstMask = range.firstMask();
