@@ -2,7 +2,7 @@ package dev.raftkv.acl;
 
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.Glob;
-import dev.raftkv.resp.CommandMeta;
+import dev.raftkv.protocol.CommandMeta;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +93,7 @@ public final class Acl {
    */
   public String check(String user, boolean authenticated, CommandSpec spec, byte[][] argv) {
     Meta info = meta.computeIfAbsent(spec.name(), n -> {
-      CommandMeta.Info i = CommandMeta.of(spec);
+      CommandMeta.Info i = spec.meta();
       return new Meta(i.flags().contains("no_auth"), i.flags().contains("movablekeys"), i.firstKey(),
           i.lastKey(), i.step());
     });

@@ -3,7 +3,7 @@ package dev.raftkv.acl;
 import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.Commands;
-import dev.raftkv.resp.CommandMeta;
+import dev.raftkv.protocol.CommandMeta;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,7 +47,7 @@ public final class AclRules {
       u = new LinkedHashMap<>();
       for (CommandSpec spec : Commands.all()) {
         Set<String> cats = new HashSet<>();
-        for (String c : CommandMeta.of(spec).categories()) {
+        for (String c : spec.meta().categories()) {
           cats.add(c.substring(1));
         }
         List<String> subs = CONTAINERS.get(spec.name());

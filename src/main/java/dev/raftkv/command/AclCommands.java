@@ -3,7 +3,7 @@ package dev.raftkv.command;
 import dev.raftkv.acl.AclRules;
 import dev.raftkv.acl.AclTable;
 import dev.raftkv.acl.AclUser;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

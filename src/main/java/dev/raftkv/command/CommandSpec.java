@@ -1,6 +1,10 @@
 package dev.raftkv.command;
 
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
+import dev.raftkv.protocol.CommandMeta;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * One row of the command table.
@@ -36,5 +40,37 @@ public record CommandSpec(String name, int arity, Route route, Normalizer normal
 
   public boolean arityOk(int argc) {
     return arity >= 0 ? argc == arity : argc >= -arity;
+  }
+
+  /**
+   * What COMMAND and docs/commands.md report for this row: Redis 7.0's metadata where it has the
+   * command, with the flags write/readonly from the route; otherwise key positions 1,1,1 (0,0,0
+   * when answered locally) and flags derived from the route.
+   */
+  public CommandMeta.Info meta() {
+    CommandMeta.Info r = CommandMeta.redis(name);
+    boolean local = route == Route.LOCAL;
+    List<String> flags = new ArrayList<>();
+    if (route == Route.WRITE) {
+      flags.add("write");
+    } else if (route == Route.READ) {
+      flags.add("readonly");
+    }
+    if (r == null) {
+      if (local) {
+        flags.add("fast");
+      }
+      List<String> categories = List.of(route == Route.WRITE ? "@write" : "@read", "@slow");
+      return new CommandMeta.Info(name, arity, Collections.unmodifiableList(flags), local ? 0 : 1,
+          local ? 0 : 1, local ? 0 : 1, local ? List.of("@fast", "@connection") : categories,
+          local ? "connection" : "generic", "", "");
+    }
+    for (String f : r.flags()) {
+      if (!f.equals("write") && !f.equals("readonly")) {
+        flags.add(f);
+      }
+    }
+    return new CommandMeta.Info(name, arity, Collections.unmodifiableList(flags), r.firstKey(),
+        r.lastKey(), r.step(), r.categories(), r.group(), r.since(), r.summary());
   }
 }

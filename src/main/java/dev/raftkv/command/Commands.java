@@ -284,7 +284,7 @@ public final class Commands {
    * Runs a command (already checked for existence and arity) against a keyspace. User errors are
    * written as error replies; nothing half-written remains.
    */
-  public static void execute(CommandSpec spec, byte[][] argv, Keyspace ks, dev.raftkv.resp.RespOut out) {
+  public static void execute(CommandSpec spec, byte[][] argv, Keyspace ks, dev.raftkv.protocol.RespOut out) {
     int mark = out.length();
     int savepoint = ks.savepoint();
     try {

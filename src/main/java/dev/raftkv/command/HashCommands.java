@@ -1,7 +1,7 @@
 package dev.raftkv.command;
 
 
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package dev.raftkv.command;
 
 import static dev.raftkv.command.Args.is;
 
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.raftkv.command;
 
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.TreeSet;

@@ -2,7 +2,7 @@ package dev.raftkv.command;
 
 import static dev.raftkv.command.Args.is;
 
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 
 /**
  * String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR

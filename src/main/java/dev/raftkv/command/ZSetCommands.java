@@ -6,7 +6,7 @@ import dev.raftkv.command.ZSetData.Entry;
 import dev.raftkv.command.ZSetData.LexRange;
 import dev.raftkv.command.ZSetData.Range;
 import dev.raftkv.command.ZSetData.ScoreRange;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.store.Key;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.raftkv.raft;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.Commands;
 import dev.raftkv.command.Keyspace;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

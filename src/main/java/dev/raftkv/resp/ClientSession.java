@@ -1,5 +1,6 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.acl.Acl;
 import dev.raftkv.command.AclCommands;
 import dev.raftkv.command.Args;

@@ -1,5 +1,7 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.protocol.CommandMeta;
+import dev.raftkv.protocol.RespOut;
 import static dev.raftkv.command.Args.is;
 
 import dev.raftkv.acl.Acl;
@@ -486,7 +488,7 @@ final class LocalCommands {
   }
 
   private static void commandInfo(CommandSpec c, RespOut out) {
-    CommandMeta.Info m = CommandMeta.of(c);
+    CommandMeta.Info m = c.meta();
     out.array(10).bulk(c.name()).integer(c.arity());
     out.array(m.flags().size());
     m.flags().forEach(out::simple);
@@ -500,7 +502,7 @@ final class LocalCommands {
   }
 
   private static void commandDocs(CommandSpec c, RespOut out) {
-    CommandMeta.Info m = CommandMeta.of(c);
+    CommandMeta.Info m = c.meta();
     out.bulk(c.name()).array(6)
         .bulk("summary").bulk(m.summary())
         .bulk("since").bulk(m.since())
@@ -538,7 +540,7 @@ final class LocalCommands {
         List<String> names = new ArrayList<>();
         for (CommandSpec c : Commands.all()) {
           if (!module && (filter == null || filter.test(c.name()))
-              && (aclcat == null || CommandMeta.of(c).categories().contains(aclcat))) {
+              && (aclcat == null || c.meta().categories().contains(aclcat))) {
             names.add(c.name());
           }
         }

@@ -1,5 +1,6 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.protocol.RespOut;
 import static dev.raftkv.command.Args.is;
 
 import dev.raftkv.command.Args;

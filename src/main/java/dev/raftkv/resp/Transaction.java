@@ -1,5 +1,6 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.CommandSpec.Route;

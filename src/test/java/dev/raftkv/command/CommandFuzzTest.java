@@ -9,7 +9,7 @@ import dev.raftkv.fuzz.FuzzInputs;
 import dev.raftkv.fuzz.RespReplies;
 import dev.raftkv.raft.KvStateMachine;
 import dev.raftkv.raft.PendingKeyspace;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.store.MemoryStore;
 import dev.raftkv.store.RocksStore;
 import dev.raftkv.store.Store;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.raftkv.raft.PendingKeyspace;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.store.MemoryStore;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.BeforeEach;

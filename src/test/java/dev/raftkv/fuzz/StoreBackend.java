@@ -6,7 +6,7 @@ import dev.raftkv.raft.CommandBatch;
 import dev.raftkv.raft.KvStateMachine;
 import dev.raftkv.raft.PendingKeyspace;
 import dev.raftkv.resp.Backend;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.resp.ServerStats;
 import dev.raftkv.store.Store;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import dev.raftkv.command.Args;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.Commands;
 import dev.raftkv.command.Record;
-import dev.raftkv.resp.RespOut;
+import dev.raftkv.protocol.RespOut;
 import dev.raftkv.store.MemoryStore;
 import dev.raftkv.store.RocksStore;
 import dev.raftkv.store.Store;

@@ -1,5 +1,6 @@
 package dev.raftkv.resp;
 
+import dev.raftkv.protocol.CommandMeta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -97,7 +98,7 @@ class CommandsDocTest {
   static String render() {
     StringBuilder sb = new StringBuilder();
     sb.append("# Supported commands\n\n")
-        .append("<!-- Generated from the command table (command/Commands.java, resp/CommandMeta.java) by\n")
+        .append("<!-- Generated from the command table (command/Commands.java, protocol/CommandMeta.java) by\n")
         .append("     CommandsDocTest. Do not edit: regenerate with\n")
         .append("     ").append(REGEN).append(" -->\n\n")
         .append("Every command below behaves like Redis 7.0 (replies and error texts); any other command\n")
@@ -110,11 +111,11 @@ class CommandsDocTest {
         .append("  reports them; 0 0 0 for commands without key arguments.\n\n")
         .append(NOTES);
     List<CommandSpec> specs = new ArrayList<>(Commands.all());
-    specs.sort(Comparator.comparing((CommandSpec c) -> groupRank(CommandMeta.of(c).group()))
-        .thenComparing(c -> CommandMeta.of(c).group()).thenComparing(CommandSpec::name));
+    specs.sort(Comparator.comparing((CommandSpec c) -> groupRank(c.meta().group()))
+        .thenComparing(c -> c.meta().group()).thenComparing(CommandSpec::name));
     String group = null;
     for (CommandSpec c : specs) {
-      CommandMeta.Info m = CommandMeta.of(c);
+      CommandMeta.Info m = c.meta();
       if (!m.group().equals(group)) {
         group = m.group();
         sb.append(c == specs.get(0) ? "" : "\n")
@@ -156,7 +157,7 @@ class CommandsDocTest {
       CommandMeta.Info redis = CommandMeta.redis(c.name());
       assertTrue(redis != null, c.name() + " is not a Redis 7.0 command known to CommandMeta");
       assertEquals(redis.redisArity(), c.arity(), "arity of " + c.name() + " differs from Redis 7.0");
-      CommandMeta.Info ours = CommandMeta.of(c);
+      CommandMeta.Info ours = c.meta();
       assertEquals(List.of(redis.firstKey(), redis.lastKey(), redis.step()),
           List.of(ours.firstKey(), ours.lastKey(), ours.step()), "key positions of " + c.name());
       boolean redisWrites = redis.flags().contains("write");

@@ -1,4 +1,4 @@
-package dev.raftkv.resp;
+package dev.raftkv.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

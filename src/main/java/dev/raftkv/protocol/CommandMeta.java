@@ -1,9 +1,5 @@
-package dev.raftkv.resp;
+package dev.raftkv.protocol;
 
-import dev.raftkv.command.CommandSpec;
-import dev.raftkv.command.CommandSpec.Route;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -219,33 +215,5 @@ public final class CommandMeta {
   /** Redis's metadata for a command name, or null when this table has none. */
   public static Info redis(String name) {
     return BY_NAME.get(name);
-  }
-
-  /** The metadata raft-kv reports for a row of its command table. */
-  public static Info of(CommandSpec spec) {
-    Info r = BY_NAME.get(spec.name());
-    boolean local = spec.route() == Route.LOCAL;
-    List<String> flags = new ArrayList<>();
-    if (spec.route() == Route.WRITE) {
-      flags.add("write");
-    } else if (spec.route() == Route.READ) {
-      flags.add("readonly");
-    }
-    if (r == null) {
-      if (local) {
-        flags.add("fast");
-      }
-      List<String> categories = List.of(spec.route() == Route.WRITE ? "@write" : "@read", "@slow");
-      return new Info(spec.name(), spec.arity(), Collections.unmodifiableList(flags), local ? 0 : 1,
-          local ? 0 : 1, local ? 0 : 1, local ? List.of("@fast", "@connection") : categories,
-          local ? "connection" : "generic", "", "");
-    }
-    for (String f : r.flags()) {
-      if (!f.equals("write") && !f.equals("readonly")) {
-        flags.add(f);
-      }
-    }
-    return new Info(spec.name(), spec.arity(), Collections.unmodifiableList(flags), r.firstKey(),
-        r.lastKey(), r.step(), r.categories(), r.group(), r.since(), r.summary());
   }
 }
