@@ -65,8 +65,11 @@ final class BitCommands {
    * A copy of string record {@code r} (null: a new string without expiry) whose payload is grown
    * with zero bytes to at least {@code minLength}; the expiry is kept.
    */
-  private static byte[] grownCopy(byte[] r, long minLength) {
+  private static byte[] grownCopy(Keyspace ks, byte[] r, long minLength) throws CommandError {
     int old = r == null ? 0 : Record.payloadLength(r);
+    if (minLength > old) {
+      Commands.checkValueSize(ks, minLength);
+    }
     int length = (int) Math.max(old, minLength);
     byte[] n = new byte[H + length];
     if (r != null) {
@@ -95,7 +98,7 @@ final class BitCommands {
     boolean grows = r == null || index >= old;
     int bit = index < old ? (r[H + index] >> shift) & 1 : 0;
     if (grows || bit != on) {
-      byte[] n = grownCopy(r, index + 1L);
+      byte[] n = grownCopy(ks, r, index + 1L);
       n[H + index] = (byte) ((n[H + index] & ~(1 << shift)) | (on << shift));
       ks.put(a[1], n);
     }
@@ -508,7 +511,7 @@ final class BitCommands {
     byte[] s = r; // the record the operations work on, payload from H
     boolean changed = false;
     if (!f.readOnly()) {
-      s = grownCopy(r, (f.highest() >>> 3) + 1);
+      s = grownCopy(ks, r, (f.highest() >>> 3) + 1);
       changed = r == null || s.length != r.length; // created or grown: stored whatever happens
     }
     int length = s == null ? 0 : s.length - H;

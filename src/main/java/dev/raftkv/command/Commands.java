@@ -17,6 +17,8 @@ public final class Commands {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Commands.class);
   /** Largest string value, like Redis's proto-max-bulk-len default. */
   public static final long MAX_STRING = 512L * 1024 * 1024;
+  /** Default of {@code raftkv.max-value-bytes}: the largest record a write may leave. */
+  public static final int DEFAULT_MAX_VALUE = 64 * 1024 * 1024;
 
   private static final Normalizer AS_IS = (argv, now) -> argv;
   private static final Map<String, CommandSpec> TABLE = new LinkedHashMap<>();
@@ -281,6 +283,18 @@ public final class Commands {
   }
 
   /**
+   * Refuses, before anything is allocated, a string that would grow to {@code length} bytes, past
+   * the entry's {@code raftkv.max-value-bytes} (the callers check Redis's own 512 MB limit first,
+   * with Redis's error). Without this a single small command (SETRANGE k 536870000 x) made every replica
+   * allocate half a gigabyte at once while applying it, and every peer ran out of heap.
+   */
+  static void checkValueSize(Keyspace ks, long length) throws CommandError {
+    if (length > ks.maxValueBytes()) {
+      throw new CommandError(ValueTooLargeException.message(length, ks.maxValueBytes()));
+    }
+  }
+
+  /**
    * Runs a command (already checked for existence and arity) against a keyspace. User errors are
    * written as error replies; nothing half-written remains.
    */
@@ -290,7 +304,7 @@ public final class Commands {
     try {
       spec.executor().execute(argv, ks, out);
       ks.release(savepoint);
-    } catch (CommandError e) {
+    } catch (CommandError | ValueTooLargeException e) {
       ks.rollback(savepoint);
       out.truncate(mark);
       out.error(e.getMessage());

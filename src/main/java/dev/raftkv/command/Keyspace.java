@@ -21,6 +21,15 @@ public interface Keyspace {
 
   void put(byte[] key, byte[] record);
 
+  /**
+   * The largest payload a write may leave in one record (a string's bytes, a collection's
+   * encoding): the {@code raftkv.max-value-bytes} carried by the entry being applied. A bigger
+   * record is refused by {@link #put} with a {@link ValueTooLargeException}.
+   */
+  default long maxValueBytes() {
+    return Commands.MAX_STRING;
+  }
+
   void delete(byte[] key);
 
   void clear();

@@ -344,6 +344,7 @@ final class StringCommands {
       if ((long) old + a[2].length > Commands.MAX_STRING) {
         throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
       }
+      Commands.checkValueSize(ks, (long) old + a[2].length);
       value = new byte[old + a[2].length];
       System.arraycopy(r, Record.HEADER, value, 0, old);
       System.arraycopy(a[2], 0, value, old, a[2].length);
@@ -460,6 +461,7 @@ final class StringCommands {
     if (offset > Commands.MAX_STRING - value.length) { // offset + length, without overflow
       throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     }
+    Commands.checkValueSize(ks, Math.max(oldLen, offset + value.length));
     int newLen = (int) Math.max(oldLen, offset + value.length);
     byte[] s = new byte[newLen];
     if (r != null) {

@@ -42,6 +42,7 @@ public final class NodeConfig {
   public static final String IDLE_TIMEOUT = "raftkv.timeout";
   public static final String MAX_COMMAND_BYTES = "raftkv.write.max-command-bytes";
   public static final String MAX_QUEUED_BYTES = "raftkv.max-queued-bytes";
+  public static final String MAX_VALUE_BYTES = "raftkv.max-value-bytes";
   // security (docs/security.md)
   public static final String REQUIREPASS = "raftkv.requirepass";
   public static final String PROTECTED_MODE = "raftkv.protected-mode";
@@ -82,6 +83,7 @@ public final class NodeConfig {
     d.put(IDLE_TIMEOUT, "0");
     d.put(MAX_COMMAND_BYTES, "4128768");
     d.put(MAX_QUEUED_BYTES, "67108864");
+    d.put(MAX_VALUE_BYTES, String.valueOf(dev.raftkv.command.Commands.DEFAULT_MAX_VALUE));
     d.put(REQUIREPASS, "");
     d.put(PROTECTED_MODE, "yes");
     d.put(TLS_PORT, "0");
@@ -178,7 +180,7 @@ public final class NodeConfig {
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
         MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,
         EXPIRY_ENTRIES_PER_SECOND, MAX_CLIENTS, CLIENT_QUERY_BUFFER_LIMIT, IDLE_TIMEOUT,
-        MAX_COMMAND_BYTES, MAX_QUEUED_BYTES}) {
+        MAX_COMMAND_BYTES, MAX_QUEUED_BYTES, MAX_VALUE_BYTES}) {
       long n;
       try {
         n = Long.parseLong(get(key));
@@ -189,6 +191,13 @@ public final class NodeConfig {
         throw new ConfigException(src + ": " + key + " must be at least "
             + (key.equals(IDLE_TIMEOUT) ? 0 : 1) + ", not " + n);
       }
+    }
+    long maxValue = Long.parseLong(get(MAX_VALUE_BYTES));
+    if (maxValue > dev.raftkv.command.Commands.MAX_STRING
+        || maxValue < Long.parseLong(get(MAX_COMMAND_BYTES))) {
+      throw new ConfigException(src + ": " + MAX_VALUE_BYTES + " must be between "
+          + MAX_COMMAND_BYTES + " (" + get(MAX_COMMAND_BYTES) + ": a SET of the largest command must"
+          + " fit) and 536870912 (Redis's string limit), not " + maxValue);
     }
     String metricsPort = get(METRICS_PORT);
     if (!metricsPort.matches("\\d{1,5}") || Integer.parseInt(metricsPort) > 65535) {

@@ -552,6 +552,7 @@ final class Formation implements AutoCloseable {
 
   private void propose(RaftClient c, String op) throws IOException {
     byte[] batch = dev.raftkv.raft.CommandBatch.encode(System.currentTimeMillis(),
+        dev.raftkv.command.Commands.DEFAULT_MAX_VALUE,
         java.util.Collections.singletonList(dev.raftkv.command.RejoinCommands.command(op, id)));
     RaftClientReply r = c.io().send(org.apache.ratis.protocol.Message.valueOf(
         org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(batch)));

@@ -156,7 +156,8 @@ public final class RaftKvNode implements Closeable {
             config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
             config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
             config.get(NodeConfig.READ_MODE).equals("stale"),
-            config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES)));
+            config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES),
+            config.getInt(NodeConfig.MAX_VALUE_BYTES)));
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),

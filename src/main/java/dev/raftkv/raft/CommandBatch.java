@@ -1,5 +1,6 @@
 package dev.raftkv.raft;
 
+import dev.raftkv.command.Commands;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -8,21 +9,27 @@ import java.util.List;
  * The log-entry codec: one Raft log entry (or read request) carries a batch of client commands.
  *
  * <pre>
- *   version:1 (=1) | timestampMillis:8 | count:varint | count x command
+ *   version:1 (=2) | timestampMillis:8 | maxValueBytes:varint | count:varint | count x command
  *   command = argc:varint | argc x (length:varint | bytes)
  * </pre>
  *
  * The timestamp is the proposing peer's clock when the batch was formed: the "now" that every
- * replica uses for expiry decisions while applying it.
+ * replica uses for expiry decisions while applying it. {@code maxValueBytes} is the proposing
+ * peer's {@code raftkv.max-value-bytes}: the largest record a command of this batch may leave, the
+ * same on every replica whatever each one's own configuration says. Version 1 (written before
+ * the limit existed) has no such field and is applied with Redis's 512 MB string limit.
  */
 public final class CommandBatch {
-  static final byte VERSION = 1;
+  static final byte VERSION = 2;
+  private static final byte VERSION_WITHOUT_LIMIT = 1;
 
   public final long timestamp;
+  public final int maxValueBytes;
   public final byte[][][] commands;
 
-  public CommandBatch(long timestamp, byte[][][] commands) {
+  public CommandBatch(long timestamp, int maxValueBytes, byte[][][] commands) {
     this.timestamp = timestamp;
+    this.maxValueBytes = maxValueBytes;
     this.commands = commands;
   }
 
@@ -34,13 +41,14 @@ public final class CommandBatch {
     return n;
   }
 
-  public static byte[] encode(long timestamp, List<byte[][]> commands) {
-    int size = 1 + 8 + varintSize(commands.size());
+  public static byte[] encode(long timestamp, int maxValueBytes, List<byte[][]> commands) {
+    int size = 1 + 8 + varintSize(maxValueBytes) + varintSize(commands.size());
     for (byte[][] c : commands) {
       size += encodedSize(c);
     }
     ByteBuffer b = ByteBuffer.allocate(size);
     b.put(VERSION).putLong(timestamp);
+    putVarint(b, maxValueBytes);
     putVarint(b, commands.size());
     for (byte[][] c : commands) {
       putVarint(b, c.length);
@@ -55,10 +63,11 @@ public final class CommandBatch {
   public static CommandBatch decode(ByteBuffer b) throws IOException {
     try {
       byte version = b.get();
-      if (version != VERSION) {
+      if (version != VERSION && version != VERSION_WITHOUT_LIMIT) {
         throw new IOException("unknown command batch version " + version);
       }
       long ts = b.getLong();
+      int maxValueBytes = version == VERSION_WITHOUT_LIMIT ? (int) Commands.MAX_STRING : getVarint(b);
       int n = getVarint(b);
       byte[][][] commands = new byte[n][][];
       for (int i = 0; i < n; i++) {
@@ -73,7 +82,7 @@ public final class CommandBatch {
       if (b.hasRemaining()) {
         throw new IOException("trailing bytes after command batch");
       }
-      return new CommandBatch(ts, commands);
+      return new CommandBatch(ts, maxValueBytes, commands);
     } catch (RuntimeException e) {
       throw new IOException("malformed command batch: " + e, e);
     }

@@ -282,7 +282,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
       throw new IllegalStateException(peerId + ": undecodable log entry at index " + index, e);
     }
     List<byte[]> replies = new ArrayList<>(batch.commands.length);
-    PendingKeyspace ks = new PendingKeyspace(store, batch.timestamp);
+    PendingKeyspace ks = new PendingKeyspace(store, batch.timestamp, batch.maxValueBytes);
     RespOut out = new RespOut(256);
     for (byte[][] argv : batch.commands) {
       CommandSpec spec = Commands.lookup(argv[0]);

@@ -35,10 +35,24 @@ public final class PendingKeyspace implements Keyspace {
   private record Undo(Key key, boolean hadEntry, byte[] entry, long count, boolean cleared,
       HashMap<Key, byte[]> overlay, String systemName) {}
 
+  private final long maxValueBytes;
+
+  /** A keyspace for commands applied with the default value limit (tests, tools). */
   public PendingKeyspace(Store store, long now) {
+    this(store, now, dev.raftkv.command.Commands.DEFAULT_MAX_VALUE);
+  }
+
+  /** The keyspace of a log entry, with its time and its value limit ({@link CommandBatch}). */
+  public PendingKeyspace(Store store, long now, long maxValueBytes) {
     this.store = store;
     this.now = now;
+    this.maxValueBytes = maxValueBytes;
     this.count = store.count();
+  }
+
+  @Override
+  public long maxValueBytes() {
+    return maxValueBytes;
   }
 
   @Override
@@ -65,6 +79,10 @@ public final class PendingKeyspace implements Keyspace {
 
   @Override
   public void put(byte[] key, byte[] record) {
+    if (dev.raftkv.command.Record.payloadLength(record) > maxValueBytes) {
+      throw new dev.raftkv.command.ValueTooLargeException(
+          dev.raftkv.command.Record.payloadLength(record), maxValueBytes);
+    }
     Key k = new Key(key);
     remember(k);
     if (getRaw(key) == null) {

@@ -55,10 +55,11 @@ public final class RaftGateway implements Closeable {
    * reports itself {@link #overloaded()} and connections stop reading (global back-pressure).
    */
   public record Settings(int maxBatchOps, long maxBatchBytes, int maxInflight, long timeoutMs,
-      boolean staleReads, long maxCommandBytes, long maxQueuedBytes) {
+      boolean staleReads, long maxCommandBytes, long maxQueuedBytes, int maxValueBytes) {
     public Settings(int maxBatchOps, long maxBatchBytes, int maxInflight, long timeoutMs,
         boolean staleReads) {
-      this(maxBatchOps, maxBatchBytes, maxInflight, timeoutMs, staleReads, maxBatchBytes, Long.MAX_VALUE);
+      this(maxBatchOps, maxBatchBytes, maxInflight, timeoutMs, staleReads, maxBatchBytes, Long.MAX_VALUE,
+          dev.raftkv.command.Commands.DEFAULT_MAX_VALUE);
     }
 
     /** The most bytes of commands packed into one log entry. */
@@ -341,7 +342,7 @@ public final class RaftGateway implements Closeable {
       }
       long deadline = System.nanoTime() + settings.timeoutMs() * 1_000_000L;
       Call call = isWrite
-          ? new Call(ByteString.copyFrom(CommandBatch.encode(System.currentTimeMillis(), commands)),
+          ? new Call(ByteString.copyFrom(CommandBatch.encode(System.currentTimeMillis(), settings.maxValueBytes(), commands)),
               null, deadline)
           : new Call(null, commands.toArray(new byte[0][][]), deadline);
       live.add(call);

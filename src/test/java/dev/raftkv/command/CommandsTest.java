@@ -22,6 +22,8 @@ class CommandsTest {
   private MemoryStore store;
   private long now = 1_700_000_000_000L;
   private long index;
+  /** The value limit the entries of {@link #run} carry. */
+  private long maxValue = Commands.DEFAULT_MAX_VALUE;
 
   @BeforeEach
   void setUp() {
@@ -51,11 +53,45 @@ class CommandsTest {
     } catch (CommandError e) {
       return "-" + e.getMessage() + "\r\n";
     }
-    PendingKeyspace ks = new PendingKeyspace(store, now);
+    PendingKeyspace ks = new PendingKeyspace(store, now, maxValue);
     RespOut out = new RespOut();
     Commands.execute(spec, args, ks, out);
     ks.commit(1, ++index);
     return new String(out.toByteArray(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * No write leaves a record past the entry's value limit, whichever command grows it, and the
+   * refused command changes nothing. The string commands refuse before they allocate.
+   */
+  @Test
+  void noCommandGrowsAValuePastTheEntrysLimit() throws Exception {
+    maxValue = 100;
+    String tooBig = "-ERR value exceeds maximum allowed size (raftkv.max-value-bytes): 101 bytes,"
+        + " at most 100\r\n";
+    assertEquals(tooBig, run("SETRANGE", "s", "100", "x"));
+    assertEquals(":0\r\n", run("EXISTS", "s"));
+    assertEquals(":100\r\n", run("SETRANGE", "s", "99", "x"));
+    assertEquals(tooBig, run("APPEND", "s", "y"));
+    assertEquals(":100\r\n", run("STRLEN", "s"));
+    assertEquals(tooBig, run("SETBIT", "b", "800", "1"));
+    assertEquals(":0\r\n", run("SETBIT", "b", "799", "1"));
+    assertEquals(tooBig, run("BITFIELD", "f", "SET", "u8", "#100", "1"));
+    assertEquals("*1\r\n:0\r\n", run("BITFIELD", "f", "SET", "u8", "#99", "1"));
+    // SETRANGE far past Redis's own 512 MB keeps Redis's error
+    assertEquals("-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n",
+        run("SETRANGE", "s", "536870912", "x"));
+    // collections: refused where the record is stored, the list stays as it was
+    String ten = "0123456789";
+    int pushed = 0;
+    String reply;
+    while ((reply = run("RPUSH", "l", ten)).startsWith(":")) {
+      pushed++;
+    }
+    assertTrue(reply.startsWith("-ERR value exceeds maximum allowed size (raftkv.max-value-bytes): "),
+        reply);
+    assertTrue(pushed > 3, "pushed " + pushed);
+    assertEquals(":" + pushed + "\r\n", run("LLEN", "l"));
   }
 
   @Test

@@ -45,14 +45,14 @@ public final class StoreBackend implements Backend {
 
   @Override
   public CompletableFuture<byte[]> write(byte[][] argv) {
-    byte[] entry = CommandBatch.encode(now++, List.<byte[][]>of(argv));
+    byte[] entry = CommandBatch.encode(now++, dev.raftkv.command.Commands.DEFAULT_MAX_VALUE, List.<byte[][]>of(argv));
     CommandBatch batch;
     try {
       batch = CommandBatch.decode(ByteBuffer.wrap(entry));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    PendingKeyspace ks = new PendingKeyspace(store, batch.timestamp);
+    PendingKeyspace ks = new PendingKeyspace(store, batch.timestamp, batch.maxValueBytes);
     RespOut out = new RespOut();
     CommandSpec spec = Commands.lookup(batch.commands[0][0]);
     Commands.execute(spec, batch.commands[0], ks, out);

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -216,6 +217,46 @@ class ClusterIT {
         assertEquals("y99", j.get("during99"));
         assertEquals(201L, j.dbSize());
       }
+    }
+  }
+
+  /**
+   * One small command must not make every replica allocate half a gigabyte: before
+   * raftkv.max-value-bytes, SETRANGE big 536870000 x (19 bytes in the log) ran every peer of a
+   * 3-peer cluster with the default 1 GB heap out of memory while applying it, and the cluster
+   * stopped serving. Now it is refused, identically on every peer, and nothing else changes.
+   */
+  @Test
+  void aTinyCommandCannotGrowAValuePastTheLimitOnEveryPeer() throws Exception {
+    try (TestCluster c = cluster("memory", Map.of())) {
+      int leader = c.awaitLeader();
+      int follower = c.aFollower();
+      String limit = "ERR value exceeds maximum allowed size (raftkv.max-value-bytes): ";
+      try (Jedis j = c.client(follower)) {
+        for (String[] cmd : new String[][] {{"SETRANGE", "big", "536870000", "x"},
+            {"SETBIT", "big", "4294967295", "1"}, {"BITFIELD", "big", "SET", "u8", "#536870000", "1"},
+            {"APPEND", "small", "x"}, {"SETRANGE", "big", "67108864", "x"}}) {
+          if (cmd[0].equals("APPEND")) {
+            assertEquals(1L, j.sendCommand(redis.clients.jedis.Protocol.Command.APPEND, "small", "x"));
+            continue;
+          }
+          JedisException e = org.junit.jupiter.api.Assertions.assertThrows(JedisException.class,
+              () -> j.sendCommand(() -> redis.clients.jedis.util.SafeEncoder.encode(cmd[0]),
+                  java.util.Arrays.copyOfRange(cmd, 1, cmd.length)), String.join(" ", cmd));
+          assertTrue(e.getMessage().startsWith(limit), String.join(" ", cmd) + ": " + e.getMessage());
+        }
+        // the largest value allowed by default is 64 MB: one byte less than the last refusal
+        assertEquals(67108864L, j.setrange("big", 67108863, "x"));
+      }
+      for (int i = 0; i < 3; i++) {
+        int peer = i;
+        try (Jedis j = c.client(i)) {
+          TestCluster.eventually(Duration.ofSeconds(20), () -> j.strlen("big") == 67108864L,
+              "peer " + peer + " has the 64 MB value");
+          assertEquals("x", j.get("small"), "peer " + i);
+        }
+      }
+      assertEquals(leader, c.leader(), "the leader stayed the leader");
     }
   }
 

@@ -23,15 +23,29 @@ class CommandBatchTest {
   /** The log format is forever: these bytes must decode the same in every later version. */
   @Test
   void goldenBytes() throws IOException {
-    byte[] encoded = CommandBatch.encode(0x0102030405060708L,
+    byte[] encoded = CommandBatch.encode(0x0102030405060708L, 64 * 1024 * 1024,
         List.of(argv("SET", "k", "v"), argv("INCR", "c")));
-    String golden = "01" + "0102030405060708" + "02"
+    String golden = "02" + "0102030405060708" + "80808020" + "02"
         + "03" + "03534554" + "016b" + "0176"
         + "02" + "04494e4352" + "0163";
     assertEquals(golden, HexFormat.of().formatHex(encoded));
     CommandBatch b = CommandBatch.decode(ByteBuffer.wrap(HexFormat.of().parseHex(golden)));
     assertEquals(0x0102030405060708L, b.timestamp);
+    assertEquals(64 * 1024 * 1024, b.maxValueBytes);
     assertEquals(2, b.commands.length);
+    assertArrayEquals(argv("SET", "k", "v"), b.commands[0]);
+    assertArrayEquals(argv("INCR", "c"), b.commands[1]);
+  }
+
+  /** Entries written before the value limit existed (version 1) apply with Redis's 512 MB. */
+  @Test
+  void goldenBytesOfVersionOne() throws IOException {
+    String golden = "01" + "0102030405060708" + "02"
+        + "03" + "03534554" + "016b" + "0176"
+        + "02" + "04494e4352" + "0163";
+    CommandBatch b = CommandBatch.decode(ByteBuffer.wrap(HexFormat.of().parseHex(golden)));
+    assertEquals(0x0102030405060708L, b.timestamp);
+    assertEquals(512 * 1024 * 1024, b.maxValueBytes);
     assertArrayEquals(argv("SET", "k", "v"), b.commands[0]);
     assertArrayEquals(argv("INCR", "c"), b.commands[1]);
   }
@@ -40,9 +54,9 @@ class CommandBatchTest {
   void largeArgumentsUseMultiByteLengths() throws IOException {
     byte[] big = new byte[300];
     byte[][] one = {big};
-    byte[] encoded = CommandBatch.encode(1, List.<byte[][]>of(one));
-    // 300 = 0b10_0101100 -> varint ac 02
-    assertEquals("01ac02", HexFormat.of().formatHex(encoded, 1 + 8 + 1, 1 + 8 + 1 + 3));
+    byte[] encoded = CommandBatch.encode(1, 100, List.<byte[][]>of(one));
+    // 300 = 0b10_0101100 -> varint ac 02 (after version, time, the limit 100 = 64 and the count)
+    assertEquals("01ac02", HexFormat.of().formatHex(encoded, 1 + 8 + 1 + 1, 1 + 8 + 1 + 1 + 3));
     assertEquals(300, CommandBatch.decode(ByteBuffer.wrap(encoded)).commands[0][0].length);
   }
 
@@ -56,7 +70,7 @@ class CommandBatchTest {
 
   @Test
   void truncatedOrForeignBytesAreRejected() {
-    byte[] encoded = CommandBatch.encode(1, List.<byte[][]>of(argv("SET", "k", "v")));
+    byte[] encoded = CommandBatch.encode(1, 100, List.<byte[][]>of(argv("SET", "k", "v")));
     byte[] cut = java.util.Arrays.copyOf(encoded, encoded.length - 1);
     assertThrows(IOException.class, () -> CommandBatch.decode(ByteBuffer.wrap(cut)));
     byte[] foreign = encoded.clone();
