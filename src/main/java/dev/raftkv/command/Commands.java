@@ -79,6 +79,10 @@ public final class Commands {
     write("bitfield", -2, BitCommands::checkBitfield, BitCommands::bitfield);
     read("bitfield_ro", -2, BitCommands::bitfieldRo);
     read("lcs", -3, BitCommands::lcs);
+    // HyperLogLog (HllCommands): strings in Redis's own HLL encoding
+    write("pfadd", -2, AS_IS, HllCommands::pfadd);
+    read("pfcount", -2, HllCommands::pfcount);
+    write("pfmerge", -2, AS_IS, HllCommands::pfmerge);
     // keys
     read("exists", -2, KeyCommands::exists);
     read("keys", 2, KeyCommands::keys);

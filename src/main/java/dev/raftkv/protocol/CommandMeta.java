@@ -48,6 +48,9 @@ public final class CommandMeta {
       substr|4|readonly|1,1,1|@read,@string,@slow|string|1.0.0|Get a substring of the string stored at a key
       setrange|4|write,denyoom|1,1,1|@write,@string,@slow|string|2.2.0|Overwrite part of a string at key starting at the specified offset
       setbit|4|write,denyoom|1,1,1|@write,@bitmap,@slow|bitmap|2.2.0|Sets or clears the bit at offset in the string value stored at key
+      pfadd|-2|write,denyoom,fast|1,1,1|@write,@hyperloglog,@fast|hyperloglog|2.8.9|Adds the specified elements to the specified HyperLogLog.
+      pfcount|-2|readonly|1,-1,1|@read,@hyperloglog,@slow|hyperloglog|2.8.9|Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).
+      pfmerge|-2|write,denyoom|1,-1,1|@write,@hyperloglog,@slow|hyperloglog|2.8.9|Merge N different HyperLogLogs into a single one.
       getbit|3|readonly,fast|1,1,1|@read,@bitmap,@fast|bitmap|2.2.0|Returns the bit value at offset in the string value stored at key
       bitcount|-2|readonly|1,1,1|@read,@bitmap,@slow|bitmap|2.6.0|Count set bits in a string
       bitpos|-3|readonly|1,1,1|@read,@bitmap,@slow|bitmap|2.8.7|Find first bit set or clear in a string

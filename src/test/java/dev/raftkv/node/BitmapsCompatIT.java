@@ -20,18 +20,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BitmapsCompatIT {
   @RegisterExtension static final RedisDiff diff = new RedisDiff("rocksdb");
 
-  /** The same bytes under the key on both: length, then every byte as a BITFIELD_RO u8 field. */
-  private static void sameValue(String key) throws Exception {
-    long n = (Long) diff.same("STRLEN", key);
-    for (long from = 0; from < n; from += 64) {
-      List<String> c = new ArrayList<>(List.of("BITFIELD_RO", key));
-      for (long i = from; i < Math.min(n, from + 64); i++) {
-        c.addAll(List.of("GET", "u8", "#" + i));
-      }
-      diff.same(c.toArray(new String[0]));
-    }
-  }
-
   @Test
   void setbitAndGetbit() throws Exception {
     diff.script("""
@@ -75,7 +63,7 @@ class BitmapsCompatIT {
         GETBIT l 0
         GETBIT l -1
         """);
-    sameValue("b");
+    diff.sameBytes("b");
   }
 
   @Test
@@ -196,7 +184,7 @@ class BitmapsCompatIT {
         BITOP AND d
         BITOP
         """);
-    sameValue("d");
+    diff.sameBytes("d");
   }
 
   @Test
@@ -280,8 +268,8 @@ class BitmapsCompatIT {
         BITFIELD
         BITFIELD_RO
         """);
-    sameValue("bits");
-    sameValue("odd");
+    diff.sameBytes("bits");
+    diff.sameBytes("odd");
   }
 
   @Test
@@ -396,7 +384,7 @@ class BitmapsCompatIT {
       diff.same("BITOP", ops[rnd.nextInt(3)], "r" + (1 + rnd.nextInt(3)), "r1", "d");
       diff.same("BITOP", "NOT", "d2", "d");
       for (String k : new String[] {"r1", "r2", "r3", "d", "d2"}) {
-        sameValue(k);
+        diff.sameBytes(k);
       }
     }
   }

@@ -145,6 +145,26 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
     return r[1];
   }
 
+  /**
+   * The same bytes under the key on both, also for binary values (replies are decoded as UTF-8):
+   * the length, then every byte as a BITFIELD_RO u8 field.
+   */
+  void sameBytes(String key) throws IOException {
+    sameBytes(key, 0);
+  }
+
+  /** {@link #sameBytes(String)} from byte {@code start} on. */
+  void sameBytes(String key, long start) throws IOException {
+    long n = (Long) same("STRLEN", key);
+    for (long from = start; from < n; from += 64) {
+      List<String> c = new java.util.ArrayList<>(List.of("BITFIELD_RO", key));
+      for (long i = from; i < Math.min(n, from + 64); i++) {
+        c.addAll(List.of("GET", "u8", "#" + i));
+      }
+      same(c.toArray(new String[0]));
+    }
+  }
+
   /** {@link #same} for each command in turn. */
   void same(List<String[]> commands) throws IOException {
     for (String[] c : commands) {

@@ -80,6 +80,11 @@ class CommandsDocTest {
         deadline between `WATCH` and `EXEC` does not abort the transaction (Redis aborts).
       - Expired keys are removed by the leader through the Raft log (about 10 entries a second of
         up to 500 keys); until then `DBSIZE` counts them, as Redis counts keys not yet evicted.
+      - HyperLogLogs (`PFADD`, `PFCOUNT`, `PFMERGE`) hold Redis's own bytes (sparse, promoted to
+        dense past 3,000 bytes, as `hll-sparse-max-bytes` by default), but `PFCOUNT` is a read:
+        it does not write the estimate into the value's cache bytes as Redis does, so it costs no
+        log entry and a `GETRANGE k 8 15` after it differs. `PFSELFTEST` and `PFDEBUG` are not
+        there.
       - `COPY` accepts only `DB 0`; `RANDOMKEY` answers nil when the first 1,000 keys it looks at
         are all expired and not yet removed.
       - `OBJECT ENCODING` answers the encoding Redis 7.0 would give the same contents with its
