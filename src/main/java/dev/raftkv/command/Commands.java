@@ -79,6 +79,18 @@ public final class Commands {
     write("bitfield", -2, BitCommands::checkBitfield, BitCommands::bitfield);
     read("bitfield_ro", -2, BitCommands::bitfieldRo);
     read("lcs", -3, BitCommands::lcs);
+    // geo (GeoCommands): sorted sets scored by 52-bit geohashes. GEORADIUS and GEORADIUSBYMEMBER
+    // may STORE, so they go through the log; GEOSEARCH and the _RO forms are reads.
+    write("geoadd", -5, GeoCommands::checkGeoadd, GeoCommands::geoadd);
+    read("geodist", -4, GeoCommands::geodist);
+    read("geohash", -2, GeoCommands::geohash);
+    read("geopos", -2, GeoCommands::geopos);
+    write("georadius", -6, AS_IS, GeoCommands::georadius);
+    write("georadiusbymember", -5, AS_IS, GeoCommands::georadiusbymember);
+    read("georadius_ro", -6, GeoCommands::georadiusRo);
+    read("georadiusbymember_ro", -5, GeoCommands::georadiusbymemberRo);
+    read("geosearch", -7, GeoCommands::geosearch);
+    write("geosearchstore", -8, AS_IS, GeoCommands::geosearchstore);
     // HyperLogLog (HllCommands): strings in Redis's own HLL encoding
     write("pfadd", -2, AS_IS, HllCommands::pfadd);
     read("pfcount", -2, HllCommands::pfcount);

@@ -48,6 +48,16 @@ public final class CommandMeta {
       substr|4|readonly|1,1,1|@read,@string,@slow|string|1.0.0|Get a substring of the string stored at a key
       setrange|4|write,denyoom|1,1,1|@write,@string,@slow|string|2.2.0|Overwrite part of a string at key starting at the specified offset
       setbit|4|write,denyoom|1,1,1|@write,@bitmap,@slow|bitmap|2.2.0|Sets or clears the bit at offset in the string value stored at key
+      geoadd|-5|write,denyoom|1,1,1|@write,@geo,@slow|geo|3.2.0|Add one or more geospatial items in the geospatial index represented using a sorted set
+      geodist|-4|readonly|1,1,1|@read,@geo,@slow|geo|3.2.0|Returns the distance between two members of a geospatial index
+      geohash|-2|readonly|1,1,1|@read,@geo,@slow|geo|3.2.0|Returns members of a geospatial index as standard geohash strings
+      geopos|-2|readonly|1,1,1|@read,@geo,@slow|geo|3.2.0|Returns longitude and latitude of members of a geospatial index
+      georadius|-6|write,denyoom,movablekeys|1,1,1|@write,@geo,@slow|geo|3.2.0|Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point
+      georadiusbymember|-5|write,denyoom,movablekeys|1,1,1|@write,@geo,@slow|geo|3.2.0|Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member
+      georadius_ro|-6|readonly|1,1,1|@read,@geo,@slow|geo|3.2.10|A read-only variant for GEORADIUS
+      georadiusbymember_ro|-5|readonly|1,1,1|@read,@geo,@slow|geo|3.2.10|A read-only variant for GEORADIUSBYMEMBER
+      geosearch|-7|readonly|1,1,1|@read,@geo,@slow|geo|6.2.0|Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.
+      geosearchstore|-8|write,denyoom|1,2,1|@write,@geo,@slow|geo|6.2.0|Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.
       pfadd|-2|write,denyoom,fast|1,1,1|@write,@hyperloglog,@fast|hyperloglog|2.8.9|Adds the specified elements to the specified HyperLogLog.
       pfcount|-2|readonly|1,-1,1|@read,@hyperloglog,@slow|hyperloglog|2.8.9|Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).
       pfmerge|-2|write,denyoom|1,-1,1|@write,@hyperloglog,@slow|hyperloglog|2.8.9|Merge N different HyperLogLogs into a single one.

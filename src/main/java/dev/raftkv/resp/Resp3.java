@@ -198,6 +198,28 @@ public final class Resp3 {
     Shape zmpop = tuple(ANY, array(popOne));
     SHAPES.put("zmpop", a -> zmpop);
     SHAPES.put("bzmpop", a -> zmpop);
+    // geo: coordinates are doubles (distances stay bulk strings, as in Redis)
+    Shape coords = array(DOUBLE);
+    SHAPES.put("geopos", a -> array(coords));
+    Shape withCoord = array(lastIs(coords));
+    for (String c : new String[] {"georadius", "georadiusbymember", "georadius_ro",
+        "georadiusbymember_ro", "geosearch"}) {
+      SHAPES.put(c, a -> hasOption(a, 2, "withcoord") ? withCoord : ANY);
+    }
+  }
+
+  /** An array whose last element has a shape of its own (a search result's coordinates). */
+  private static Shape lastIs(Shape last) {
+    return (n, out) -> {
+      if (!n.isArray() || n.items.isEmpty()) {
+        writeAny(n, out);
+        return;
+      }
+      out.array(n.items.size());
+      for (int i = 0; i < n.items.size(); i++) {
+        (i == n.items.size() - 1 ? last : ANY).write(n.items.get(i), out);
+      }
+    };
   }
 
   private Resp3() {}

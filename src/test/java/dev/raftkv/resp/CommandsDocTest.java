@@ -80,6 +80,10 @@ class CommandsDocTest {
         deadline between `WATCH` and `EXEC` does not abort the transaction (Redis aborts).
       - Expired keys are removed by the leader through the Raft log (about 10 entries a second of
         up to 500 keys); until then `DBSIZE` counts them, as Redis counts keys not yet evicted.
+      - `GEORADIUS` and `GEORADIUSBYMEMBER` are writes (their `STORE` options write), so each one
+        goes through the Raft log like any write; `GEOSEARCH`, `GEORADIUS_RO` and
+        `GEORADIUSBYMEMBER_RO` are linearizable reads. Results, their order and the distances are
+        Redis's (the same 3x3 geohash boxes are searched in the same order).
       - HyperLogLogs (`PFADD`, `PFCOUNT`, `PFMERGE`) hold Redis's own bytes (sparse, promoted to
         dense past 3,000 bytes, as `hll-sparse-max-bytes` by default), but `PFCOUNT` is a read:
         it does not write the estimate into the value's cache bytes as Redis does, so it costs no
