@@ -95,6 +95,7 @@ public final class Commands {
     write("pfadd", -2, AS_IS, HllCommands::pfadd);
     read("pfcount", -2, HllCommands::pfcount);
     write("pfmerge", -2, AS_IS, HllCommands::pfmerge);
+    write("pfdebug", 3, AS_IS, HllCommands::pfdebug);
     // keys
     read("exists", -2, KeyCommands::exists);
     read("keys", 2, KeyCommands::keys);

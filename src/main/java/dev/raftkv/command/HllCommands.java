@@ -83,6 +83,48 @@ final class HllCommands {
     }
   }
 
+  // PFDEBUG GETREG|DECODE|ENCODING|TODENSE key: a write, as in Redis (GETREG and TODENSE store
+  // the dense form)
+  static void pfdebug(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    String cmd = Args.str(a[1]);
+    HyperLogLog h = lookup(ks, a[2]);
+    if (h == null) {
+      throw new CommandError("ERR The specified key does not exist");
+    }
+    boolean known = Args.is(a[1], "getreg") || Args.is(a[1], "decode") || Args.is(a[1], "encoding")
+        || Args.is(a[1], "todense");
+    if (!known) {
+      throw new CommandError("ERR Unknown PFDEBUG subcommand '" + cmd + "'");
+    }
+    if (a.length != 3) {
+      throw new CommandError("ERR Wrong number of arguments for the '" + cmd + "' subcommand");
+    }
+    boolean sparse = h.encoding() == HyperLogLog.SPARSE;
+    if (Args.is(a[1], "getreg") || Args.is(a[1], "todense")) {
+      if (sparse) {
+        if (!h.makeDense()) {
+          throw new CommandError(HyperLogLog.CORRUPTED);
+        }
+        store(ks, a[2], h);
+      }
+      if (Args.is(a[1], "todense")) {
+        out.integer(sparse ? 1 : 0);
+        return;
+      }
+      out.array(HyperLogLog.REGISTERS);
+      for (int j = 0; j < HyperLogLog.REGISTERS; j++) {
+        out.integer(h.register(j));
+      }
+    } else if (Args.is(a[1], "decode")) {
+      if (!sparse) {
+        throw new CommandError("ERR HLL encoding is not sparse");
+      }
+      out.bulk(h.decodeSparse());
+    } else {
+      out.simple(sparse ? "sparse" : "dense");
+    }
+  }
+
   // PFMERGE destkey [sourcekey ...]: the destination is one of the sources, as in Redis
   static void pfmerge(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
     byte[] max = new byte[HyperLogLog.REGISTERS];

@@ -14,7 +14,7 @@ import java.util.Arrays;
  *
  * <p>An instance is one HLL being read or changed: {@code bytes[0, length)}.
  */
-final class HyperLogLog {
+public final class HyperLogLog {
   static final int P = 14;
   static final int Q = 64 - P;
   static final int REGISTERS = 1 << P;
@@ -26,7 +26,7 @@ final class HyperLogLog {
   static final int DENSE = 0;
   static final int SPARSE = 1;
   /** Redis's hll-sparse-max-bytes default: a sparse HLL growing past it becomes dense. */
-  static final int SPARSE_MAX_BYTES = 3000;
+  public static final int SPARSE_MAX_BYTES = 3000;
   private static final int SPARSE_VAL_MAX_VALUE = 32;
   private static final int SPARSE_VAL_MAX_LEN = 4;
   private static final int SPARSE_ZERO_MAX_LEN = 64;
@@ -434,6 +434,32 @@ final class HyperLogLog {
     } else {
       sparseSet(index, count);
     }
+  }
+
+  /** A dense HLL's register (PFDEBUG GETREG). */
+  int register(int index) {
+    return denseGet(bytes, HDR, index);
+  }
+
+  /** PFDEBUG DECODE: a sparse HLL's opcodes as text ("Z:n", "z:n", "v:value,len"). */
+  String decodeSparse() {
+    StringBuilder sb = new StringBuilder();
+    for (int p = HDR; p < length; ) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      if (isZero(p)) {
+        sb.append("z:").append(zeroLen(p));
+        p++;
+      } else if (isXzero(p)) {
+        sb.append("Z:").append(xzeroLen(p));
+        p += 2;
+      } else {
+        sb.append("v:").append(valValue(p)).append(',').append(valLen(p));
+        p++;
+      }
+    }
+    return sb.toString();
   }
 
   /** PFMERGE's promotion of the target when a source is dense; false if corrupt. */

@@ -151,6 +151,7 @@ final class InfoReport {
     view.put("port", Integer.toString(port));
     view.put("proto-max-bulk-len", config.get(dev.raftkv.config.NodeConfig.PROTO_MAX_BULK_LEN));
     view.put("notify-keyspace-events", "");
+    view.put("hll-sparse-max-bytes", Integer.toString(dev.raftkv.command.HyperLogLog.SPARSE_MAX_BYTES));
     view.put("cluster-enabled", "no");
     view.put("requirepass", config.get(dev.raftkv.config.NodeConfig.REQUIREPASS));
     view.put("protected-mode", config.get(dev.raftkv.config.NodeConfig.PROTECTED_MODE));

@@ -58,6 +58,7 @@ public final class CommandMeta {
       georadiusbymember_ro|-5|readonly|1,1,1|@read,@geo,@slow|geo|3.2.10|A read-only variant for GEORADIUSBYMEMBER
       geosearch|-7|readonly|1,1,1|@read,@geo,@slow|geo|6.2.0|Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.
       geosearchstore|-8|write,denyoom|1,2,1|@write,@geo,@slow|geo|6.2.0|Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.
+      pfdebug|3|write,denyoom,admin|2,2,1|@write,@hyperloglog,@admin,@slow|hyperloglog|2.8.9|Internal commands for debugging HyperLogLog values
       pfadd|-2|write,denyoom,fast|1,1,1|@write,@hyperloglog,@fast|hyperloglog|2.8.9|Adds the specified elements to the specified HyperLogLog.
       pfcount|-2|readonly|1,-1,1|@read,@hyperloglog,@slow|hyperloglog|2.8.9|Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).
       pfmerge|-2|write,denyoom|1,-1,1|@write,@hyperloglog,@slow|hyperloglog|2.8.9|Merge N different HyperLogLogs into a single one.

@@ -161,6 +161,31 @@ class HyperLogLogCompatIT {
         """);
   }
 
+  @Test
+  void pfdebug() throws Exception {
+    Random random = new Random(5);
+    addRandom("h", 200, random);
+    diff.script("""
+        PFDEBUG ENCODING h
+        PFDEBUG DECODE h
+        PFDEBUG GETREG h
+        PFDEBUG ENCODING h
+        PFDEBUG DECODE h
+        PFDEBUG TODENSE h
+        PFADD s a
+        PFDEBUG TODENSE s
+        PFDEBUG TODENSE s
+        PFDEBUG ENCODING s
+        PFDEBUG GETREG nokey
+        PFDEBUG BOGUS h
+        PFDEBUG ENCODING
+        SET str x
+        PFDEBUG ENCODING str
+        """);
+    sameHll("h");
+    sameHll("s");
+  }
+
   /**
    * The deliberate difference: Redis's PFCOUNT writes the estimate into the value's header as a
    * cache; raft-kv's PFCOUNT is a read and leaves the header's "invalid" bit set.
