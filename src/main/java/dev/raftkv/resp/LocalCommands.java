@@ -27,7 +27,7 @@ import java.util.Set;
 final class LocalCommands {
   static final String REDIS_VERSION = "7.0.0";
   private static final String SYNTAX = "ERR syntax error";
-  private static final Set<String> CONTAINERS = Set.of("client", "command", "config", "acl");
+  private static final Set<String> CONTAINERS = Set.of("client", "command", "config", "acl", "pubsub");
   /** Subcommands of the container commands and their Redis arity. */
   static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
@@ -37,7 +37,10 @@ final class LocalCommands {
       Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
       Map.entry("acl|getuser", 3), Map.entry("acl|list", 2), Map.entry("acl|users", 2),
-      Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2));
+      Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2),
+      Map.entry("pubsub|channels", -2), Map.entry("pubsub|numsub", -2), Map.entry("pubsub|numpat", 2),
+      Map.entry("pubsub|shardchannels", -2), Map.entry("pubsub|shardnumsub", -2),
+      Map.entry("pubsub|help", 2));
 
   private final Backend backend;
   private final ServerStats stats;
@@ -140,6 +143,10 @@ final class LocalCommands {
         out.simple("RESET");
       }
       case "readonly", "readwrite" -> out.ok(); // every peer serves reads: nothing to switch
+      // (P|S)(UN)SUBSCRIBE come here only from EXEC; otherwise PubSubSession answers them
+      case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" ->
+          session.pubsub.execute(spec.name(), a, out);
+      case "pubsub" -> PubSubCommandsLocal.pubsub(a, backend.pubsub(), out);
       default -> out.error("ERR unknown command '" + spec.name() + "'");
     }
     return false;
@@ -481,7 +488,8 @@ final class LocalCommands {
     String ver = s.libVersion;
     return "id=" + s.id() + " addr=" + s.remoteAddress() + " laddr=" + s.localAddress() + " fd=-1"
         + " name=" + (name == null ? "" : name) + " age=" + (now - s.createdMillis) / 1000
-        + " idle=" + (now - s.lastMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " idle=" + (now - s.lastMillis) / 1000 + " flags=" + s.pubsub.flags() + " db=0 sub=" + s.pubsub.channelCount
+        + " psub=" + s.pubsub.patternCount + " ssub=" + s.pubsub.shardCount + " multi=-1"
         + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0"
         + " events=r cmd=" + s.lastCommand + " user=" + s.user + " redir=-1 resp=" + s.proto
         + " lib-name=" + (lib == null ? "" : lib) + " lib-ver=" + (ver == null ? "" : ver);
