@@ -47,9 +47,11 @@ class PubSubIT {
 
   @BeforeAll
   static void start() throws Exception {
-    // a small output bound so that the slow subscriber's test needs only a few MB of messages
+    // a small output bound so that the slow subscriber's test needs only a few MB of messages;
+    // memory stores and no snapshot when a peer stops: a restarted peer replays its whole log
     cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory",
-        "raftkv.pubsub.output-limit-bytes", "1048576", "raftkv.pubsub.output-soft-limit-bytes", "0"));
+        "raftkv.pubsub.output-limit-bytes", "1048576", "raftkv.pubsub.output-soft-limit-bytes", "0",
+        "raft.server.snapshot.trigger-when-stop.enabled", "false"));
   }
 
   @AfterAll
@@ -253,6 +255,9 @@ class PubSubIT {
     }
     cluster.stop(peer);
     cluster.start(peer);
+    // the memory store starts empty and re-applies the whole log, these 20 messages included
+    eventually(Duration.ofSeconds(30), () -> cluster.nodes[peer].pubsub().skippedOnReplay() >= 20,
+        "the replayed messages are applied and not delivered");
     try (Subscriber s = new Subscriber(peer, false, "replayed")) {
       try (Jedis pub = cluster.client((peer + 1) % 3)) {
         eventually(Duration.ofSeconds(30), () -> {
