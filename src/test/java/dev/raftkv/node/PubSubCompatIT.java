@@ -207,4 +207,17 @@ class PubSubCompatIT {
       q.same("PUBSUB CHANNELS", "PUBSUB NUMSUB news", "PUBSUB NUMPAT");
     }
   }
+
+  @Test
+  void aclChannelPermissions() throws Exception {
+    diff.same("ACL", "SETUSER", "pubsubuser", "on", "nopass", "+@all", "~*", "&news.*");
+    try (Pair p = new Pair()) {
+      p.same("AUTH pubsubuser x");
+      p.same("PUBLISH news.a m", "PUBLISH other m", "SPUBLISH other m");
+      p.same("SUBSCRIBE news.1 other", "PSUBSCRIBE news.*", "PSUBSCRIBE news.x*", "UNSUBSCRIBE zzz");
+      p.same("PUNSUBSCRIBE", "UNSUBSCRIBE");
+    } finally {
+      diff.same("ACL", "DELUSER", "pubsubuser");
+    }
+  }
 }
