@@ -356,16 +356,18 @@ final class LocalCommands {
     return false;
   }
 
+  /** Redis's client type: pubsub with a subscription, else normal (no masters or replicas here). */
+  private static String clientType(ClientSession s) {
+    return s.pubsub.subscribed() ? "pubsub" : "normal";
+  }
+
   private void clientList(byte[][] a, RespOut out) {
     List<Long> ids = null;
+    String type = null;
     if (a.length == 4 && is(a[2], "type")) {
-      String type = ClientSession.lower(a[3]);
+      type = ClientSession.lower(a[3]);
       if (!Set.of("normal", "master", "slave", "replica", "pubsub").contains(type)) {
         out.error("ERR Unknown client type '" + Args.str(a[3]) + "'");
-        return;
-      }
-      if (!type.equals("normal")) {
-        out.bulk(""); // every connection here is a normal client
         return;
       }
     } else if (a.length > 3 && is(a[2], "id")) {
@@ -384,7 +386,7 @@ final class LocalCommands {
     }
     StringBuilder sb = new StringBuilder();
     for (ClientSession s : stats.sessions()) {
-      if (ids == null || ids.contains(s.id())) {
+      if ((ids == null || ids.contains(s.id())) && (type == null || type.equals(clientType(s)))) {
         sb.append(clientLine(s)).append('\n');
       }
     }
@@ -414,6 +416,7 @@ final class LocalCommands {
     String laddr = null;
     boolean skipMe = true;
     boolean noneMatch = false;
+    String type = null;
     for (int i = 2; i < a.length; i += 2) {
       if (i + 1 >= a.length) {
         out.error(SYNTAX);
@@ -434,7 +437,8 @@ final class LocalCommands {
             out.error("ERR Unknown client type '" + v + "'");
             return false;
           }
-          noneMatch |= !t.equals("normal");
+          noneMatch |= !t.equals("normal") && !t.equals("pubsub");
+          type = t;
         }
         case "user" -> {
           if (backend.acl().table().get(v) == null) {
@@ -466,7 +470,8 @@ final class LocalCommands {
     for (ClientSession s : noneMatch ? List.<ClientSession>of() : stats.sessions()) {
       if ((id != null && s.id() != id) || (user != null && !user.equals(s.user))
           || (addr != null && !s.remoteAddress().equals(addr))
-          || (laddr != null && !s.localAddress().equals(laddr)) || (skipMe && s == self)) {
+          || (laddr != null && !s.localAddress().equals(laddr)) || (skipMe && s == self)
+          || (type != null && !type.equals(clientType(s)))) {
         continue;
       }
       killed++;

@@ -220,4 +220,40 @@ class PubSubCompatIT {
       diff.same("ACL", "DELUSER", "pubsubuser");
     }
   }
+
+  /** The fields of CLIENT LIST lines and INFO lines that both servers must show alike. */
+  private static String fields(String text, String... names) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : text.split("[\r\n]+")) {
+      for (String f : line.split(" ")) {
+        for (String n : names) {
+          if (f.startsWith(n + "=") || f.startsWith(n + ":")) {
+            sb.append(f).append(' ');
+          }
+        }
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
+        sb.append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void clientListAndInfoShowSubscriptions() throws Exception {
+    try (Pair s = new Pair(); Pair t = new Pair()) {
+      s.same("SUBSCRIBE a b", "PSUBSCRIBE p*", "SSUBSCRIBE x");
+      t.same("SUBSCRIBE a");
+      for (String[] c : new String[][] {{"CLIENT", "LIST", "TYPE", "pubsub"}, {"CLIENT", "LIST", "TYPE", "normal"}}) {
+        Object[] r = diff.both(c);
+        assertEquals(fields((String) r[0], "flags", "sub", "psub", "ssub"),
+            fields((String) r[1], "flags", "sub", "psub", "ssub"), String.join(" ", c));
+      }
+      Object[] info = diff.both("INFO", "stats");
+      assertEquals(fields((String) info[0], "pubsub_channels", "pubsub_patterns", "pubsubshard_channels"),
+          fields((String) info[1], "pubsub_channels", "pubsub_patterns", "pubsubshard_channels"));
+      assertEquals("pubsub_channels:2 \npubsub_patterns:1 \npubsubshard_channels:1 \n",
+          fields((String) info[1], "pubsub_channels", "pubsub_patterns", "pubsubshard_channels"));
+    }
+  }
 }
