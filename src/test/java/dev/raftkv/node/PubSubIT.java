@@ -196,6 +196,47 @@ class PubSubIT {
 
   @Test
   @Order(2)
+  void lettuceOverResp3ReceivesPushesWhileRunningCommandsOnTheSameConnection() throws Exception {
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create();
+    try {
+      client.setOptions(io.lettuce.core.ClientOptions.builder()
+          .protocolVersion(io.lettuce.core.protocol.ProtocolVersion.RESP3).build());
+      var conn = client.connectPubSub(io.lettuce.core.RedisURI.create("127.0.0.1", cluster.redisPorts[2]));
+      List<String> got = new CopyOnWriteArrayList<>();
+      conn.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<String, String>() {
+        @Override
+        public void message(String channel, String message) {
+          got.add(channel + ":" + message);
+        }
+
+        @Override
+        public void message(String pattern, String channel, String message) {
+          got.add(pattern + "|" + channel + ":" + message);
+        }
+      });
+      conn.sync().subscribe("lc");
+      conn.sync().psubscribe("l*");
+      try (Jedis pub = cluster.client(0)) {
+        for (int k = 0; k < 50; k++) {
+          pub.publish("lc", "m" + k);
+          pub.set("lk", "v" + k);
+          // RESP3 has no subscribed mode: a read on the subscribed connection, between pushes
+          assertEquals("v" + k, conn.sync().get("lk"));
+        }
+      }
+      eventually(Duration.ofSeconds(30), () -> got.size() >= 100, "50 messages and 50 pmessages");
+      for (int k = 0; k < 50; k++) {
+        assertEquals("lc:m" + k, got.get(2 * k), "message " + k + " first");
+        assertEquals("l*|lc:m" + k, got.get(2 * k + 1), "then its pmessage");
+      }
+      conn.close();
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  @Test
+  @Order(3)
   void aSubscriberThatNeverReadsIsDisconnectedAndOthersGetEverything() throws Exception {
     int peer = cluster.aFollower();
     long disconnectsBefore = disconnects(peer);
@@ -245,7 +286,7 @@ class PubSubIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aRestartedPeerDoesNotDeliverTheLogItReplays() throws Exception {
     int peer = cluster.aFollower();
     try (Jedis pub = cluster.client((peer + 1) % 3)) {
@@ -272,7 +313,7 @@ class PubSubIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void followersKeepDeliveringInOneOrderAfterTheLeaderStops() throws Exception {
     int leader = cluster.awaitLeader();
     int f1 = (leader + 1) % 3;
