@@ -221,6 +221,19 @@ class PubSubCompatIT {
     }
   }
 
+  @Test
+  void aclPubsubCategoryAndNewUsersWithoutChannels() throws Exception {
+    diff.same("ACL", "SETUSER", "onlypubsub", "on", "nopass", "-@all", "+@pubsub", "allchannels");
+    diff.same("ACL", "SETUSER", "nochannels", "on", "nopass", "+@all", "~*");
+    try (Pair p = new Pair(); Pair q = new Pair()) {
+      p.same("AUTH onlypubsub x", "PUBLISH a b", "GET k", "PUBSUB NUMSUB a", "PUBSUB NUMPAT", "PUBSUB HELP",
+          "SUBSCRIBE a", "UNSUBSCRIBE a");
+      q.same("AUTH nochannels x", "PUBLISH a b", "SUBSCRIBE a", "PSUBSCRIBE *", "GET k", "PUBSUB CHANNELS");
+    } finally {
+      diff.same("ACL", "DELUSER", "onlypubsub", "nochannels");
+    }
+  }
+
   /** The fields of CLIENT LIST lines and INFO lines that both servers must show alike. */
   private static String fields(String text, String... names) {
     StringBuilder sb = new StringBuilder();
