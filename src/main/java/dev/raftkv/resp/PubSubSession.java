@@ -1,6 +1,5 @@
 package dev.raftkv.resp;
 
-import dev.raftkv.command.Args;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.CommandSpec.Route;
 import dev.raftkv.protocol.RespOut;
@@ -239,9 +238,5 @@ final class PubSubSession implements PubSubHub.Subscriber {
   /** For CLIENT LIST: Redis's flags field. */
   String flags() {
     return subscribed() ? "P" : "N";
-  }
-
-  static String str(byte[] b) {
-    return Args.str(b);
   }
 }
