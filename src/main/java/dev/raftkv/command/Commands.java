@@ -229,6 +229,19 @@ public final class Commands {
     local("unwatch", 1);
     internal(TransactionCommands.EXEC, -2, Route.WRITE, TransactionCommands::exec);
     internal(TransactionCommands.WATCH_READ, -2, Route.READ, TransactionCommands::watchRead);
+
+    // Pub/Sub (docs/design.md "Pub/Sub"): PUBLISH goes through the log, so every peer delivers
+    // every message in log order; subscriptions are connection state (resp.PubSubSession), answered
+    // by the receiving peer, which delivers to its own subscribers (pubsub.PubSubHub)
+    write("publish", 3, AS_IS, PubSubCommands::publish);
+    write("spublish", 3, AS_IS, PubSubCommands::spublish);
+    local("subscribe", -2);
+    local("unsubscribe", -1);
+    local("psubscribe", -2);
+    local("punsubscribe", -1);
+    local("ssubscribe", -2);
+    local("sunsubscribe", -1);
+    local("pubsub", -2);
   }
 
   private Commands() {}

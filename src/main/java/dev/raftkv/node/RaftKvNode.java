@@ -58,6 +58,8 @@ public final class RaftKvNode implements Closeable {
   private final NodeConfig config;
   private final Store store;
   private final KvStateMachine stateMachine;
+  /** Pub/Sub fan-out to this peer's subscribers: a node-wide service (docs/design.md "Pub/Sub"). */
+  private final dev.raftkv.pubsub.PubSubHub pubsub;
   private final RaftServer server;
   private final RaftClient rpcClient;
   private final RaftGateway gateway;
@@ -108,6 +110,10 @@ public final class RaftKvNode implements Closeable {
     stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
     this.acl = new dev.raftkv.acl.Acl(config.get(NodeConfig.REQUIREPASS));
     stateMachine.setAclListener(acl::load);
+    this.pubsub = new dev.raftkv.pubsub.PubSubHub(new dev.raftkv.pubsub.PubSubHub.OutputLimit(
+        config.getLong(NodeConfig.PUBSUB_OUTPUT_LIMIT), config.getLong(NodeConfig.PUBSUB_OUTPUT_SOFT_LIMIT),
+        config.getLong(NodeConfig.PUBSUB_OUTPUT_SOFT_SECONDS)));
+    stateMachine.setPublishListener(pubsub);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -139,6 +145,8 @@ public final class RaftKvNode implements Closeable {
       }
       this.server = builder.build();
       server.start();
+      // entries already in the log are replayed, not published anew (no client is connected yet)
+      pubsub.goLive(empty ? 0 : lastLogIndex(server));
     } catch (IOException | RuntimeException e) {
       s.close();
       throw new IOException("cannot start the Raft server on " + raftBind + ":" + self.raft().port()
@@ -349,6 +357,22 @@ public final class RaftKvNode implements Closeable {
     return stateMachine;
   }
 
+  /** The index of the last entry in this peer's log (0: none, or no group yet). */
+  private static long lastLogIndex(RaftServer server) {
+    try {
+      org.apache.ratis.server.protocol.TermIndex last =
+          server.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
+      return last == null ? 0 : last.getIndex();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** This peer's Pub/Sub hub (INFO). */
+  public dev.raftkv.pubsub.PubSubHub pubsub() {
+    return pubsub;
+  }
+
   /** The gateway and INFO for the RESP front end. */
   private final class NodeBackend implements Backend {
     @Override
@@ -374,6 +398,11 @@ public final class RaftKvNode implements Closeable {
     @Override
     public dev.raftkv.acl.Acl acl() {
       return acl;
+    }
+
+    @Override
+    public dev.raftkv.pubsub.PubSubHub pubsub() {
+      return pubsub;
     }
 
     @Override

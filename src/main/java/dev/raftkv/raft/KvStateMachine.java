@@ -78,6 +78,23 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   /** Told the stored ACL table (null: none) whenever it may have changed. */
   private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
 
+  /**
+   * This peer's Pub/Sub hub: counts receivers while a PUBLISH is applied, and gets the messages
+   * of every entry after its commit, on this (the apply) thread; it must not block.
+   */
+  public interface PublishListener {
+    long receivers(boolean shard, byte[] channel);
+
+    void published(long index, List<Keyspace.Published> messages);
+  }
+
+  private volatile PublishListener publishListener;
+
+  /** Registers the Pub/Sub hub (see {@link PublishListener}); entries skipped on replay publish nothing. */
+  public void setPublishListener(PublishListener listener) {
+    publishListener = listener;
+  }
+
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this(peerId, store, retainSnapshots, null);
   }
@@ -283,6 +300,8 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     }
     List<byte[]> replies = new ArrayList<>(batch.commands.length);
     PendingKeyspace ks = new PendingKeyspace(store, batch.timestamp, batch.maxValueBytes);
+    PublishListener pubsub = publishListener;
+    ks.publishTo(pubsub);
     RespOut out = new RespOut(256);
     for (byte[][] argv : batch.commands) {
       CommandSpec spec = Commands.lookup(argv[0]);
@@ -307,6 +326,9 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     }
     if (ks.systemChanged()) {
       aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
+    }
+    if (pubsub != null && !ks.published().isEmpty()) {
+      pubsub.published(index, ks.published());
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(

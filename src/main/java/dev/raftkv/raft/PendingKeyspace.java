@@ -192,6 +192,30 @@ public final class PendingKeyspace implements Keyspace {
     return count;
   }
 
+  /** The messages this entry published, in order (delivered after the commit). */
+  private ArrayList<Published> published;
+  /** Counts this peer's receivers of a message (the Pub/Sub hub); null: none. */
+  private KvStateMachine.PublishListener publishListener;
+
+  /** Where {@link #publish} counts receivers; set by the state machine before the entry runs. */
+  void publishTo(KvStateMachine.PublishListener listener) {
+    publishListener = listener;
+  }
+
+  @Override
+  public long publish(boolean shard, byte[] channel, byte[] message) {
+    if (published == null) {
+      published = new ArrayList<>(2);
+    }
+    published.add(new Published(shard, channel, message));
+    return publishListener == null ? 0 : publishListener.receivers(shard, channel);
+  }
+
+  /** The messages this entry published, in order; empty when none. */
+  public java.util.List<Published> published() {
+    return published == null ? java.util.List.of() : published;
+  }
+
   public void commit(long term, long index) throws IOException {
     store.commit(cleared, writes, cleared ? Map.of() : read, system, count, term, index);
   }

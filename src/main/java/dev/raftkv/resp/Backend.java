@@ -30,4 +30,12 @@ public interface Backend {
   default int otherPeers() {
     return 0;
   }
+
+  /** This peer's Pub/Sub hub (node-wide); a hub of its own for backends without one (tests). */
+  default dev.raftkv.pubsub.PubSubHub pubsub() {
+    return DETACHED_HUB;
+  }
+
+  /** The hub of backends that have none: subscriptions work, nothing is ever published to them. */
+  dev.raftkv.pubsub.PubSubHub DETACHED_HUB = new dev.raftkv.pubsub.PubSubHub();
 }

@@ -21,6 +21,7 @@ import io.netty.handler.codec.redis.SimpleStringRedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -45,7 +46,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     byte[][] resp3Argv; // the command as sent, when its reply must be converted to RESP3
     String cmd; // for INFO commandstats
     long startNanos;
+    /** Pub/Sub messages produced after this reply, written right after it (see {@link #push}). */
+    ArrayList<Push> after;
   }
+
+  /** A Pub/Sub message for this connection; {@code written} runs once it left (or was dropped). */
+  private record Push(byte[] frame, Runnable written) {}
 
   /** A data command waiting until the opposite kind of command in flight has finished. */
   private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {}
@@ -54,6 +60,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private final ServerStats stats;
   private final LocalCommands local;
   private final Transaction tx = new Transaction(this);
+  /** Subscriptions and subscribed-mode rules (Pub/Sub). */
+  final PubSubSession pubsub;
   private final int maxPending;
   private final long id;
   private final ArrayDeque<Slot> replies = new ArrayDeque<>();
@@ -89,6 +97,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.maxPending = maxPending;
     this.id = stats.clientIds.incrementAndGet();
     this.authenticated = backend.acl().defaultOpen();
+    this.pubsub = new PubSubSession(this, backend.pubsub());
   }
 
   /** AUTH or HELLO AUTH succeeded. */
@@ -124,6 +133,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     stats.sessions.remove(id);
     stats.connectedClients.decrementAndGet();
     closing = true;
+    pubsub.clear();
+    dropPushes();
     replies.clear();
     waiting.clear();
     backlog.clear();
@@ -190,6 +201,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       }
       reply(error);
       return;
+    }
+    if (pubsub.intercept(spec, argv, tx.inMulti())) {
+      return; // Pub/Sub commands, PUBLISH, and what RESP2's subscribed mode refuses
     }
     if (tx.handle(spec, argv)) {
       return; // MULTI EXEC DISCARD WATCH UNWATCH, or queued inside MULTI
@@ -408,6 +422,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** Writes every finished reply at the head of the queue, then flushes once. */
   private void drain() {
     if (!ctx.channel().isActive()) {
+      dropPushes();
       replies.clear();
       return;
     }
@@ -418,9 +433,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
       wrote = true;
       if (s.closeAfter) {
+        if (s.after != null) {
+          s.after.forEach(p -> p.written().run());
+        }
         CloseAfterReply.close(ctx);
+        dropPushes();
         replies.clear();
         return;
+      }
+      if (s.after != null) {
+        s.after.forEach(this::writePush);
       }
     }
     if (wrote) {
@@ -432,8 +454,83 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
   }
 
+  /**
+   * A Pub/Sub message, on the event loop: written at once, unless a reply that was produced
+   * before it still waits for an earlier one (a SUBSCRIBE's confirmation behind a pipelined GET's
+   * pending reply); then it goes right after that reply. Replies are whole frames, so a push never
+   * splits one, and it never waits behind a reply that was not produced yet (a pending GET in
+   * RESP3: like Redis, the push goes first and the GET's reply follows in order).
+   */
+  void push(byte[] frame, Runnable written) {
+    Push p = new Push(frame, written);
+    if (closing || !ctx.channel().isActive()) {
+      written.run();
+      return;
+    }
+    java.util.Iterator<Slot> it = replies.descendingIterator();
+    while (it.hasNext()) {
+      Slot s = it.next();
+      if (s.reply != null) {
+        if (s.after == null) {
+          s.after = new ArrayList<>(2);
+        }
+        s.after.add(p);
+        return;
+      }
+    }
+    writePush(p);
+    ctx.flush();
+  }
+
+  private void writePush(Push p) {
+    ctx.write(ctx.alloc().buffer(p.frame().length).writeBytes(p.frame()))
+        .addListener(f -> p.written().run());
+  }
+
+  /** The pushes waiting behind replies that will never be written (the connection closed). */
+  private void dropPushes() {
+    for (Slot s : replies) {
+      if (s.after != null) {
+        s.after.forEach(p -> p.written().run());
+        s.after = null;
+      }
+    }
+  }
+
+  /** Runs {@code task} on this connection's event loop (from the apply thread); false: it will not run. */
+  boolean onEventLoop(Runnable task) {
+    ChannelHandlerContext c = ctx;
+    if (c == null) {
+      return false;
+    }
+    try {
+      c.executor().execute(task);
+      return true;
+    } catch (RuntimeException e) {
+      return false; // the event loop is shutting down: the connection goes with it
+    }
+  }
+
+  /** A reply produced on the spot by a Pub/Sub command (counted in INFO commandstats). */
+  void replyLocal(byte[] r) {
+    stats.executed(lastCommand, 0, r);
+    reply(r);
+  }
+
+  /** A command refused in RESP2's subscribed mode. */
+  void rejectInSubscribedMode(String error) {
+    byte[] e = RespOut.errorBytes(error);
+    stats.rejected(lastCommand, e);
+    reply(e);
+  }
+
+  ServerStats stats() {
+    return stats;
+  }
+
   /** RESET: back to a fresh connection's state (RESP2, no name). */
   void resetState() {
+    pubsub.clear();
     proto = 2;
     user = "default";
     authenticated = backend.acl().defaultOpen();

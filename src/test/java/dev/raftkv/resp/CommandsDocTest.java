@@ -89,6 +89,12 @@ class CommandsDocTest {
         it does not write the estimate into the value's cache bytes as Redis does, so it costs no
         log entry and a `GETRANGE k 8 15` after it differs. `PFSELFTEST` and `PFDEBUG` are not
         there.
+      - Pub/Sub: `PUBLISH` and `SPUBLISH` go through the Raft log, so a message published on any
+        peer reaches the subscribers of every peer, in one order for all. `PUBLISH` answers the
+        number of subscribers on the peer that received it (as a Redis Cluster node does), not
+        a cluster-wide count; `PUBSUB CHANNELS`/`NUMSUB`/`NUMPAT` report that peer's
+        subscriptions. A message a transaction publishes to the same connection's new
+        subscription arrives after `EXEC`'s reply (Redis writes it inside). See docs/design.md.
       - `COPY` accepts only `DB 0`; `RANDOMKEY` answers nil when the first 1,000 keys it looks at
         are all expired and not yet removed.
       - `OBJECT ENCODING` answers the encoding Redis 7.0 would give the same contents with its
