@@ -65,7 +65,8 @@ public final class BlockingWaiters {
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
     State state = State.WAITING;
     boolean fresh = true; // has not made its first attempt yet
-    boolean timedOut;
+    /** Set when the timeout passed or CLIENT UNBLOCK came: the reply unless an attempt pops. */
+    byte[] expired;
     boolean cancelled;
     ScheduledFuture<?> timer;
 
@@ -126,7 +127,7 @@ public final class BlockingWaiters {
       pump(after);
     }
     if (timeoutMs > 0) {
-      w.timer = loop.schedule(() -> timeout(w), timeoutMs, TimeUnit.MILLISECONDS);
+      w.timer = loop.schedule(() -> expire(w, TIMED_OUT), timeoutMs, TimeUnit.MILLISECONDS);
     }
     after.forEach(Runnable::run);
     return w;
@@ -175,20 +176,25 @@ public final class BlockingWaiters {
     after.forEach(Runnable::run);
   }
 
-  private void timeout(Waiter w) {
+  /**
+   * The timeout passed, or CLIENT UNBLOCK: the client gets {@code reply} (unless an attempt in
+   * flight pops something, which then wins). False when it had already been answered or expired.
+   */
+  public boolean expire(Waiter w, byte[] reply) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
-      if (w.state == State.DONE) {
-        return;
+      if (w.state == State.DONE || w.expired != null || w.cancelled) {
+        return false;
       }
-      w.timedOut = true;
+      w.expired = reply;
       if (w.state == State.WAITING) {
         remove(w);
-        after.add(() -> w.result.complete(TIMED_OUT));
+        after.add(() -> w.result.complete(reply));
         pump(after);
       }
     }
     after.forEach(Runnable::run);
+    return true;
   }
 
   /** Starts the attempts that may run now; {@code after} gets what to do outside the lock. */
@@ -274,9 +280,9 @@ public final class BlockingWaiters {
               + "data left with it", peerName);
         }
       } else if (nothing || notApplied) {
-        if (w.timedOut) {
+        if (w.expired != null) {
           remove(w);
-          after.add(() -> w.result.complete(TIMED_OUT));
+          after.add(() -> w.result.complete(w.expired));
         } else if (notApplied) {
           // no leader now: the waiter stays first in line and tries again a little later
           after.add(() -> retryLater(w));

@@ -68,7 +68,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private Route inflightRoute;
   private int inflight;
   /** The blocking command in flight (its client is blocked), or null. */
-  private BlockingWaiters.Waiter blockedOn;
+  private volatile BlockingWaiters.Waiter blockedOn;
   private boolean blockingInflight;
   private boolean closing;
   /** Reading is paused because the peer as a whole has too much queued for Raft. */
@@ -489,6 +489,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     authenticated = backend.acl().defaultOpen();
     name = null;
     tx.reset();
+  }
+
+  private static final byte[] UNBLOCKED =
+      RespOut.errorBytes("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+
+  /**
+   * CLIENT UNBLOCK from any connection's thread: a blocked client gets the timeout's null, or the
+   * UNBLOCKED error; true when it was blocked.
+   */
+  boolean unblock(boolean error) {
+    BlockingWaiters.Waiter w = blockedOn;
+    return w != null && backend.blocking().expire(w, error ? UNBLOCKED : BlockingWaiters.TIMED_OUT);
   }
 
   /** CLIENT KILL from any connection's thread: closes this connection. */

@@ -407,4 +407,38 @@ class BlockingCompatIT {
     diff.same("RPUSH", "gone", "kept");
     diff.same("LRANGE", "gone", "0", "-1");
   }
+
+  @ParameterizedTest
+  @ValueSource(ints = {2, 3})
+  void clientUnblockAnswersTheTimeoutsNullOrAnError(int proto) throws Exception {
+    script(proto, """
+        CLIENT UNBLOCK 1 timeout x
+        CLIENT UNBLOCK abc
+        CLIENT UNBLOCK abc foo
+        CLIENT UNBLOCK 99999 error
+        CLIENT UNBLOCK 99999 TIMEOUT
+        CLIENT UNBLOCK 99999
+        CLIENT UNBLOCK
+        """);
+    for (String mode : new String[] {"TIMEOUT", "ERROR", null}) {
+      Raw[] waiting = pair(proto);
+      Raw[] other = pair(proto);
+      try (Raw wr = waiting[0]; Raw wk = waiting[1]; Raw or = other[0]; Raw ok = other[1]) {
+        String idr = wr.call("CLIENT", "ID").substring(1).strip();
+        String idk = wk.call("CLIENT", "ID").substring(1).strip();
+        wr.send("BZPOPMIN", "unblock-me", "0");
+        wk.send("BZPOPMIN", "unblock-me", "0");
+        awaitBlocked(1);
+        String[] cr = mode == null ? new String[] {"CLIENT", "UNBLOCK", idr}
+            : new String[] {"CLIENT", "UNBLOCK", idr, mode};
+        String[] ck = mode == null ? new String[] {"CLIENT", "UNBLOCK", idk}
+            : new String[] {"CLIENT", "UNBLOCK", idk, mode};
+        assertEquals(":1\r\n", or.call(cr));
+        assertEquals(":1\r\n", ok.call(ck));
+        assertEquals(wr.read(), wk.read(), "the unblocked client's reply, " + mode);
+        assertEquals(or.call(cr), ok.call(ck), "not blocked any more");
+        assertEquals(wr.call("PING"), wk.call("PING"), "the connection goes on");
+      }
+    }
+  }
 }
