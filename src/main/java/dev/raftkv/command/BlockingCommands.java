@@ -18,11 +18,18 @@ import java.util.Set;
  * array; BLMOVE and BRPOPLPUSH a nil bulk). Outside MULTI the receiving peer reads such a null as
  * "would block" and makes the client wait ({@code resp.BlockingWaiters}); no client ever sees it
  * except inside EXEC, where it is Redis's reply.
+ *
+ * <p>An attempt made after a wake-up is logged with {@code wake} in the timeout's place (see
+ * {@link #wakeForm}; no client can send that, the normalizer refuses it): like Redis 7.0 serving
+ * a blocked client, it passes over keys that now hold another type instead of answering
+ * WRONGTYPE, so a blocked BLPOP stays blocked when its key is SET to a string. (BLMOVE's
+ * destination of another type is still WRONGTYPE, as in Redis.)
  */
 public final class BlockingCommands {
   private static final Set<String> NAMES = Set.of("blpop", "brpop", "blmove", "brpoplpush",
       "blmpop", "bzpopmin", "bzpopmax", "bzmpop");
   private static final byte[] ZERO = {'0'};
+  private static final byte[] WAKE = {'w', 'a', 'k', 'e'};
   private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
   private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
   private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
@@ -87,6 +94,42 @@ public final class BlockingCommands {
     }
   }
 
+  /** The log form of an attempt after a wake-up: {@code wake} where the timeout was. */
+  public static byte[][] wakeForm(byte[][] logged) {
+    byte[][] c = logged.clone();
+    c[timeoutIndex(logged)] = WAKE;
+    return c;
+  }
+
+  private static boolean isWake(byte[][] a, int timeoutIndex) {
+    return Arrays.equals(a[timeoutIndex], WAKE);
+  }
+
+  /**
+   * For a wake-up attempt: the keys from {@code first} on ({@code n} of them) that are absent or
+   * hold {@code type}; the others are passed over, as Redis does when it serves a blocked client.
+   */
+  private static List<byte[]> ofType(Keyspace ks, byte[][] a, int first, int n, byte type) {
+    List<byte[]> keep = new java.util.ArrayList<>(n);
+    for (int i = first; i < first + n; i++) {
+      byte[] r = ks.get(a[i]);
+      if (r == null || Record.type(r) == type) {
+        keep.add(a[i]);
+      }
+    }
+    return keep;
+  }
+
+  /** LMPOP/ZMPOP arguments over other keys: name numkeys keys... rest-from-{@code restFrom}. */
+  private static byte[][] mpopOver(String name, List<byte[]> keys, byte[][] a, int restFrom) {
+    List<byte[]> c = new java.util.ArrayList<>();
+    c.add(Args.bytes(name));
+    c.add(Args.bytes(Integer.toString(keys.size())));
+    c.addAll(keys);
+    c.addAll(Arrays.asList(a).subList(restFrom, a.length));
+    return c.toArray(new byte[0][]);
+  }
+
   /** The log form: the timeout replaced by 0, so nothing of the client's clock is logged. */
   private static byte[][] logged(byte[][] a, int timeoutIndex) {
     byte[][] c = a.clone();
@@ -141,9 +184,10 @@ public final class BlockingCommands {
 
   /** BLPOP/BRPOP: [key, element] from the first non-empty list; the keys before it must be lists. */
   private static void listPop(byte[][] a, Keyspace ks, RespOut out, boolean left) throws CommandError {
+    boolean wake = isWake(a, a.length - 1);
     for (int i = 1; i < a.length - 1; i++) {
       byte[] r = ks.get(a[i]);
-      if (r == null) {
+      if (r == null || wake && Record.type(r) != Record.LIST) {
         continue;
       }
       if (Record.type(r) != Record.LIST) {
@@ -170,21 +214,55 @@ public final class BlockingCommands {
     listPop(a, ks, out, false);
   }
 
+  /** A wake-up attempt whose source now holds another type finds nothing (it stays blocked). */
+  private static boolean sourceOfOtherType(byte[][] a, int timeoutIndex, Keyspace ks) {
+    if (!isWake(a, timeoutIndex)) {
+      return false;
+    }
+    byte[] r = ks.get(a[1]);
+    return r != null && Record.type(r) != Record.LIST;
+  }
+
   static void blmove(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    if (sourceOfOtherType(a, 5, ks)) {
+      out.nil();
+      return;
+    }
     ListCommands.lmove(a, ks, out);
   }
 
   static void brpoplpush(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    if (sourceOfOtherType(a, 3, ks)) {
+      out.nil();
+      return;
+    }
     ListCommands.rpoplpush(a, ks, out);
   }
 
   static void blmpop(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    if (isWake(a, 1)) {
+      ListCommands.MpopArgs m = ListCommands.parseMpop(a, 2);
+      List<byte[]> keys = ofType(ks, a, m.firstKey(), m.numKeys(), Record.LIST);
+      if (keys.isEmpty()) {
+        out.nilArray();
+      } else {
+        ListCommands.lmpop(mpopOver("lmpop", keys, a, m.firstKey() + m.numKeys()), ks, out);
+      }
+      return;
+    }
     ListCommands.lmpop(withoutTimeout(a, "lmpop"), ks, out);
   }
 
   /** BZPOPMIN/BZPOPMAX: [key, member, score] from the first non-empty sorted set. */
   private static void zsetPop(byte[][] a, Keyspace ks, RespOut out, boolean max) throws CommandError {
+    boolean wake = isWake(a, a.length - 1);
     for (int i = 1; i < a.length - 1; i++) {
+      if (wake) {
+        byte[] r = ks.get(a[i]);
+        if (r != null && Record.type(r) != Record.ZSET) {
+          continue;
+        }
+      }
       ZSetData z = ZSetData.read(ks, a[i]);
       if (z == null) {
         continue;
@@ -212,6 +290,17 @@ public final class BlockingCommands {
   }
 
   static void bzmpop(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
+    if (isWake(a, 1)) {
+      Long numKeys = Args.parseLong(a[2]);
+      int n = numKeys == null ? 0 : numKeys.intValue(); // checked by the normalizer
+      List<byte[]> keys = ofType(ks, a, 3, n, Record.ZSET);
+      if (keys.isEmpty()) {
+        out.nilArray();
+      } else {
+        ZSetCommands.zmpop(mpopOver("zmpop", keys, a, 3 + n), ks, out);
+      }
+      return;
+    }
     ZSetCommands.zmpop(withoutTimeout(a, "zmpop"), ks, out);
   }
 }

@@ -60,6 +60,7 @@ public final class BlockingWaiters {
   /** One blocked command of one client. */
   public static final class Waiter {
     final byte[][] argv;
+    final byte[][] wakeArgv;
     final List<Key> keys;
     final ScheduledExecutorService loop;
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -70,8 +71,9 @@ public final class BlockingWaiters {
     boolean cancelled;
     ScheduledFuture<?> timer;
 
-    Waiter(byte[][] argv, List<Key> keys, ScheduledExecutorService loop) {
+    Waiter(byte[][] argv, byte[][] wakeArgv, List<Key> keys, ScheduledExecutorService loop) {
       this.argv = argv;
+      this.wakeArgv = wakeArgv;
       this.keys = keys;
       this.loop = loop;
     }
@@ -107,16 +109,17 @@ public final class BlockingWaiters {
   }
 
   /**
-   * Blocks a client: {@code argv} is the normalized command (its attempt), {@code keys} the keys
-   * whose changes may let it pop, {@code timeoutMs} 0 for no timeout. {@code loop} is the
+   * Blocks a client: {@code argv} is the normalized command (its first attempt), {@code wakeArgv}
+   * the attempt after a wake-up, {@code keys} the keys whose changes may let it pop, {@code timeoutMs} 0 for no timeout. {@code loop} is the
    * client's event loop: attempts are proposed and the timeout runs there.
    */
-  public Waiter block(byte[][] argv, List<byte[]> keys, long timeoutMs, ScheduledExecutorService loop) {
+  public Waiter block(byte[][] argv, byte[][] wakeArgv, List<byte[]> keys, long timeoutMs,
+      ScheduledExecutorService loop) {
     LinkedHashSet<Key> distinct = new LinkedHashSet<>();
     for (byte[] k : keys) {
       distinct.add(new Key(k));
     }
-    Waiter w = new Waiter(argv, List.copyOf(distinct), loop);
+    Waiter w = new Waiter(argv, wakeArgv, List.copyOf(distinct), loop);
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       for (Key k : w.keys) {
@@ -232,6 +235,7 @@ public final class BlockingWaiters {
 
   private void submit(Waiter w, List<Runnable> after) {
     w.state = State.IN_FLIGHT;
+    byte[][] attempt = w.fresh ? w.argv : w.wakeArgv;
     if (w.fresh) {
       w.fresh = false;
       fresh.remove(w);
@@ -242,18 +246,18 @@ public final class BlockingWaiters {
     }
     after.add(() -> {
       try {
-        w.loop.execute(this.attempt(w));
+        w.loop.execute(this.attempt(w, attempt));
       } catch (RejectedExecutionException e) {
         attempted(w, RespOutErrors.CLOSING);
       }
     });
   }
 
-  private Runnable attempt(Waiter w) {
+  private Runnable attempt(Waiter w, byte[][] argv) {
     return () -> {
       CompletableFuture<byte[]> f;
       try {
-        f = writer.apply(w.argv);
+        f = writer.apply(argv);
       } catch (RuntimeException e) {
         LOG.warn("{}: a blocked client's attempt could not be proposed: {}", peerName, e.toString());
         f = CompletableFuture.completedFuture(RespOutErrors.CLOSING);

@@ -378,7 +378,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       // the client blocks: its later commands wait until this one has answered (as in Redis)
       slot.blocking = true;
       blockingInflight = true;
-      blockedOn = backend.blocking().block(argv, blocked.keys(), blocked.timeoutMs(), ctx.executor());
+      blockedOn = backend.blocking().block(argv, BlockingCommands.wakeForm(argv), blocked.keys(),
+          blocked.timeoutMs(), ctx.executor());
       f = blockedOn.result();
     } else {
       f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);

@@ -300,13 +300,21 @@ class BlockingCompatIT {
    */
   private static void servedByAnotherConnection(int proto, String[] blocking, String[] push,
       String[]... checks) throws Exception {
+    servedAfter(proto, blocking, new String[][] {push}, checks);
+  }
+
+  /** The same with several commands run (in turn, on both) while the client is blocked. */
+  private static void servedAfter(int proto, String[] blocking, String[][] pushes,
+      String[]... checks) throws Exception {
     Raw[] waiting = pair(proto);
     Raw[] pushing = pair(proto);
     try (Raw wr = waiting[0]; Raw wk = waiting[1]; Raw pr = pushing[0]; Raw pk = pushing[1]) {
       wr.send(blocking);
       wk.send(blocking);
       awaitBlocked(1);
-      assertEquals(pr.call(push), pk.call(push), () -> "reply to " + String.join(" ", push));
+      for (String[] push : pushes) {
+        assertEquals(pr.call(push), pk.call(push), () -> "reply to " + String.join(" ", push));
+      }
       assertEquals(wr.read(), wk.read(), () -> "RESP" + proto + " reply to " + String.join(" ", blocking));
       for (String[] c : checks) {
         assertEquals(pr.call(c), pk.call(c), () -> "reply to " + String.join(" ", c));
@@ -440,5 +448,27 @@ class BlockingCompatIT {
         assertEquals(wr.call("PING"), wk.call("PING"), "the connection goes on");
       }
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {2, 3})
+  void aKeyThatNowHoldsAnotherTypeKeepsItsClientsBlocked(int proto) throws Exception {
+    // BLPOP on a key SET to a string meanwhile: still blocked, served by the other key's push
+    servedAfter(proto, new String[] {"BLPOP", "k1", "k2", "0"},
+        new String[][] {new String[] {"SET", "k1", "string"}, new String[] {"RPUSH", "k2", "v"}},
+        new String[] {"GET", "k1"}, new String[] {"EXISTS", "k2"});
+    servedAfter(proto, new String[] {"BZPOPMIN", "z1", "z2", "0"},
+        new String[][] {new String[] {"RPUSH", "z1", "list"}, new String[] {"ZADD", "z2", "1", "m"}},
+        new String[] {"LRANGE", "z1", "0", "-1"});
+    servedAfter(proto, new String[] {"BLMPOP", "0", "2", "m1", "m2", "RIGHT"},
+        new String[][] {new String[] {"SADD", "m1", "member"}, new String[] {"RPUSH", "m2", "a", "b"}},
+        new String[] {"LRANGE", "m2", "0", "-1"});
+    servedAfter(proto, new String[] {"BZMPOP", "0", "2", "n1", "n2", "MAX"},
+        new String[][] {new String[] {"SET", "n1", "s"}, new String[] {"ZADD", "n2", "1", "a", "2", "b"}},
+        new String[] {"ZRANGE", "n2", "0", "-1"});
+    // BLMOVE whose destination became a string: WRONGTYPE, the element stays in the source
+    servedAfter(proto, new String[] {"BLMOVE", "from", "to", "LEFT", "LEFT", "0"},
+        new String[][] {new String[] {"SET", "to", "s"}, new String[] {"RPUSH", "from", "e"}},
+        new String[] {"LRANGE", "from", "0", "-1"}, new String[] {"GET", "to"});
   }
 }
