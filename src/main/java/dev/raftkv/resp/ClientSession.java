@@ -504,6 +504,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     return w != null && backend.blocking().expire(w, error ? UNBLOCKED : BlockingWaiters.TIMED_OUT);
   }
 
+  /** True while a blocking command of this client waits (CLIENT LIST flag {@code b}). */
+  boolean blocked() {
+    return blockedOn != null;
+  }
+
   /** CLIENT KILL from any connection's thread: closes this connection. */
   void kill() {
     if (ctx != null) {

@@ -512,7 +512,7 @@ final class LocalCommands {
     String ver = s.libVersion;
     return "id=" + s.id() + " addr=" + s.remoteAddress() + " laddr=" + s.localAddress() + " fd=-1"
         + " name=" + (name == null ? "" : name) + " age=" + (now - s.createdMillis) / 1000
-        + " idle=" + (now - s.lastMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " idle=" + (now - s.lastMillis) / 1000 + " flags=" + (s.blocked() ? "b" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=-1"
         + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0"
         + " events=r cmd=" + s.lastCommand + " user=" + s.user + " redir=-1 resp=" + s.proto
         + " lib-name=" + (lib == null ? "" : lib) + " lib-ver=" + (ver == null ? "" : ver);

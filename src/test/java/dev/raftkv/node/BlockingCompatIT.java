@@ -437,6 +437,9 @@ class BlockingCompatIT {
         wr.send("BZPOPMIN", "unblock-me", "0");
         wk.send("BZPOPMIN", "unblock-me", "0");
         awaitBlocked(1);
+        String list = ok.call("CLIENT", "LIST");
+        assertTrue(list.contains("id=" + idk + " ") && list.matches("(?s).*id=" + idk + " [^\\n]* flags=b .*"),
+            "CLIENT LIST flags a blocked client b: " + list);
         String[] cr = mode == null ? new String[] {"CLIENT", "UNBLOCK", idr}
             : new String[] {"CLIENT", "UNBLOCK", idr, mode};
         String[] ck = mode == null ? new String[] {"CLIENT", "UNBLOCK", idk}
