@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * flight no other waiter of its keys makes one (FIFO, no thundering herd), and a change applied
  * meanwhile leaves the key dirty, so the next waiter tries once the attempt has answered. A new
  * client makes its first attempt at once, unless one of its keys has an attempt in flight, in
- * which case it waits for that attempt's outcome first.
+ * which case it waits for that attempt's outcome first, or every one of its keys already has
+ * waiters (then they are empty as far as this peer knows, and it just queues behind them).
  *
  * <p>Every change applied after an attempt's own log position reaches this peer's apply thread
  * after the waiter was registered (it is registered before its first attempt is proposed), so no
@@ -122,10 +123,20 @@ public final class BlockingWaiters {
     Waiter w = new Waiter(argv, wakeArgv, List.copyOf(distinct), loop);
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
+      boolean behindOthers = true;
       for (Key k : w.keys) {
-        queues.computeIfAbsent(k, x -> new Queue()).waiters.addLast(w);
+        Queue q = queues.computeIfAbsent(k, x -> new Queue());
+        behindOthers &= !q.waiters.isEmpty();
+        q.waiters.addLast(w);
       }
-      fresh.add(w);
+      if (behindOthers) {
+        // every key already has waiters, so as far as this peer has applied they are empty: no
+        // first attempt (it could overtake them with a push not applied here yet); the client
+        // waits its turn, as in Redis
+        w.fresh = false;
+      } else {
+        fresh.add(w);
+      }
       blocked++;
       pump(after);
     }

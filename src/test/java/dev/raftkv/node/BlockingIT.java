@@ -259,4 +259,26 @@ class BlockingIT {
         "the disconnected client got nothing");
     waiting.close();
   }
+
+  @Test
+  void whenThePeerHoldingABlockedClientFailsTheElementStaysForOthers() throws Exception {
+    int follower = cluster.aFollower();
+    int other = otherThan(follower, cluster.leader());
+    Jedis waiting = cluster.client(follower);
+    Future<List<String>> popped = pool.submit(() -> waiting.blpop(0, "tasks"));
+    awaitBlocked(follower, 1);
+    try (Jedis second = cluster.client(other)) {
+      Future<List<String>> takes = pool.submit(() -> second.blpop(0, "tasks"));
+      awaitBlocked(other, 1);
+      cluster.stop(follower); // the peer of the first blocked client fails
+      assertThrows(ExecutionException.class, () -> popped.get(20, TimeUnit.SECONDS));
+      try (Jedis p = cluster.client(cluster.leader())) {
+        p.rpush("tasks", "t-1");
+      }
+      assertEquals(List.of("tasks", "t-1"), takes.get(20, TimeUnit.SECONDS),
+          "the client blocked on a live peer gets it");
+    } finally {
+      waiting.close();
+    }
+  }
 }
