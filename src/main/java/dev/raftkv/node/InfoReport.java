@@ -52,7 +52,7 @@ final class InfoReport {
             .append("connected_clients:").append(stats.connectedClients.get()).append("\r\n")
             .append("maxclients:").append(node.config().get(dev.raftkv.config.NodeConfig.MAX_CLIENTS))
             .append("\r\n")
-            .append("blocked_clients:0\r\n")
+            .append("blocked_clients:").append(node.blockedClients()).append("\r\n")
             .append("tracking_clients:0\r\n");
         case "memory" -> {
           Runtime rt = Runtime.getRuntime();

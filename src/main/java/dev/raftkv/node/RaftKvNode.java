@@ -63,6 +63,8 @@ public final class RaftKvNode implements Closeable {
   private final RaftServer server;
   private final RaftClient rpcClient;
   private final RaftGateway gateway;
+  /** Clients blocked in BLPOP and the like, woken by the keys each applied entry changes. */
+  private final dev.raftkv.resp.BlockingWaiters blocking;
   private final RespServer resp;
   private final CatchUpWatchdog watchdog;
   private final Formation formation; // null unless the Raft storage was empty at start
@@ -166,6 +168,8 @@ public final class RaftKvNode implements Closeable {
             config.get(NodeConfig.READ_MODE).equals("stale"),
             config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES),
             config.getInt(NodeConfig.MAX_VALUE_BYTES)));
+    this.blocking = new dev.raftkv.resp.BlockingWaiters(id, gateway::write);
+    stateMachine.setKeysListener(blocking::keysChanged);
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
@@ -406,6 +410,11 @@ public final class RaftKvNode implements Closeable {
     }
 
     @Override
+    public dev.raftkv.resp.BlockingWaiters blocking() {
+      return blocking;
+    }
+
+    @Override
     public int otherPeers() {
       try {
         return server.getDivision(GROUP_ID).getGroup().getPeers().size() - 1;
@@ -464,6 +473,11 @@ public final class RaftKvNode implements Closeable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** How many clients of this peer are blocked (INFO clients). */
+  int blockedClients() {
+    return blocking.blockedClients();
   }
 
   RaftGateway gateway() {

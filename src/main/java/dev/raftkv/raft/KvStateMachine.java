@@ -75,6 +75,13 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   /** Reads waiting until the applied index reaches theirs. */
   private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
       new java.util.concurrent.ConcurrentSkipListMap<>();
+  /**
+   * Told, after each applied entry, the keys it changed (null: any key may have changed, after a
+   * FLUSHALL or a snapshot load); called on the apply thread, so it must return at once. Blocked
+   * clients are woken through it (resp.BlockingWaiters).
+   */
+  private volatile java.util.function.Consumer<java.util.Set<dev.raftkv.store.Key>> keysListener = keys -> {};
+
   /** Told the stored ACL table (null: none) whenever it may have changed. */
   private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
 
@@ -114,6 +121,11 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   public void setAclListener(java.util.function.Consumer<byte[]> listener) {
     aclListener = listener;
     listener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
+  }
+
+  /** Registers who learns which keys each applied entry changed (see {@code keysListener}). */
+  public void setKeysListener(java.util.function.Consumer<java.util.Set<dev.raftkv.store.Key>> listener) {
+    keysListener = listener;
   }
 
   public Store store() {
@@ -260,6 +272,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     } finally {
       lock.writeLock().unlock();
     }
+    keysListener.accept(null);
     LOG.info("{}: state machine ready: snapshot index {}, store applied index {}, {} keys", peerId,
         lastSnapshotIndex, store.appliedIndex(), store.count());
   }
@@ -331,6 +344,10 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
       pubsub.published(index, ks.published());
     }
     updateLastAppliedTermIndex(term, index);
+    java.util.Set<dev.raftkv.store.Key> changed = ks.changedKeys();
+    if (changed == null || !changed.isEmpty()) {
+      keysListener.accept(changed);
+    }
     return CompletableFuture.completedFuture(
         Message.valueOf(ByteString.copyFrom(CommandBatch.encodeReplies(replies))));
   }

@@ -182,6 +182,14 @@ public final class PendingKeyspace implements Keyspace {
     system.put(name, value);
   }
 
+  /**
+   * The keys this entry wrote or deleted (blocked clients waiting on them are woken); null when
+   * it cleared the keyspace (FLUSHALL), after which any key may have changed.
+   */
+  public java.util.Set<Key> changedKeys() {
+    return cleared ? null : writes.keySet();
+  }
+
   /** True when this entry changes a system value (the ACL users). */
   public boolean systemChanged() {
     return !system.isEmpty();

@@ -26,6 +26,14 @@ public interface Backend {
     return dev.raftkv.acl.Acl.OPEN;
   }
 
+  /**
+   * Where blocked clients (BLPOP ...) of this group wait; null: blocking commands answer at once,
+   * like their non-blocking forms.
+   */
+  default BlockingWaiters blocking() {
+    return null;
+  }
+
   /** How many other peers replicate this one's writes (WAIT's answer). */
   default int otherPeers() {
     return 0;

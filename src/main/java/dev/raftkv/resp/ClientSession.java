@@ -4,6 +4,7 @@ import dev.raftkv.protocol.RespOut;
 import dev.raftkv.acl.Acl;
 import dev.raftkv.command.AclCommands;
 import dev.raftkv.command.Args;
+import dev.raftkv.command.BlockingCommands;
 import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.CommandSpec.Route;
@@ -48,13 +49,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     long startNanos;
     /** Pub/Sub messages produced after this reply, written right after it (see {@link #push}). */
     ArrayList<Push> after;
+    boolean blocking; // a blocking command's slot: nothing of this connection runs until it completes
   }
 
   /** A Pub/Sub message for this connection; {@code written} runs once it left (or was dropped). */
   private record Push(byte[] frame, Runnable written) {}
 
+  /** A blocking command's wait (BLPOP ...): the keys that may let it pop, its timeout (0: none). */
+  private record Blocked(List<byte[]> keys, long timeoutMs) {}
+
   /** A data command waiting until the opposite kind of command in flight has finished. */
-  private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {}
+  private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
+      Blocked blocked) {}
 
   private final Backend backend;
   private final ServerStats stats;
@@ -69,6 +75,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private ChannelHandlerContext ctx;
   private Route inflightRoute;
   private int inflight;
+  /** The blocking command in flight (its client is blocked), or null. */
+  private volatile BlockingWaiters.Waiter blockedOn;
+  private boolean blockingInflight;
   private boolean closing;
   /** Reading is paused because the peer as a whole has too much queued for Raft. */
   private boolean overloadPaused;
@@ -135,6 +144,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     closing = true;
     pubsub.clear();
     dropPushes();
+    if (blockedOn != null) {
+      backend.blocking().cancel(blockedOn); // a disconnected client takes nothing more
+    }
     replies.clear();
     waiting.clear();
     backlog.clear();
@@ -259,6 +271,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
           reply(error);
           return;
         }
+        if (BlockingCommands.isBlocking(spec.name()) && backend.blocking() != null) {
+          long timeout;
+          try {
+            timeout = BlockingCommands.timeout(argv);
+          } catch (CommandError e) {
+            timeout = 0; // not reached: the normalizer has checked the timeout
+          }
+          submit(Route.WRITE, () -> normalized, null, proto == 3 ? argv : null,
+              new Blocked(BlockingCommands.wakeKeys(normalized), timeout));
+          return;
+        }
         submit(Route.WRITE, normalized, argv);
       }
       default -> throw new IllegalStateException();
@@ -309,15 +332,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv) {
+    submit(route, argv, onReply, resp3Argv, null);
+  }
+
+  /**
+   * A command may start now when nothing waits before it and no blocking command is in flight,
+   * and either nothing is in flight or (for a non-blocking command) only commands of its route.
+   */
+  private boolean mayStart(Route route, Blocked blocked) {
+    return !blockingInflight && (inflight == 0 || blocked == null && inflightRoute == route);
+  }
+
+  private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
+      byte[][] resp3Argv, Blocked blocked) {
     Slot slot = new Slot();
     slot.resp3Argv = resp3Argv;
     slot.cmd = lastCommand;
     slot.startNanos = System.nanoTime();
     replies.add(slot);
-    if (waiting.isEmpty() && (inflight == 0 || inflightRoute == route)) {
-      dispatch(slot, route, argv.get(), onReply);
+    if (waiting.isEmpty() && mayStart(route, blocked)) {
+      dispatch(slot, route, argv.get(), onReply, blocked);
     } else {
-      waiting.add(new Waiting(slot, route, argv, onReply));
+      waiting.add(new Waiting(slot, route, argv, onReply, blocked));
     }
     if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
@@ -347,10 +383,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     drain();
   }
 
-  private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply) {
+  private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply,
+      Blocked blocked) {
     inflight++;
     inflightRoute = route;
-    CompletableFuture<byte[]> f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
+    CompletableFuture<byte[]> f;
+    if (blocked != null) {
+      // the client blocks: its later commands wait until this one has answered (as in Redis)
+      slot.blocking = true;
+      blockingInflight = true;
+      blockedOn = backend.blocking().block(argv, BlockingCommands.wakeForm(argv), blocked.keys(),
+          blocked.timeoutMs(), ctx.executor());
+      f = blockedOn.result();
+    } else {
+      f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
+    }
     f.whenComplete((reply, err) -> {
       byte[] r = err == null ? reply : RespOut.errorBytes("ERR internal error: " + err);
       if (ctx.executor().inEventLoop()) {
@@ -389,13 +436,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
     slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
+    if (slot.blocking) {
+      blockingInflight = false;
+      blockedOn = null;
+    }
     while (!waiting.isEmpty()) {
       Waiting w = waiting.peek();
-      if (inflight != 0 && inflightRoute != w.route()) {
+      if (!mayStart(w.route(), w.blocked())) {
         break;
       }
       waiting.poll();
-      dispatch(w.slot(), w.route(), w.argv().get(), w.onReply());
+      dispatch(w.slot(), w.route(), w.argv().get(), w.onReply(), w.blocked());
     }
   }
 
@@ -536,6 +587,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     authenticated = backend.acl().defaultOpen();
     name = null;
     tx.reset();
+  }
+
+  private static final byte[] UNBLOCKED =
+      RespOut.errorBytes("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+
+  /**
+   * CLIENT UNBLOCK from any connection's thread: a blocked client gets the timeout's null, or the
+   * UNBLOCKED error; true when it was blocked.
+   */
+  boolean unblock(boolean error) {
+    BlockingWaiters.Waiter w = blockedOn;
+    return w != null && backend.blocking().expire(w, error ? UNBLOCKED : BlockingWaiters.TIMED_OUT);
+  }
+
+  /** True while a blocking command of this client waits (CLIENT LIST flag {@code b}). */
+  boolean blocked() {
+    return blockedOn != null;
   }
 
   /** CLIENT KILL from any connection's thread: closes this connection. */

@@ -32,7 +32,7 @@ final class LocalCommands {
   static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
-      Map.entry("client|kill", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
+      Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
       Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
@@ -344,6 +344,7 @@ final class LocalCommands {
       case "kill" -> {
         return clientKill(a, session, out);
       }
+      case "unblock" -> clientUnblock(a, out);
       case "no-evict", "no-touch" -> {
         if (is(a[2], "on") || is(a[2], "off")) {
           out.ok(); // nothing is evicted and nothing tracks access times: accepted, no effect
@@ -359,6 +360,42 @@ final class LocalCommands {
   /** Redis's client type: pubsub with a subscription, else normal (no masters or replicas here). */
   private static String clientType(ClientSession s) {
     return s.pubsub.subscribed() ? "pubsub" : "normal";
+  }
+
+  /** Redis's CLIENT LIST flags: b blocked, P subscribed, N neither. */
+  private static String clientFlags(ClientSession s) {
+    String f = (s.blocked() ? "b" : "") + (s.pubsub.subscribed() ? "P" : "");
+    return f.isEmpty() ? "N" : f;
+  }
+
+  /** CLIENT UNBLOCK id [TIMEOUT|ERROR], with Redis 7.0's checks in its order. */
+  private void clientUnblock(byte[][] a, RespOut out) {
+    if (a.length > 4) {
+      out.error("ERR unknown subcommand or wrong number of arguments for '" + Args.str(a[1])
+          + "'. Try CLIENT HELP.");
+      return;
+    }
+    boolean error = false;
+    if (a.length == 4) {
+      if (is(a[3], "error")) {
+        error = true;
+      } else if (!is(a[3], "timeout")) {
+        out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return;
+      }
+    }
+    Long id = Args.parseLong(a[2]);
+    if (id == null) {
+      out.error("ERR value is not an integer or out of range");
+      return;
+    }
+    ClientSession target = null;
+    for (ClientSession s : stats.sessions()) {
+      if (s.id() == id) {
+        target = s;
+      }
+    }
+    out.integer(target != null && target.unblock(error) ? 1 : 0);
   }
 
   private void clientList(byte[][] a, RespOut out) {
@@ -493,7 +530,7 @@ final class LocalCommands {
     String ver = s.libVersion;
     return "id=" + s.id() + " addr=" + s.remoteAddress() + " laddr=" + s.localAddress() + " fd=-1"
         + " name=" + (name == null ? "" : name) + " age=" + (now - s.createdMillis) / 1000
-        + " idle=" + (now - s.lastMillis) / 1000 + " flags=" + s.pubsub.flags() + " db=0 sub=" + s.pubsub.channelCount
+        + " idle=" + (now - s.lastMillis) / 1000 + " flags=" + clientFlags(s) + " db=0 sub=" + s.pubsub.channelCount
         + " psub=" + s.pubsub.patternCount + " ssub=" + s.pubsub.shardCount + " multi=-1"
         + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0"
         + " events=r cmd=" + s.lastCommand + " user=" + s.user + " redir=-1 resp=" + s.proto

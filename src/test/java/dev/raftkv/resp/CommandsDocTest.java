@@ -64,8 +64,13 @@ class CommandsDocTest {
         accepted. `CLIENT NO-EVICT` and `NO-TOUCH` answer `OK` and change nothing.
       - `INFO keyspace`: `expires` is exact up to 10,000 keys and extrapolated from a sample of
         that many beyond; `avg_ttl` is 0.
-      - Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`, `BRPOPLPUSH`, `BLMPOP`) check their arity,
-        then answer `ERR blocking commands are not supported by raft-kv` and change nothing.
+      - Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`, `BRPOPLPUSH`, `BLMPOP`, `BZPOPMIN`,
+        `BZPOPMAX`, `BZMPOP`) block on any peer; each pop is a write through the Raft log. A
+        push wakes the clients blocked on the peers that apply it; clients blocked on one peer
+        are served in the order they blocked, clients of different peers in no defined order.
+        A pop is a separate log entry after the push, so a command that follows the push may
+        still see the element the blocked client is about to take (in Redis it is already
+        gone). See docs/design.md, *Blocking commands*.
       - `SCAN`, `HSCAN`, `SSCAN` and `ZSCAN` cursors are positions in a fixed hash order, the same on
         every peer, so a scan may continue on another peer; the cursor values differ from Redis's,
         the guarantee (every element present for the whole scan is returned) is Redis's.
