@@ -162,9 +162,13 @@ public final class VerifyRun {
         report.recoveryProblem = e.getMessage() + "\n" + cluster.diagnose();
       }
       Map<String, Map<String, String>> finalReads = null;
+      Map<String, QueueChecker.FinalState> finalQueues = null;
       if (report.recovered) {
         try {
           finalReads = workloads.finalReads();
+          if (wo.queueThreads > 0) {
+            finalQueues = workloads.finalQueues();
+          }
         } catch (IOException e) {
           report.recoveryProblem = "final reads failed: " + e;
         }
@@ -176,10 +180,11 @@ public final class VerifyRun {
       List<Op> ctr = workloads.counters.ops();
       List<Op> bank = workloads.bank.ops();
       List<Op> lists = workloads.lists.ops();
+      List<Op> queues = workloads.queues.ops();
       report.unexpectedErrors = workloads.unexpectedErrors();
       report.unexpectedSamples = workloads.unexpectedSamples();
-      report.stats(reg, sets, ctr, bank, lists);
-      report.availability(clock, reg, sets, ctr, bank, lists);
+      report.stats(reg, sets, ctr, bank, lists, queues);
+      report.availability(clock, reg, sets, ctr, bank, lists, queues);
       long c0 = System.nanoTime();
       report.linearizability = new LinearizabilityChecker().check(reg);
       if (finalReads != null) {
@@ -192,12 +197,16 @@ public final class VerifyRun {
       if (wo.listThreads > 0) {
         report.lists = new ListAppendChecker().check(lists);
       }
+      if (wo.queueThreads > 0) {
+        report.queue = new QueueChecker().check(queues, finalQueues);
+      }
       report.checkSeconds = (System.nanoTime() - c0) / 1e9;
       writeHistory(o.workDir.resolve("history-registers.txt"), reg);
       writeHistory(o.workDir.resolve("history-sets.txt"), sets);
       writeHistory(o.workDir.resolve("history-counters.txt"), ctr);
       writeHistory(o.workDir.resolve("history-bank.txt"), bank);
       writeHistory(o.workDir.resolve("history-lists.txt"), lists);
+      writeHistory(o.workDir.resolve("history-queue.txt"), queues);
       return report;
     } finally {
       cluster.close();
@@ -232,6 +241,8 @@ public final class VerifyRun {
     public BankChecker.Result bank;
     /** Null when the workload did not run. */
     public ListAppendChecker.Result lists;
+    /** Null when the workload did not run. */
+    public QueueChecker.Result queue;
     public final Map<String, long[]> counts = new LinkedHashMap<>();
     public double okFraction;
     public double okFractionDuringFaults;
@@ -252,15 +263,18 @@ public final class VerifyRun {
           && set != null && set.valid()
           && counter != null && counter.valid()
           && (config.workload.bankThreads == 0 || bank != null && bank.valid())
-          && (config.workload.listThreads == 0 || lists != null && lists.valid());
+          && (config.workload.listThreads == 0 || lists != null && lists.valid())
+          && (config.workload.queueThreads == 0 || queue != null && queue.valid());
     }
 
-    void stats(List<Op> reg, List<Op> sets, List<Op> ctr, List<Op> bank, List<Op> lists) {
+    void stats(List<Op> reg, List<Op> sets, List<Op> ctr, List<Op> bank, List<Op> lists,
+        List<Op> queues) {
       counts.put("registers", count(reg));
       counts.put("unique keys", count(sets));
       counts.put("counters", count(ctr));
       counts.put("bank", count(bank));
       counts.put("list append", count(lists));
+      counts.put("queue", count(queues));
     }
 
     private static long[] count(List<Op> ops) {
@@ -414,6 +428,9 @@ public final class VerifyRun {
           .append('\n');
       sb.append("  (5) list append: ")
           .append(lists == null ? "not run" : lists.report().replace("\n", "\n      "))
+          .append('\n');
+      sb.append("  (6) queue, LPUSH and BLMOVE: ")
+          .append(queue == null ? "not run" : queue.report().replace("\n", "\n      "))
           .append('\n');
       sb.append("VERDICT: ").append(valid() ? "PASS" : "FAIL").append('\n');
       if (workDir != null && !valid()) {

@@ -42,7 +42,8 @@ public final class Workloads {
     SET,
     COUNTER,
     BANK,
-    LIST
+    LIST,
+    QUEUE
   }
 
   /** Settings. */
@@ -59,6 +60,8 @@ public final class Workloads {
     public int listThreads = 2;
     public int listKeysPerGeneration = 3;
     public int opsPerListGeneration = 300;
+    /** Queue workload: threads that enqueue (LPUSH) or take (BLMOVE). */
+    public int queueThreads = 2;
     /** Client-side timeout; above the server's request timeout (10 s), so the server's own
      * CLUSTERDOWN / TIMEOUT answer normally arrives first. */
     public int readTimeoutMs = 12_000;
@@ -79,11 +82,13 @@ public final class Workloads {
   public final History counters;
   public final History bank;
   public final History lists;
+  public final History queues;
   private final AtomicInteger nextProcess = new AtomicInteger();
   private final AtomicLong opsStarted = new AtomicLong();
   private final AtomicLong registerOps = new AtomicLong();
   private final AtomicLong setKeys = new AtomicLong();
   private final AtomicLong listOps = new AtomicLong();
+  private final AtomicLong queueElements = new AtomicLong();
   private final AtomicLong unexpectedErrors = new AtomicLong();
   private final List<String> unexpectedSamples = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -100,6 +105,7 @@ public final class Workloads {
     this.counters = new History(origin);
     this.bank = new History(origin);
     this.lists = new History(origin);
+    this.queues = new History(origin);
   }
 
   public long opsStarted() {
@@ -205,6 +211,7 @@ public final class Workloads {
         case COUNTER -> options.counterThreads;
         case BANK -> options.bankThreads;
         case LIST -> options.listThreads;
+        case QUEUE -> options.queueThreads;
       };
       for (int i = 0; i < n; i++) {
         Endpoint ep = endpoints.get(t % endpoints.size());
@@ -253,6 +260,7 @@ public final class Workloads {
             case COUNTER -> counterOp(conn, ep, process, rnd);
             case BANK -> bankOp(conn, ep, process, rnd);
             case LIST -> listOp(conn, ep, process, rnd);
+            case QUEUE -> queueOp(conn, ep, process, rnd);
           };
         } catch (IOException e) {
           conn.close();
@@ -497,6 +505,68 @@ public final class Workloads {
     }
     lists.info(inv, String.valueOf(reply));
     return true;
+  }
+
+  /** The queue workload's queue, and the list its consumers move what they take onto. */
+  public String queueKey() {
+    return options.prefix + ":queue";
+  }
+
+  public String takenKey() {
+    return options.prefix + ":queue:taken";
+  }
+
+  /**
+   * Three operations in five enqueue a unique element (LPUSH), the others take the oldest one
+   * (BLMOVE onto the taken list, waiting up to 0.5 s), as job queues built on Redis do.
+   */
+  private boolean queueOp(RespClient conn, Endpoint ep, int process, Random rnd)
+      throws IOException {
+    boolean enqueue = rnd.nextInt(5) < 3;
+    String elem = enqueue ? "j" + queueElements.getAndIncrement() : null;
+    Op inv = queues.invoke(process, enqueue ? Op.F.WRITE : Op.F.READ, queueKey(), elem, ep.name());
+    Object reply;
+    try {
+      reply = enqueue ? conn.call("LPUSH", queueKey(), elem)
+          : conn.call("BLMOVE", queueKey(), takenKey(), "RIGHT", "LEFT", "0.5");
+    } catch (IOException e) {
+      queues.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+    if (enqueue ? reply instanceof Long : reply == null || reply instanceof String) {
+      queues.ok(inv, enqueue ? elem : reply);
+      return false;
+    }
+    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
+      queues.fail(inv, err.message());
+      return false;
+    }
+    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
+      unexpected(inv + " -> unexpected reply " + reply);
+    }
+    queues.info(inv, String.valueOf(reply));
+    return true;
+  }
+
+  /** The queue and the taken list as every endpoint holds them (after the cluster healed). */
+  public Map<String, QueueChecker.FinalState> finalQueues() throws IOException {
+    Map<String, QueueChecker.FinalState> out = new LinkedHashMap<>();
+    for (Endpoint ep : endpoints) {
+      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000)) {
+        out.put(ep.name(), new QueueChecker.FinalState(range(c, ep, queueKey()), range(c, ep, takenKey())));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> range(RespClient c, Endpoint ep, String key) throws IOException {
+    Object r = c.call("LRANGE", key, "0", "-1");
+    if (!(r instanceof List<?> l)) {
+      throw new IOException("final LRANGE " + key + " on " + ep.name() + " answered " + r);
+    }
+    List<String> out = new ArrayList<>();
+    l.forEach(x -> out.add(String.valueOf(x)));
+    return out;
   }
 
   private boolean readList(Op inv, RespClient conn) throws IOException {

@@ -100,8 +100,9 @@ class WorkloadsAgainstRedisTest {
     CounterChecker.Result ctr = new CounterChecker().check(w.counters.ops());
     BankChecker.Result bank = new BankChecker(w.accounts(), w.bankTotal()).check(w.bank.ops());
     ListAppendChecker.Result lists = new ListAppendChecker().check(w.lists.ops());
+    QueueChecker.Result queue = new QueueChecker().check(w.queues.ops(), w.finalQueues());
     System.out.println(lin.report() + "\n" + set.report() + "\n" + ctr.report() + "\n"
-        + bank.report() + "\n" + lists.report());
+        + bank.report() + "\n" + lists.report() + "\n" + queue.report());
     assertTrue(lin.valid(), lin.report());
     assertTrue(lin.operations() > 500, "too few operations: " + lin.operations());
     assertTrue(set.valid(), set.report());
@@ -111,6 +112,8 @@ class WorkloadsAgainstRedisTest {
     assertTrue(bank.committed() > 20 && bank.reads() > 20, bank.report());
     assertTrue(lists.valid(), lists.report());
     assertTrue(lists.acknowledged() > 100 && lists.reads() > 100, lists.report());
+    assertTrue(queue.valid(), queue.report());
+    assertTrue(queue.acknowledged() > 50 && queue.delivered() > 50, queue.report());
     assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
   }
 
@@ -140,6 +143,7 @@ class WorkloadsAgainstRedisTest {
       o.counterThreads = 0;
       o.bankThreads = 0;
       o.listThreads = 0;
+      o.queueThreads = 0;
       Workloads w = new Workloads(eps, new History(), o, s -> { });
       w.start();
       Thread.sleep(1000);
