@@ -28,6 +28,9 @@ final class Budget extends DebugLib {
   private long used;
   private int depth;
   private boolean exhausted;
+  /** The Lua functions being run, innermost last (null for a Java function). */
+  private final java.util.ArrayList<LuaClosure> frames = new java.util.ArrayList<>();
+  private int lastLine;
 
   Budget(long budget) {
     this.budget = budget;
@@ -41,8 +44,18 @@ final class Budget extends DebugLib {
     return exhausted;
   }
 
+  /** Line of the last instruction run (for errors LuaJ reports without a position). */
+  int lastLine() {
+    return lastLine;
+  }
+
   @Override
   public void onInstruction(int pc, Varargs v, int top) {
+    int n = frames.size();
+    LuaClosure c = n == 0 ? null : frames.get(n - 1);
+    if (c != null && c.p.lineinfo != null && pc >= 0 && pc < c.p.lineinfo.length) {
+      lastLine = c.p.lineinfo[pc];
+    }
     if (++used > budget) {
       // every later instruction fails too, so a pcall in the script cannot swallow this
       exhausted = true;
@@ -54,11 +67,13 @@ final class Budget extends DebugLib {
   @Override
   public void onCall(LuaFunction f) {
     enter();
+    frames.add(null);
   }
 
   @Override
   public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
     enter();
+    frames.add(c);
   }
 
   private void enter() {
@@ -71,6 +86,9 @@ final class Budget extends DebugLib {
   @Override
   public void onReturn() {
     depth--;
+    if (!frames.isEmpty()) {
+      frames.remove(frames.size() - 1);
+    }
   }
 
   @Override

@@ -21,6 +21,7 @@ import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.BaseLib;
 import org.luaj.vm2.lib.MathLib;
 import org.luaj.vm2.lib.OneArgFunction;
+import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 import org.luaj.vm2.lib.TwoArgFunction;
@@ -45,7 +46,15 @@ public final class LuaScripts {
   static final int MAX_CALL_DEPTH = 180;
   /** Compiled scripts kept by sha (this peer only; compiling is deterministic). */
   private static final int COMPILED_CACHE = 1000;
-  static final String CHUNK = "user_script";
+  /** The chunk name Redis gives scripts: errors say "user_script:LINE", replies "@user_script:LINE". */
+  static final String CHUNK = "@user_script";
+  /** LuaJ 3.0.1's token names (LexState.luaX_tokens), from its first reserved token, 257. */
+  private static final String[] TOKENS = {"and", "break", "do", "else", "elseif", "end", "false",
+      "for", "function", "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then",
+      "true", "until", "while", "..", "...", "==", ">=", "<=", "~=", "::", "<eof>", "<number>",
+      "<name>", "<string>"};
+  private static final java.util.regex.Pattern LUAJ_SYMBOL =
+      java.util.regex.Pattern.compile("unexpected symbol (\\d+) \\(.\\)");
 
   /** One compiled script. */
   public record Compiled(String sha, Prototype proto) {}
@@ -64,10 +73,12 @@ public final class LuaScripts {
   private static final Globals COMPILER = new Globals();
   private static final Field FILELINE;
   private static final Field LEVEL;
+  private static final Field TRACEBACK;
 
   static {
     Globals g = new Globals();
     g.load(new BaseLib());
+    g.load(new PackageLib()); // LuaJ's libraries register themselves in package.loaded
     g.load(new StringLib());
     STRING_LIB = (LuaTable) g.get("string");
     LoadState.install(COMPILER);
@@ -77,6 +88,8 @@ public final class LuaScripts {
       FILELINE.setAccessible(true);
       LEVEL = LuaError.class.getDeclaredField("level");
       LEVEL.setAccessible(true);
+      TRACEBACK = LuaError.class.getDeclaredField("traceback");
+      TRACEBACK.setAccessible(true);
     } catch (NoSuchFieldException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -133,7 +146,16 @@ public final class LuaScripts {
         ? e.getMessageObject().tojstring() : String.valueOf(e.getMessage());
     // LuaJ writes "user_script:1: msg"; drop a traceback if one was added
     int nl = m.indexOf('\n');
-    return nl >= 0 ? m.substring(0, nl) : m;
+    m = nl >= 0 ? m.substring(0, nl) : m;
+    // LuaJ words one message differently from Lua: "unexpected symbol 286 (.)" is Lua's
+    // "unexpected symbol near '<eof>'"
+    java.util.regex.Matcher x = LUAJ_SYMBOL.matcher(m);
+    if (x.find()) {
+      int t = Integer.parseInt(x.group(1));
+      String name = t >= 257 && t - 257 < TOKENS.length ? TOKENS[t - 257] : String.valueOf((char) t);
+      m = m.substring(0, x.start()) + "unexpected symbol near '" + name + "'" + m.substring(x.end());
+    }
+    return m;
   }
 
   /** What a script may do to the data: the callback behind redis.call and redis.pcall. */
@@ -195,21 +217,19 @@ public final class LuaScripts {
     }
     LuaValue obj = e.getMessageObject();
     String fileline = fileline(e);
+    if (fileline == null && budget.lastLine() > 0) {
+      // raised outside a Lua frame (a tail call "return redis.call(...)"): the last line run
+      fileline = "user_script:" + budget.lastLine();
+    }
     String msg;
     if (obj != null && obj.istable() && obj.get(LuaResp.ERR).isstring()) {
       msg = obj.get(LuaResp.ERR).tojstring();
     } else {
       String text;
-      if (obj == null || obj.isnil()) {
-        text = "nil";
-      } else if (obj.isstring()) {
-        text = obj.tojstring();
-      } else {
-        text = obj.tojstring();
-      }
+      String raw = rawMessage(e);
+      text = raw == null ? "nil" : raw;
       int level = level(e);
-      msg = "ERR " + (level > 0 && fileline != null && obj != null && obj.isstring()
-          ? fileline + ": " + text : text);
+      msg = "ERR " + (level > 0 && fileline != null && raw != null ? fileline + ": " + text : text);
     }
     msg = msg.replace('\r', ' ').replace('\n', ' ');
     return fileline == null ? msg + " script: " + sha + "."
@@ -218,9 +238,28 @@ public final class LuaScripts {
 
   private static String fileline(LuaError e) {
     try {
-      return (String) FILELINE.get(e);
+      String f = (String) FILELINE.get(e);
+      return f != null && f.startsWith("@") ? f.substring(1) : f;
     } catch (IllegalAccessException x) {
       return null;
+    }
+  }
+
+  /** The error's own text, without the position and traceback LuaJ adds to getMessage(). */
+  private static String rawMessage(LuaError e) {
+    try {
+      Object f = FILELINE.get(e);
+      Object t = TRACEBACK.get(e);
+      FILELINE.set(e, null);
+      TRACEBACK.set(e, null);
+      try {
+        return e.getMessage();
+      } finally {
+        FILELINE.set(e, f);
+        TRACEBACK.set(e, t);
+      }
+    } catch (IllegalAccessException x) {
+      return e.getMessage();
     }
   }
 
@@ -235,6 +274,7 @@ public final class LuaScripts {
   private static Globals sandbox(Budget budget, Server server, byte[][] keys, byte[][] args) {
     Globals g = new Globals();
     g.load(new BaseLib());
+    g.load(new PackageLib()); // removed below, with require
     g.load(new TableLib());
     g.load(new MathLib());
     g.load(budget); // the hook; its 'debug' table is removed below
@@ -257,6 +297,14 @@ public final class LuaScripts {
       public LuaValue call(LuaValue v) {
         return v.isstring() && !v.isnumber() || v.type() == LuaValue.TSTRING ? LuaValue.NIL
             : getmetatable.call(v);
+      }
+    });
+    LuaValue tostring = g.rawget("tostring");
+    g.rawset("tostring", new OneArgFunction() {
+      @Override
+      public LuaValue call(LuaValue v) {
+        return v.type() == LuaValue.TNUMBER ? LuaValue.valueOf(LuaNumbers.g14(v.todouble()))
+            : tostring.call(v);
       }
     });
     g.rawset("collectgarbage", new VarArgFunction() {
