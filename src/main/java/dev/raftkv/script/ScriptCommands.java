@@ -31,7 +31,8 @@ import java.util.Set;
 public final class ScriptCommands {
   static final String INDEX = "script.index";
   static final String PREFIX = "script.";
-  private static final byte[] NOSCRIPT = RespOut.errorBytes("NOSCRIPT No matching script. Please use EVAL.");
+  private static final String NOSCRIPT_TEXT = "NOSCRIPT No matching script. Please use EVAL.";
+  private static final byte[] NOSCRIPT = RespOut.errorBytes(NOSCRIPT_TEXT);
 
   private ScriptCommands() {}
 
@@ -67,6 +68,9 @@ public final class ScriptCommands {
 
   /** Normalizer of EVALSHA: checks numkeys; the sha is looked up at apply time. */
   public static byte[][] normalizeEvalsha(byte[][] argv, long now) throws CommandError {
+    if (argv[1].length != 40) {
+      throw new CommandError(NOSCRIPT_TEXT); // before numkeys, as Redis checks
+    }
     numkeys(argv);
     return argv;
   }
@@ -94,8 +98,12 @@ public final class ScriptCommands {
 
   private static void evalsha(byte[][] argv, Keyspace ks, RespOut out, boolean readOnly)
       throws CommandError {
+    if (argv[1].length != 40) {
+      out.append(NOSCRIPT);
+      return;
+    }
     int n = numkeys(argv);
-    byte[] body = argv[1].length == 40 ? ks.getSystem(PREFIX + lower(argv[1])) : null;
+    byte[] body = ks.getSystem(PREFIX + lower(argv[1]));
     if (body == null) {
       out.append(NOSCRIPT);
       return;

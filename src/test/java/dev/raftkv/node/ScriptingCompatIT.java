@@ -172,6 +172,8 @@ class ScriptingCompatIT {
     diff.same("SCRIPT");
     diff.same("EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "-1");
     diff.same("EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+    diff.same("EVALSHA", "abc", "x");
+    diff.same("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "x");
   }
 
   @Test
