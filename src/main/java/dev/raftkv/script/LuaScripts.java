@@ -19,7 +19,7 @@ import org.luaj.vm2.Prototype;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.BaseLib;
-import org.luaj.vm2.lib.MathLib;
+import org.luaj.vm2.lib.jse.JseMathLib;
 import org.luaj.vm2.lib.OneArgFunction;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
@@ -81,6 +81,9 @@ public final class LuaScripts {
     g.load(new PackageLib()); // LuaJ's libraries register themselves in package.loaded
     g.load(new StringLib());
     STRING_LIB = (LuaTable) g.get("string");
+    // Lua 5.1's rep and C's printf conversions, also for the method syntax ("%d"):format(1)
+    STRING_LIB.rawset("rep", new StringRep());
+    STRING_LIB.rawset("format", new StringFormat());
     LoadState.install(COMPILER);
     LuaC.install(COMPILER);
     try {
@@ -276,7 +279,7 @@ public final class LuaScripts {
     g.load(new BaseLib());
     g.load(new PackageLib()); // removed below, with require
     g.load(new TableLib());
-    g.load(new MathLib());
+    g.load(new JseMathLib());
     g.load(budget); // the hook; its 'debug' table is removed below
     for (String name : new String[] {"debug", "dofile", "loadfile", "load", "require", "module",
         "print", "collectgarbage", "package"}) {
@@ -288,7 +291,6 @@ public final class LuaScripts {
         k = STRING_LIB.next(k).arg1()) {
       string.rawset(k, STRING_LIB.rawget(k));
     }
-    string.rawset("rep", new StringRep());
     g.rawset("string", string);
     // getmetatable("") would hand a script the metatable every run shares
     LuaValue getmetatable = g.rawget("getmetatable");
@@ -365,7 +367,7 @@ public final class LuaScripts {
     public Varargs invoke(Varargs a) {
       LuaString s = a.checkstring(1);
       int n = a.checkint(2);
-      LuaString sep = a.optstring(3, LuaString.valueOf(""));
+      LuaString sep = LuaValue.EMPTYSTRING; // Lua 5.1's string.rep has no separator
       if (n <= 0) {
         return LuaValue.EMPTYSTRING;
       }

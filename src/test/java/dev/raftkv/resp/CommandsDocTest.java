@@ -109,7 +109,8 @@ class CommandsDocTest {
         or `SCRIPT KILL` (it answers `NOTBUSY`), and `SCRIPT DEBUG` accepts only `NO`.
         `math.random` starts from `redisSrand48(0)` in every script, as in Redis 6 (Redis 7.0
         continues one server-wide sequence). `TIME` in a script is the log entry's time.
-        `EVAL_RO`/`EVALSHA_RO` are reads and do not add to the script cache; `SCRIPT EXISTS`,
+        COMMAND INFO gives `EVAL` and `EVALSHA` the `write` flag (Redis: none, as they may or
+        may not write). `EVAL_RO`/`EVALSHA_RO` are reads and do not add to the script cache; `SCRIPT EXISTS`,
         `LOAD` and `FLUSH` go through the log. Scripts get `string`, `table`, `math`, `bit`,
         `cjson` and `redis`, not `coroutine`, `cmsgpack`, `struct`, `print`, `load`/`loadstring`;
         `redis.setresp(3)`, `#!lua` flags, `FUNCTION` and `FCALL` are not there, `redis.log` writes
