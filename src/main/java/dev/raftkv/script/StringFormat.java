@@ -76,11 +76,8 @@ final class StringFormat extends VarArgFunction {
         case 'q' -> quoted(LuaResp.bytes(a.checkstring(arg)), out);
         case 's' -> {
           LuaValue v = a.arg(arg);
-          if (v.isnone()) {
-            a.checkstring(arg);
-          }
           byte[] s = v.type() == LuaValue.TNUMBER ? ascii(LuaNumbers.g14(v.todouble()))
-              : LuaResp.bytes(v.tostring().isnil() ? LuaString.valueOf(v.tojstring()) : v.tostring().checkstring());
+              : LuaResp.bytes(a.checkstring(arg));
           if (precision >= 0 && precision < s.length) {
             s = java.util.Arrays.copyOf(s, precision);
           }
