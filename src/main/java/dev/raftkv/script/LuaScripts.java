@@ -41,7 +41,7 @@ public final class LuaScripts {
    * Lua instructions one script run may execute before it is stopped with an error: the same on
    * every replica, so every peer stops it at the same instruction (docs/limits.md).
    */
-  public static final long INSTRUCTION_BUDGET = 50_000_000L;
+  public static final long INSTRUCTION_BUDGET = 10_000_000L;
   /** Deepest nesting of Lua function calls (Lua's own C-stack limit is about 200 C calls). */
   static final int MAX_CALL_DEPTH = 180;
   /** Compiled scripts kept by sha (this peer only; compiling is deterministic). */

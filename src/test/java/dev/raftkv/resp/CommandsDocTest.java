@@ -104,7 +104,7 @@ class CommandsDocTest {
       - Lua scripts (`EVAL`, `EVALSHA`, `EVAL_RO`, `EVALSHA_RO`, `SCRIPT`) run on LuaJ 3.0.1 (a
         Lua 5.2 interpreter) inside the one Raft log entry of the command, on every peer (see
         docs/design.md, *Scripting*). A script that fails undoes all of its writes (Redis keeps
-        the writes made before the error). A script is stopped after 50,000,000 Lua instructions
+        the writes made before the error). A script is stopped after 10,000,000 Lua instructions
         or 180 nested calls with an error (docs/limits.md); there is no `lua-time-limit`, `BUSY`
         or `SCRIPT KILL` (it answers `NOTBUSY`), and `SCRIPT DEBUG` accepts only `NO`.
         `math.random` starts from `redisSrand48(0)` in every script, as in Redis 6 (Redis 7.0
