@@ -224,7 +224,8 @@ class ScriptingCompatIT {
     eval("return {math.floor(3.7), math.max(1, 9, 4), math.abs(-2), math.fmod(7, 3)}", "0");
     eval("return {tonumber('12'), tonumber('x'), tostring(12), tostring(0.1), tostring(1e20), tostring(nil)}", "0");
     eval("local t = {} t[1] = 'a' t[2] = 'b' return t", "0");
-    eval("local ok, e = pcall(error, {err='caught'}) return {ok, e.err}", "0");
+    eval("return {pcall(function() return 5 end)}", "0");
+    eval("local ok, e = pcall(function() local x = nil; return x.y end) return ok", "0");
     eval("local ok, e = pcall(redis.call, 'nosuch') return e", "0");
     eval("return redis.REDIS_VERSION", "0");
     eval("return redis.LOG_WARNING", "0");
