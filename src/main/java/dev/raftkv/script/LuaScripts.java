@@ -329,6 +329,7 @@ public final class LuaScripts {
     math.rawset("randomseed", rand.randomseed());
     g.rawset("bit", BitLib.create());
     g.rawset("cjson", Cjson.create());
+    g.rawset("cmsgpack", Cmsgpack.create());
     g.rawset("redis", RedisLib.create(server));
     g.rawset("KEYS", array(keys));
     g.rawset("ARGV", array(args));

@@ -216,6 +216,22 @@ class ScriptingCompatIT {
   }
 
   @Test
+  void cmsgpackLibrary() throws Exception {
+    eval("return cmsgpack.pack({1,2,3})", "0");
+    eval("return cmsgpack.pack(1, -1, 200, -200, 70000, -70000, 2^40, -2^40, 3.5, 0.1, 'abc', true, false, nil)", "0");
+    eval("return cmsgpack.pack({a=1})", "0");
+    eval("return cmsgpack.pack({})", "0");
+    eval("return cmsgpack.pack(string.rep('x', 40), string.rep('y', 300), string.rep('z', 70000))", "0");
+    eval("return cmsgpack.pack({[1]=1,[3]=3})", "0");
+    eval("return {cmsgpack.unpack(cmsgpack.pack({1,{2,'x'}}, 5))}", "0");
+    eval("local t = cmsgpack.unpack(cmsgpack.pack({1,{2,'x'}})) return t[2][2]", "0");
+    eval("return {cmsgpack.unpack_one(cmsgpack.pack(1,2))}", "0");
+    eval("return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2)}", "0");
+    eval("local t = cmsgpack.unpack(cmsgpack.pack({k='v'})) return t.k", "0");
+    eval("return cmsgpack.unpack(cmsgpack.pack(-2^40))", "0");
+  }
+
+  @Test
   void stringTableAndMathLibraries() throws Exception {
     eval("return {string.format('%d-%s-%5.2f', 3, 'x', 1.5), string.rep('ab', 3, ','),"
         + " string.upper('abc'), ('x'):rep(2), string.byte('A'), string.char(72, 105)}", "0");

@@ -112,7 +112,7 @@ class CommandsDocTest {
         COMMAND INFO gives `EVAL` and `EVALSHA` the `write` flag (Redis: none, as they may or
         may not write). `EVAL_RO`/`EVALSHA_RO` are reads and do not add to the script cache; `SCRIPT EXISTS`,
         `LOAD` and `FLUSH` go through the log. Scripts get `string`, `table`, `math`, `bit`,
-        `cjson` and `redis`, not `coroutine`, `cmsgpack`, `struct`, `print`, `load`/`loadstring`;
+        `cjson`, `cmsgpack` and `redis`, not `coroutine`, `struct`, `print`, `load`/`loadstring`;
         `redis.setresp(3)`, `#!lua` flags, `FUNCTION` and `FCALL` are not there, `redis.log` writes
         nothing, and commands run by a script are not checked against the user's ACL (the
         script itself is). LuaJ words some runtime errors differently from Lua 5.1 (e.g. `attempt

@@ -160,6 +160,21 @@ class ScriptCommandsTest {
   }
 
   @Test
+  void cmsgpackPacksLikeLuaCmsgpack() {
+    // bytes from redis-server 7.0.15
+    assertEquals("$4\r\n\u0093\u0001\u0002\u0003\r\n", run("eval", "return cmsgpack.pack({1,2,3})", "0"));
+    assertEquals("$4\r\n\u0081\u00a1a\u0001\r\n", run("eval", "return cmsgpack.pack({a=1})", "0"));
+    assertEquals("$1\r\n\u0090\r\n", run("eval", "return cmsgpack.pack({})", "0"));
+    assertEquals("$5\r\n\u00ca@`\u0000\u0000\r\n", run("eval", "return cmsgpack.pack(3.5)", "0"));
+    assertEquals("$3\r\n\u00d1\u00ff8\r\n", run("eval", "return cmsgpack.pack(-200)", "0"));
+    assertEquals("$1\r\nx\r\n", run("eval", "local t = cmsgpack.unpack(cmsgpack.pack({1,{2,'x'}})) return t[2][2]", "0"));
+    // a deeply nested input fails the same way on every replica, not by stack size
+    String deep = run("eval", "return cmsgpack.unpack(string.rep(string.char(0x91), 5000) .. string.char(1))", "0");
+    assertTrue(deep.contains("nested deeper than 1000"), deep);
+    assertTrue(run("eval", "return cmsgpack.unpack(string.char(0x92, 1))", "0").contains("Missing bytes in input."));
+  }
+
+  @Test
   void theInstructionBudgetStopsABusyLoop() {
     long t0 = System.nanoTime();
     String r = run("eval", "while true do end", "0");
