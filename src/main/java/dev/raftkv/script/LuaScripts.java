@@ -56,8 +56,51 @@ public final class LuaScripts {
   private static final java.util.regex.Pattern LUAJ_SYMBOL =
       java.util.regex.Pattern.compile("unexpected symbol (\\d+) \\(.\\)");
 
-  /** One compiled script. */
-  public record Compiled(String sha, Prototype proto) {}
+  /**
+   * One compiled script.
+   *
+   * @param shebang the body starts with Redis 7's {@code #!lua} line
+   * @param noWrites its {@code flags=no-writes}: the script runs as read-only
+   */
+  public record Compiled(String sha, Prototype proto, boolean shebang, boolean noWrites) {}
+
+  private record Shebang(boolean present, boolean noWrites, byte[] body) {}
+
+  private static final java.util.Set<String> SHEBANG_FLAGS = java.util.Set.of("no-writes",
+      "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys");
+
+  /** Redis 7.0's {@code #!lua [flags=f1,f2]} first line; it becomes an empty line for Lua. */
+  private static Shebang shebang(byte[] body) throws CommandError {
+    if (body.length < 2 || body[0] != '#' || body[1] != '!') {
+      return new Shebang(false, false, body);
+    }
+    int nl = 0;
+    while (nl < body.length && body[nl] != '\n') {
+      nl++;
+    }
+    String line = new String(body, 0, nl, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String[] parts = line.split(" +");
+    if (!parts[0].equals("#!lua")) {
+      throw new CommandError("ERR Unexpected engine in script shebang: " + parts[0]);
+    }
+    boolean noWrites = false;
+    for (int i = 1; i < parts.length; i++) {
+      if (parts[i].startsWith("flags=")) {
+        for (String f : parts[i].substring(6).split(",")) {
+          if (f.isEmpty()) {
+            continue;
+          }
+          if (!SHEBANG_FLAGS.contains(f)) {
+            throw new CommandError("ERR Unexpected flag in script shebang: " + f);
+          }
+          noWrites |= f.equals("no-writes");
+        }
+      } else {
+        throw new CommandError("ERR Unknown lua shebang option: " + parts[i]);
+      }
+    }
+    return new Shebang(true, noWrites, java.util.Arrays.copyOfRange(body, nl, body.length));
+  }
 
   private static final Map<String, Prototype> COMPILED = new LinkedHashMap<>(64, 0.75f, true) {
     private static final long serialVersionUID = 1L;
@@ -121,16 +164,17 @@ public final class LuaScripts {
    */
   public static Compiled compile(byte[] body) throws CommandError {
     String sha = sha1hex(body);
+    Shebang sb = shebang(body);
     synchronized (COMPILED) {
       Prototype p = COMPILED.get(sha);
       if (p != null) {
-        return new Compiled(sha, p);
+        return new Compiled(sha, p, sb.present(), sb.noWrites());
       }
     }
     Prototype p;
     try {
       synchronized (COMPILER) {
-        p = COMPILER.compilePrototype(new ByteArrayInputStream(body), CHUNK);
+        p = COMPILER.compilePrototype(new ByteArrayInputStream(sb.body()), CHUNK);
       }
     } catch (LuaError e) {
       throw new CommandError("ERR Error compiling script (new function): " + compileMessage(e));
@@ -141,7 +185,7 @@ public final class LuaScripts {
     synchronized (COMPILED) {
       COMPILED.put(sha, p);
     }
-    return new Compiled(sha, p);
+    return new Compiled(sha, p, sb.present(), sb.noWrites());
   }
 
   private static String compileMessage(LuaError e) {

@@ -69,7 +69,7 @@ public final class ScriptCommands {
   /** Normalizer of EVALSHA: checks numkeys; the sha is looked up at apply time. */
   public static byte[][] normalizeEvalsha(byte[][] argv, long now) throws CommandError {
     if (argv[1].length != 40) {
-      throw new CommandError(NOSCRIPT_TEXT); // before numkeys, as Redis checks
+      return argv; // NOSCRIPT, before numkeys as Redis checks, answered at apply time
     }
     numkeys(argv);
     return argv;
@@ -117,6 +117,11 @@ public final class ScriptCommands {
    */
   private static void run(LuaScripts.Compiled c, byte[][] argv, int numkeys, Keyspace ks,
       RespOut out, boolean readOnly) {
+    if (readOnly && c.shebang() && !c.noWrites()) {
+      out.error("ERR Can not execute a script with write flag using *_ro command.");
+      return;
+    }
+    readOnly |= c.noWrites();
     byte[][] keys = Arrays.copyOfRange(argv, 3, 3 + numkeys);
     byte[][] args = Arrays.copyOfRange(argv, 3 + numkeys, argv.length);
     int mark = out.length();
@@ -167,8 +172,8 @@ public final class ScriptCommands {
   }
 
   /**
-   * Normalizer of SCRIPT: checks the subcommand and its arguments on the receiving peer. KILL is
-   * answered here (a script never runs long enough to be killed); the others go through the log.
+   * Normalizer of SCRIPT: checks the subcommand and its arguments on the receiving peer; KILL
+   * answers NOTBUSY at apply time (a script never runs long enough to be killed).
    */
   public static byte[][] normalizeScript(byte[][] argv, long now) throws CommandError {
     String sub = lower(argv[1]);
@@ -194,7 +199,6 @@ public final class ScriptCommands {
         if (argv.length != 2) {
           throw subArity(sub);
         }
-        throw new CommandError("NOTBUSY No scripts in execution right now.");
       }
       case "debug" -> {
         if (argv.length != 3) {
@@ -259,6 +263,7 @@ public final class ScriptCommands {
         out.ok();
       }
       case "debug" -> out.ok();
+      case "kill" -> out.error("NOTBUSY No scripts in execution right now.");
       case "help" -> {
         out.array(HELP.length);
         for (String line : HELP) {

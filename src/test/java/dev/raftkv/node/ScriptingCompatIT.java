@@ -188,6 +188,21 @@ class ScriptingCompatIT {
   }
 
   @Test
+  void shebangFlags() throws Exception {
+    diff.same("SET", "a", "v");
+    eval("#!lua flags=no-writes\nreturn redis.call('set','a','b')", "0");
+    eval("#!lua\nreturn 1", "0");
+    eval("#!lua flags=bogus\nreturn 1", "0");
+    eval("#!python\nreturn 1", "0");
+    eval("#!lua flags=no-writes,allow-oom\nreturn redis.call('get','a')", "0");
+    eval("#!lua name=x\nreturn 1", "0");
+    eval("#!lua flags=no-writes\nerror('l2')", "0");
+    diff.same("EVAL_RO", "#!lua\nreturn 1", "0");
+    diff.same("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get','a')", "0");
+    diff.same("SCRIPT", "LOAD", "#!lua flags=bogus\nreturn 1");
+  }
+
+  @Test
   void bitAndCjsonLibraries() throws Exception {
     eval("return bit.tohex(65535)", "0");
     eval("return {bit.tohex(-1, -4), bit.tohex(255, 2), bit.tohex(1, 12)}", "0");
