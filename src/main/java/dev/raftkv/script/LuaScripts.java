@@ -292,6 +292,21 @@ public final class LuaScripts {
     }
   }
 
+  /** The value pcall returns for an error, as Redis 7.0's Lua gives it. */
+  static LuaValue pcallValue(LuaError e) {
+    LuaValue obj = e.getMessageObject();
+    if (obj != null && obj.istable()) {
+      LuaValue err = obj.get(LuaResp.ERR);
+      return err.isstring() ? err : obj;
+    }
+    String raw = rawMessage(e);
+    if (raw == null) {
+      return LuaValue.NIL;
+    }
+    String fileline = fileline(e);
+    return LuaValue.valueOf(level(e) > 0 && fileline != null ? fileline + ": " + raw : raw);
+  }
+
   /** The error's own text, without the position and traceback LuaJ adds to getMessage(). */
   private static String rawMessage(LuaError e) {
     try {
@@ -343,6 +358,22 @@ public final class LuaScripts {
       public LuaValue call(LuaValue v) {
         return v.isstring() && !v.isnumber() || v.type() == LuaValue.TSTRING ? LuaValue.NIL
             : getmetatable.call(v);
+      }
+    });
+    // Redis 7.0's pcall hands the script the error's text: "user_script:1: msg", or the err
+    // field of an error table (what redis.call raises)
+    g.rawset("pcall", new VarArgFunction() {
+      @Override
+      public Varargs invoke(Varargs a) {
+        LuaValue f = a.checkvalue(1);
+        budget.onCall(this);
+        try {
+          return LuaValue.varargsOf(LuaValue.TRUE, f.invoke(a.subargs(2)));
+        } catch (LuaError le) {
+          return LuaValue.varargsOf(LuaValue.FALSE, pcallValue(le));
+        } finally {
+          budget.onReturn();
+        }
       }
     });
     LuaValue tostring = g.rawget("tostring");

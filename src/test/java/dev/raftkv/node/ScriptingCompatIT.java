@@ -258,6 +258,11 @@ class ScriptingCompatIT {
     eval("return {pcall(function() return 5 end)}", "0");
     eval("local ok, e = pcall(function() local x = nil; return x.y end) return ok", "0");
     eval("local ok, e = pcall(redis.call, 'nosuch') return e", "0");
+    eval("local ok, e = pcall(redis.call, 'nosuch') return type(e)", "0");
+    eval("local ok, e = pcall(function() return redis.call('nosuch') end) return {type(e), e}", "0");
+    eval("local ok, e = pcall(error, {err='caught'}) return {type(e), tostring(e)}", "0");
+    eval("local ok, e = pcall(function() error('x') end) return {type(e), e}", "0");
+    eval("local ok, e = pcall(function() local t = nil; return t.x end) return type(e)", "0");
     eval("return redis.REDIS_VERSION", "0");
     eval("return redis.LOG_WARNING", "0");
     eval("redis.log(redis.LOG_WARNING, 'hello') return 1", "0");

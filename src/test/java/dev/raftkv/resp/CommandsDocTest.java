@@ -113,7 +113,8 @@ class CommandsDocTest {
         may not write). `EVAL_RO`/`EVALSHA_RO` are reads and do not add to the script cache; `SCRIPT EXISTS`,
         `LOAD` and `FLUSH` go through the log. Scripts get `string`, `table`, `math`, `bit`,
         `cjson`, `cmsgpack` and `redis`, not `coroutine`, `struct`, `print`, `load`/`loadstring`;
-        `redis.setresp(3)`, `#!lua` flags, `FUNCTION` and `FCALL` are not there, `redis.log` writes
+        `redis.setresp(3)`, `FUNCTION` and `FCALL` are not there (`#!lua` shebangs and their
+        flags are, `no-writes` included), `redis.log` writes
         nothing, and commands run by a script are not checked against the user's ACL (the
         script itself is). LuaJ words some runtime errors differently from Lua 5.1 (e.g. `attempt
         to index ? (a nil value)` where Lua names the variable), formats non-integer numbers

@@ -160,6 +160,17 @@ class ScriptCommandsTest {
   }
 
   @Test
+  void pcallGivesTheErrorTextLikeRedis() {
+    // replies of redis-server 7.0.15
+    assertEquals("*2\r\n$6\r\nstring\r\n$44\r\nERR Unknown Redis command called from script\r\n",
+        run("eval", "local ok, e = pcall(function() return redis.call('nosuch') end) return {type(e), e}", "0"));
+    assertEquals("*2\r\n$6\r\nstring\r\n$6\r\ncaught\r\n",
+        run("eval", "local ok, e = pcall(error, {err='caught'}) return {type(e), tostring(e)}", "0"));
+    assertEquals("*2\r\n$6\r\nstring\r\n$16\r\nuser_script:1: x\r\n",
+        run("eval", "local ok, e = pcall(function() error('x') end) return {type(e), e}", "0"));
+  }
+
+  @Test
   void cmsgpackPacksLikeLuaCmsgpack() {
     // bytes from redis-server 7.0.15
     assertEquals("$4\r\n\u0093\u0001\u0002\u0003\r\n", run("eval", "return cmsgpack.pack({1,2,3})", "0"));
