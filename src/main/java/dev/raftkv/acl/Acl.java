@@ -114,6 +114,10 @@ public final class Acl {
     if (!e.allowed().contains(name) && AclRules.universe().containsKey(name)) {
       return "NOPERM this user has no permissions to run the '" + name + "' command";
     }
+    String channels = channelCheck(e.user(), spec.name(), argv);
+    if (channels != CHANNELS_NOT_CHECKED) {
+      return channels;
+    }
     if (e.user().allKeys() || info.firstKey() <= 0 && !info.movableKeys()) {
       return null;
     }
@@ -124,6 +128,54 @@ public final class Acl {
     for (int i = info.firstKey(); i <= last && i < argv.length; i += Math.max(1, info.step())) {
       if (!keyAllowed(e.user(), argv[i])) {
         return NOPERM_KEYS;
+      }
+    }
+    return null;
+  }
+
+  private static final String CHANNELS_NOT_CHECKED = new String("not a channel command");
+  static final String NOPERM_CHANNELS =
+      "NOPERM this user has no permissions to access one of the channels used as arguments";
+
+  /**
+   * Redis 7.0's channel permissions ({@code &pattern}, {@code allchannels}): PUBLISH, SPUBLISH,
+   * SUBSCRIBE and SSUBSCRIBE name channels that must match one of the user's patterns; PSUBSCRIBE's
+   * patterns must be one of them literally. Their shard channels are not keys (Redis's not_key).
+   * {@link #CHANNELS_NOT_CHECKED} for every other command.
+   */
+  private static String channelCheck(AclUser u, String command, byte[][] argv) {
+    int from;
+    int to;
+    switch (command) {
+      case "publish", "spublish" -> {
+        from = 1;
+        to = 2;
+      }
+      case "subscribe", "ssubscribe", "psubscribe" -> {
+        from = 1;
+        to = argv.length;
+      }
+      case "unsubscribe", "sunsubscribe", "punsubscribe", "pubsub" -> {
+        return null;
+      }
+      default -> {
+        return CHANNELS_NOT_CHECKED;
+      }
+    }
+    if (u.channelPatterns().contains("*")) {
+      return null;
+    }
+    for (int i = from; i < to; i++) {
+      boolean ok = false;
+      for (String p : u.channelPatterns()) {
+        byte[] pattern = p.getBytes(StandardCharsets.UTF_8);
+        if (command.equals("psubscribe") ? java.util.Arrays.equals(pattern, argv[i]) : Glob.matches(pattern, argv[i])) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        return NOPERM_CHANNELS;
       }
     }
     return null;

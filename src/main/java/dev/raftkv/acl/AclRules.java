@@ -35,7 +35,8 @@ public final class AclRules {
           "no-touch"),
       "command", List.of("count", "list", "info", "docs"),
       "config", List.of("get", "set", "resetstat"),
-      "acl", List.of("setuser", "deluser", "getuser", "list", "users", "whoami", "cat", "help"));
+      "acl", List.of("setuser", "deluser", "getuser", "list", "users", "whoami", "cat", "help"),
+      "pubsub", List.of("channels", "numsub", "numpat", "shardchannels", "shardnumsub", "help"));
   private static volatile Map<String, Set<String>> universe;
 
   private AclRules() {}
@@ -59,6 +60,9 @@ public final class AclRules {
           Set<String> sc = new HashSet<>(cats);
           if (spec.name().equals("acl") && !Set.of("whoami", "cat", "help").contains(sub)) {
             sc.addAll(Set.of("admin", "dangerous"));
+          }
+          if (spec.name().equals("pubsub") && !sub.equals("help")) {
+            sc.add("pubsub");
           }
           if (spec.name().equals("config")) {
             sc.addAll(Set.of("admin", "dangerous"));

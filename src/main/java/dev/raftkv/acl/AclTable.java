@@ -28,11 +28,12 @@ public final class AclTable {
   /**
    * A user with the commands its rules allow, derived once per table.
    *
-   * @param unrestricted every command on every key ({@code +@all ~*}): nothing to check
+   * @param unrestricted every command on every key and channel ({@code +@all ~* &*}): nothing to check
    */
   public record Entry(AclUser user, Set<String> allowed, boolean unrestricted) {
     Entry(AclUser user, Set<String> allowed) {
-      this(user, allowed, user.allKeys() && user.commandRules().equals(java.util.List.of("+@all")));
+      this(user, allowed, user.allKeys() && user.channelPatterns().contains("*")
+          && user.commandRules().equals(java.util.List.of("+@all")));
     }
   }
 

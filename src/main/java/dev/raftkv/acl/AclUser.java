@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * @param commandRules normalized rules, the first is always {@code +@all} or {@code -@all}
  * @param keyPatterns glob patterns without the {@code ~}; {@code *} for allkeys
- * @param channelPatterns glob patterns without the {@code &} (shown only: there is no pub/sub)
+ * @param channelPatterns glob patterns without the {@code &}, checked for the Pub/Sub commands
  */
 public record AclUser(String name, boolean enabled, boolean nopass, boolean sanitizePayload,
     List<String> passwords, List<String> commandRules, List<String> keyPatterns,

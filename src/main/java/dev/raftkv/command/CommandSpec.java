@@ -51,7 +51,8 @@ public record CommandSpec(String name, int arity, Route route, Normalizer normal
     CommandMeta.Info r = CommandMeta.redis(name);
     boolean local = route == Route.LOCAL;
     List<String> flags = new ArrayList<>();
-    if (route == Route.WRITE) {
+    if (route == Route.WRITE && !(r != null && r.flags().contains("pubsub"))) {
+      // PUBLISH goes through the log but is no write to Redis (flags: pubsub, fast)
       flags.add("write");
     } else if (route == Route.READ) {
       flags.add("readonly");

@@ -162,12 +162,13 @@ public final class Commands {
     read("lrange", 4, ListCommands::lrange);
     read("lindex", 3, ListCommands::lindex);
     read("lpos", -3, ListCommands::lpos);
-    // blocking commands: refused on the receiving peer until they are supported
-    write("blpop", -3, ListCommands::refuseBlocking, ListCommands::blocking);
-    write("brpop", -3, ListCommands::refuseBlocking, ListCommands::blocking);
-    write("blmove", 6, ListCommands::refuseBlocking, ListCommands::blocking);
-    write("brpoplpush", 4, ListCommands::refuseBlocking, ListCommands::blocking);
-    write("blmpop", -5, ListCommands::refuseBlocking, ListCommands::blocking);
+    // blocking pops (BlockingCommands): logged as their non-blocking forms, the timeout kept by
+    // the receiving peer, which makes the client wait when there is nothing to pop
+    write("blpop", -3, BlockingCommands::normalizeKeysTimeout, BlockingCommands::blpop);
+    write("brpop", -3, BlockingCommands::normalizeKeysTimeout, BlockingCommands::brpop);
+    write("blmove", 6, BlockingCommands::normalizeBlmove, BlockingCommands::blmove);
+    write("brpoplpush", 4, BlockingCommands::normalizeBrpoplpush, BlockingCommands::brpoplpush);
+    write("blmpop", -5, BlockingCommands::normalizeBlmpop, BlockingCommands::blmpop);
 
     // sets (SetCommands)
     write("sadd", -3, SetCommands::asIs, SetCommands::sadd);
@@ -220,6 +221,9 @@ public final class Commands {
     write("zinterstore", -4, ZSetCommands::normalizeStore, ZSetCommands::zinterstore);
     write("zdiffstore", -4, ZSetCommands::normalizeStore, ZSetCommands::zdiffstore);
     write("zmpop", -4, ZSetCommands::normalizeZmpop, ZSetCommands::zmpop);
+    write("bzpopmin", -3, BlockingCommands::normalizeKeysTimeout, BlockingCommands::bzpopmin);
+    write("bzpopmax", -3, BlockingCommands::normalizeKeysTimeout, BlockingCommands::bzpopmax);
+    write("bzmpop", -5, BlockingCommands::normalizeBzmpop, BlockingCommands::bzmpop);
     read("zrandmember", -2, ZSetCommands::zrandmember);
 
     // transactions and connection-level additions
@@ -230,6 +234,19 @@ public final class Commands {
     local("unwatch", 1);
     internal(TransactionCommands.EXEC, -2, Route.WRITE, TransactionCommands::exec);
     internal(TransactionCommands.WATCH_READ, -2, Route.READ, TransactionCommands::watchRead);
+
+    // Pub/Sub (docs/design.md "Pub/Sub"): PUBLISH goes through the log, so every peer delivers
+    // every message in log order; subscriptions are connection state (resp.PubSubSession), answered
+    // by the receiving peer, which delivers to its own subscribers (pubsub.PubSubHub)
+    write("publish", 3, AS_IS, PubSubCommands::publish);
+    write("spublish", 3, AS_IS, PubSubCommands::spublish);
+    local("subscribe", -2);
+    local("unsubscribe", -1);
+    local("psubscribe", -2);
+    local("punsubscribe", -1);
+    local("ssubscribe", -2);
+    local("sunsubscribe", -1);
+    local("pubsub", -2);
 
     // Lua scripting (dev.raftkv.script): EVAL runs at apply time inside its one log entry; the
     // script cache is replicated state (SCRIPT LOAD and FLUSH are writes); the _RO forms are reads

@@ -330,6 +330,9 @@ final class GeoCommands {
   }
 
   private static String sixDecimals(double d) {
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "inf" : "-inf"; // C's %.6f; BigDecimal has no infinity
+    }
     return new BigDecimal(d).setScale(6, RoundingMode.HALF_EVEN).toPlainString();
   }
 

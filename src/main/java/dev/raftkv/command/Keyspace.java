@@ -92,4 +92,19 @@ public interface Keyspace {
 
   /** Undoes every change made since the savepoint. */
   default void rollback(int mark) {}
+
+  /**
+   * A message PUBLISHed (or SPUBLISHed, {@code shard}) by a command of this log entry: delivered
+   * to this peer's subscribers after the entry is committed (see dev.raftkv.pubsub.PubSubHub).
+   */
+  record Published(boolean shard, byte[] channel, byte[] message) {}
+
+  /**
+   * Records a message to deliver to this peer's subscribers once the entry is committed; returns
+   * the number of this peer's subscribers that will receive it (this peer's own count, not
+   * replicated state: it only goes into the reply). Only keyspaces of log entries publish.
+   */
+  default long publish(boolean shard, byte[] channel, byte[] message) {
+    return 0;
+  }
 }

@@ -11,11 +11,9 @@ import java.util.List;
  * List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LREM LTRIM LINSERT
  * LPOS LMOVE RPOPLPUSH LMPOP. A list is stored whole, its elements in order ({@link Packed}).
  *
- * <p>The blocking commands (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP) are refused on the receiving
- * peer with {@link #BLOCKING_UNSUPPORTED}: they never reach the log.
+ * <p>The blocking forms (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP) are in {@link BlockingCommands}.
  */
 final class ListCommands {
-  static final String BLOCKING_UNSUPPORTED = "ERR blocking commands are not supported by raft-kv";
 
   private ListCommands() {}
 
@@ -212,16 +210,6 @@ final class ListCommands {
       return;
     }
     out.nilArray();
-  }
-
-  // ---- blocking: refused
-
-  static byte[][] refuseBlocking(byte[][] a, long now) throws CommandError {
-    throw new CommandError(BLOCKING_UNSUPPORTED);
-  }
-
-  static void blocking(byte[][] a, Keyspace ks, RespOut out) throws CommandError {
-    throw new CommandError(BLOCKING_UNSUPPORTED);
   }
 
   // ---- reads

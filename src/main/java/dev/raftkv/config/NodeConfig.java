@@ -43,6 +43,10 @@ public final class NodeConfig {
   public static final String MAX_COMMAND_BYTES = "raftkv.write.max-command-bytes";
   public static final String MAX_QUEUED_BYTES = "raftkv.max-queued-bytes";
   public static final String MAX_VALUE_BYTES = "raftkv.max-value-bytes";
+  /** Redis's client-output-buffer-limit pubsub: hard bytes, soft bytes, soft seconds (0: off). */
+  public static final String PUBSUB_OUTPUT_LIMIT = "raftkv.pubsub.output-limit-bytes";
+  public static final String PUBSUB_OUTPUT_SOFT_LIMIT = "raftkv.pubsub.output-soft-limit-bytes";
+  public static final String PUBSUB_OUTPUT_SOFT_SECONDS = "raftkv.pubsub.output-soft-limit-seconds";
   // security (docs/security.md)
   public static final String REQUIREPASS = "raftkv.requirepass";
   public static final String PROTECTED_MODE = "raftkv.protected-mode";
@@ -84,6 +88,9 @@ public final class NodeConfig {
     d.put(MAX_COMMAND_BYTES, "4128768");
     d.put(MAX_QUEUED_BYTES, "67108864");
     d.put(MAX_VALUE_BYTES, String.valueOf(dev.raftkv.command.Commands.DEFAULT_MAX_VALUE));
+    d.put(PUBSUB_OUTPUT_LIMIT, "33554432");
+    d.put(PUBSUB_OUTPUT_SOFT_LIMIT, "8388608");
+    d.put(PUBSUB_OUTPUT_SOFT_SECONDS, "60");
     d.put(REQUIREPASS, "");
     d.put(PROTECTED_MODE, "yes");
     d.put(TLS_PORT, "0");
@@ -180,16 +187,17 @@ public final class NodeConfig {
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
         MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,
         EXPIRY_ENTRIES_PER_SECOND, MAX_CLIENTS, CLIENT_QUERY_BUFFER_LIMIT, IDLE_TIMEOUT,
-        MAX_COMMAND_BYTES, MAX_QUEUED_BYTES, MAX_VALUE_BYTES}) {
+        MAX_COMMAND_BYTES, MAX_QUEUED_BYTES, MAX_VALUE_BYTES, PUBSUB_OUTPUT_LIMIT,
+        PUBSUB_OUTPUT_SOFT_LIMIT, PUBSUB_OUTPUT_SOFT_SECONDS}) {
       long n;
       try {
         n = Long.parseLong(get(key));
       } catch (NumberFormatException e) {
         throw new ConfigException(src + ": " + key + " must be a whole number, not '" + get(key) + "'");
       }
-      if (n < (key.equals(IDLE_TIMEOUT) ? 0 : 1)) {
+      if (n < (key.equals(IDLE_TIMEOUT) || key.startsWith("raftkv.pubsub.") ? 0 : 1)) {
         throw new ConfigException(src + ": " + key + " must be at least "
-            + (key.equals(IDLE_TIMEOUT) ? 0 : 1) + ", not " + n);
+            + (key.equals(IDLE_TIMEOUT) || key.startsWith("raftkv.pubsub.") ? 0 : 1) + ", not " + n);
       }
     }
     long maxValue = Long.parseLong(get(MAX_VALUE_BYTES));

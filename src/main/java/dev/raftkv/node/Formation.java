@@ -359,7 +359,9 @@ final class Formation implements AutoCloseable {
 
   /**
    * Every other peer of the peers file, and of the configurations they report, asked once, all
-   * at the same time (a peer that does not answer costs one timeout, not one per peer).
+   * at the same time (a peer that does not answer costs one timeout, not one per peer). A ready
+   * leader's answer ends the round at once: it alone decides the step (rejoin through it), so a
+   * paused or dead peer's timeout is not waited for; the map then holds the answers so far.
    */
   private Map<String, Probe> probeAll() throws IOException {
     Map<String, String> targets = new LinkedHashMap<>();
@@ -377,7 +379,22 @@ final class Formation implements AutoCloseable {
             asked.put(peer, probe(c, peer, address));
           }
         });
-        asked.forEach((peer, answer) -> out.put(peer, answer.join()));
+        CompletableFuture<Void> leaderAnswered = new CompletableFuture<>();
+        asked.values().forEach(answer -> answer.thenAccept(p -> {
+          if (p.report() != null && p.report().readyLeader()) {
+            leaderAnswered.complete(null);
+          }
+        }));
+        CompletableFuture.anyOf(leaderAnswered,
+            CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new))).join();
+        asked.forEach((peer, answer) -> {
+          if (answer.isDone()) {
+            out.put(peer, answer.join());
+          }
+        });
+        if (leaderAnswered.isDone()) {
+          return out;
+        }
       }
       Map<String, String> more = new LinkedHashMap<>();
       for (Probe p : out.values()) {

@@ -1,5 +1,7 @@
 package dev.raftkv.node;
 
+import dev.raftkv.pubsub.PubSubHub;
+
 import dev.raftkv.config.Peer;
 import dev.raftkv.resp.ServerStats;
 import java.io.IOException;
@@ -50,7 +52,7 @@ final class InfoReport {
             .append("connected_clients:").append(stats.connectedClients.get()).append("\r\n")
             .append("maxclients:").append(node.config().get(dev.raftkv.config.NodeConfig.MAX_CLIENTS))
             .append("\r\n")
-            .append("blocked_clients:0\r\n")
+            .append("blocked_clients:").append(node.blockedClients()).append("\r\n")
             .append("tracking_clients:0\r\n");
         case "memory" -> {
           Runtime rt = Runtime.getRuntime();
@@ -74,7 +76,12 @@ final class InfoReport {
             .append("expired_keys:0\r\n")
             .append("evicted_keys:0\r\n")
             .append("keyspace_hits:0\r\n")
-            .append("keyspace_misses:0\r\n");
+            .append("keyspace_misses:0\r\n")
+            .append("pubsub_channels:").append(node.pubsub().count(PubSubHub.Space.CHANNEL)).append("\r\n")
+            .append("pubsub_patterns:").append(node.pubsub().count(PubSubHub.Space.PATTERN)).append("\r\n")
+            .append("pubsubshard_channels:").append(node.pubsub().count(PubSubHub.Space.SHARD)).append("\r\n")
+            .append("pubsub_messages_delivered:").append(node.pubsub().delivered()).append("\r\n")
+            .append("pubsub_clients_disconnected:").append(stats.pubsubDisconnects.get()).append("\r\n");
         case "cpu" -> {
           java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
           double cpu = os instanceof com.sun.management.OperatingSystemMXBean sun

@@ -58,9 +58,13 @@ public final class RaftKvNode implements Closeable {
   private final NodeConfig config;
   private final Store store;
   private final KvStateMachine stateMachine;
+  /** Pub/Sub fan-out to this peer's subscribers: a node-wide service (docs/design.md "Pub/Sub"). */
+  private final dev.raftkv.pubsub.PubSubHub pubsub;
   private final RaftServer server;
   private final RaftClient rpcClient;
   private final RaftGateway gateway;
+  /** Clients blocked in BLPOP and the like, woken by the keys each applied entry changes. */
+  private final dev.raftkv.resp.BlockingWaiters blocking;
   private final RespServer resp;
   private final CatchUpWatchdog watchdog;
   private final Formation formation; // null unless the Raft storage was empty at start
@@ -108,6 +112,10 @@ public final class RaftKvNode implements Closeable {
     stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
     this.acl = new dev.raftkv.acl.Acl(config.get(NodeConfig.REQUIREPASS));
     stateMachine.setAclListener(acl::load);
+    this.pubsub = new dev.raftkv.pubsub.PubSubHub(new dev.raftkv.pubsub.PubSubHub.OutputLimit(
+        config.getLong(NodeConfig.PUBSUB_OUTPUT_LIMIT), config.getLong(NodeConfig.PUBSUB_OUTPUT_SOFT_LIMIT),
+        config.getLong(NodeConfig.PUBSUB_OUTPUT_SOFT_SECONDS)));
+    stateMachine.setPublishListener(pubsub);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -139,6 +147,8 @@ public final class RaftKvNode implements Closeable {
       }
       this.server = builder.build();
       server.start();
+      // entries already in the log are replayed, not published anew (no client is connected yet)
+      pubsub.goLive(empty ? 0 : lastLogIndex(server));
     } catch (IOException | RuntimeException e) {
       s.close();
       throw new IOException("cannot start the Raft server on " + raftBind + ":" + self.raft().port()
@@ -158,6 +168,8 @@ public final class RaftKvNode implements Closeable {
             config.get(NodeConfig.READ_MODE).equals("stale"),
             config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES),
             config.getInt(NodeConfig.MAX_VALUE_BYTES)));
+    this.blocking = new dev.raftkv.resp.BlockingWaiters(id, gateway::write);
+    stateMachine.setKeysListener(blocking::keysChanged);
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
@@ -349,6 +361,22 @@ public final class RaftKvNode implements Closeable {
     return stateMachine;
   }
 
+  /** The index of the last entry in this peer's log (0: none, or no group yet). */
+  private static long lastLogIndex(RaftServer server) {
+    try {
+      org.apache.ratis.server.protocol.TermIndex last =
+          server.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
+      return last == null ? 0 : last.getIndex();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** This peer's Pub/Sub hub (INFO). */
+  public dev.raftkv.pubsub.PubSubHub pubsub() {
+    return pubsub;
+  }
+
   /** The gateway and INFO for the RESP front end. */
   private final class NodeBackend implements Backend {
     @Override
@@ -374,6 +402,16 @@ public final class RaftKvNode implements Closeable {
     @Override
     public dev.raftkv.acl.Acl acl() {
       return acl;
+    }
+
+    @Override
+    public dev.raftkv.pubsub.PubSubHub pubsub() {
+      return pubsub;
+    }
+
+    @Override
+    public dev.raftkv.resp.BlockingWaiters blocking() {
+      return blocking;
     }
 
     @Override
@@ -435,6 +473,11 @@ public final class RaftKvNode implements Closeable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** How many clients of this peer are blocked (INFO clients). */
+  int blockedClients() {
+    return blocking.blockedClients();
   }
 
   RaftGateway gateway() {

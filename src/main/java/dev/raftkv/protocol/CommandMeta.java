@@ -207,6 +207,15 @@ public final class CommandMeta {
       time|1|loading,stale,fast|0,0,0|@fast|server|2.6.0|Return the current server time
       wait|3|noscript|0,0,0|@slow,@connection|generic|3.0.0|Wait for the synchronous replication of all the write commands sent in the context of the current connection
       reset|1|noscript,loading,stale,fast,no_auth,allow_busy|0,0,0|@fast,@connection|connection|6.2.0|Reset the connection
+      publish|3|pubsub,loading,stale,fast|0,0,0|@pubsub,@fast|pubsub|2.0.0|Post a message to a channel
+      spublish|3|pubsub,loading,stale,fast|1,1,1|@pubsub,@fast|pubsub|7.0.0|Post a message to a shard channel
+      subscribe|-2|pubsub,noscript,loading,stale|0,0,0|@pubsub,@slow|pubsub|2.0.0|Listen for messages published to the given channels
+      unsubscribe|-1|pubsub,noscript,loading,stale|0,0,0|@pubsub,@slow|pubsub|2.0.0|Stop listening for messages posted to the given channels
+      psubscribe|-2|pubsub,noscript,loading,stale|0,0,0|@pubsub,@slow|pubsub|2.0.0|Listen for messages published to channels matching the given patterns
+      punsubscribe|-1|pubsub,noscript,loading,stale|0,0,0|@pubsub,@slow|pubsub|2.0.0|Stop listening for messages posted to channels matching the given patterns
+      ssubscribe|-2|pubsub,noscript,loading,stale|1,-1,1|@pubsub,@slow|pubsub|7.0.0|Listen for messages published to the given shard channels
+      sunsubscribe|-1|pubsub,noscript,loading,stale|1,-1,1|@pubsub,@slow|pubsub|7.0.0|Stop listening for messages posted to the given shard channels
+      pubsub|-2||0,0,0|@slow|pubsub|2.8.0|A container for Pub/Sub commands
       readonly|1|loading,stale,fast|0,0,0|@fast,@connection|cluster|3.0.0|Enables read queries for a connection to a cluster replica node
       readwrite|1|loading,stale,fast|0,0,0|@fast,@connection|cluster|3.0.0|Disables read queries for a connection to a cluster replica node
       """;

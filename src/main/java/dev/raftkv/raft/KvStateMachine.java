@@ -75,8 +75,32 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   /** Reads waiting until the applied index reaches theirs. */
   private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
       new java.util.concurrent.ConcurrentSkipListMap<>();
+  /**
+   * Told, after each applied entry, the keys it changed (null: any key may have changed, after a
+   * FLUSHALL or a snapshot load); called on the apply thread, so it must return at once. Blocked
+   * clients are woken through it (resp.BlockingWaiters).
+   */
+  private volatile java.util.function.Consumer<java.util.Set<dev.raftkv.store.Key>> keysListener = keys -> {};
+
   /** Told the stored ACL table (null: none) whenever it may have changed. */
   private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
+
+  /**
+   * This peer's Pub/Sub hub: counts receivers while a PUBLISH is applied, and gets the messages
+   * of every entry after its commit, on this (the apply) thread; it must not block.
+   */
+  public interface PublishListener {
+    long receivers(boolean shard, byte[] channel);
+
+    void published(long index, List<Keyspace.Published> messages);
+  }
+
+  private volatile PublishListener publishListener;
+
+  /** Registers the Pub/Sub hub (see {@link PublishListener}); entries skipped on replay publish nothing. */
+  public void setPublishListener(PublishListener listener) {
+    publishListener = listener;
+  }
 
   public KvStateMachine(String peerId, Store store, int retainSnapshots) {
     this(peerId, store, retainSnapshots, null);
@@ -97,6 +121,11 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   public void setAclListener(java.util.function.Consumer<byte[]> listener) {
     aclListener = listener;
     listener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
+  }
+
+  /** Registers who learns which keys each applied entry changed (see {@code keysListener}). */
+  public void setKeysListener(java.util.function.Consumer<java.util.Set<dev.raftkv.store.Key>> listener) {
+    keysListener = listener;
   }
 
   public Store store() {
@@ -243,6 +272,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     } finally {
       lock.writeLock().unlock();
     }
+    keysListener.accept(null);
     LOG.info("{}: state machine ready: snapshot index {}, store applied index {}, {} keys", peerId,
         lastSnapshotIndex, store.appliedIndex(), store.count());
   }
@@ -283,6 +313,8 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     }
     List<byte[]> replies = new ArrayList<>(batch.commands.length);
     PendingKeyspace ks = new PendingKeyspace(store, batch.timestamp, batch.maxValueBytes);
+    PublishListener pubsub = publishListener;
+    ks.publishTo(pubsub);
     RespOut out = new RespOut(256);
     for (byte[][] argv : batch.commands) {
       CommandSpec spec = Commands.lookup(argv[0]);
@@ -308,7 +340,14 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     if (ks.systemChanged()) {
       aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
     }
+    if (pubsub != null && !ks.published().isEmpty()) {
+      pubsub.published(index, ks.published());
+    }
     updateLastAppliedTermIndex(term, index);
+    java.util.Set<dev.raftkv.store.Key> changed = ks.changedKeys();
+    if (changed == null || !changed.isEmpty()) {
+      keysListener.accept(changed);
+    }
     return CompletableFuture.completedFuture(
         Message.valueOf(ByteString.copyFrom(CommandBatch.encodeReplies(replies))));
   }

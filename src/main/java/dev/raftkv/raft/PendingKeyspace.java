@@ -182,6 +182,14 @@ public final class PendingKeyspace implements Keyspace {
     system.put(name, value);
   }
 
+  /**
+   * The keys this entry wrote or deleted (blocked clients waiting on them are woken); null when
+   * it cleared the keyspace (FLUSHALL), after which any key may have changed.
+   */
+  public java.util.Set<Key> changedKeys() {
+    return cleared ? null : writes.keySet();
+  }
+
   /** True when this entry changes a system value (the ACL users). */
   public boolean systemChanged() {
     return !system.isEmpty();
@@ -190,6 +198,30 @@ public final class PendingKeyspace implements Keyspace {
   @Override
   public long size() {
     return count;
+  }
+
+  /** The messages this entry published, in order (delivered after the commit). */
+  private ArrayList<Published> published;
+  /** Counts this peer's receivers of a message (the Pub/Sub hub); null: none. */
+  private KvStateMachine.PublishListener publishListener;
+
+  /** Where {@link #publish} counts receivers; set by the state machine before the entry runs. */
+  void publishTo(KvStateMachine.PublishListener listener) {
+    publishListener = listener;
+  }
+
+  @Override
+  public long publish(boolean shard, byte[] channel, byte[] message) {
+    if (published == null) {
+      published = new ArrayList<>(2);
+    }
+    published.add(new Published(shard, channel, message));
+    return publishListener == null ? 0 : publishListener.receivers(shard, channel);
+  }
+
+  /** The messages this entry published, in order; empty when none. */
+  public java.util.List<Published> published() {
+    return published == null ? java.util.List.of() : published;
   }
 
   public void commit(long term, long index) throws IOException {

@@ -26,8 +26,24 @@ public interface Backend {
     return dev.raftkv.acl.Acl.OPEN;
   }
 
+  /**
+   * Where blocked clients (BLPOP ...) of this group wait; null: blocking commands answer at once,
+   * like their non-blocking forms.
+   */
+  default BlockingWaiters blocking() {
+    return null;
+  }
+
   /** How many other peers replicate this one's writes (WAIT's answer). */
   default int otherPeers() {
     return 0;
   }
+
+  /** This peer's Pub/Sub hub (node-wide); a hub of its own for backends without one (tests). */
+  default dev.raftkv.pubsub.PubSubHub pubsub() {
+    return DETACHED_HUB;
+  }
+
+  /** The hub of backends that have none: subscriptions work, nothing is ever published to them. */
+  dev.raftkv.pubsub.PubSubHub DETACHED_HUB = new dev.raftkv.pubsub.PubSubHub();
 }

@@ -4,6 +4,7 @@ import dev.raftkv.protocol.RespOut;
 import dev.raftkv.acl.Acl;
 import dev.raftkv.command.AclCommands;
 import dev.raftkv.command.Args;
+import dev.raftkv.command.BlockingCommands;
 import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.CommandSpec.Route;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.redis.SimpleStringRedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -45,15 +47,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     byte[][] resp3Argv; // the command as sent, when its reply must be converted to RESP3
     String cmd; // for INFO commandstats
     long startNanos;
+    /** Pub/Sub messages produced after this reply, written right after it (see {@link #push}). */
+    ArrayList<Push> after;
+    boolean blocking; // a blocking command's slot: nothing of this connection runs until it completes
   }
 
+  /** A Pub/Sub message for this connection; {@code written} runs once it left (or was dropped). */
+  private record Push(byte[] frame, Runnable written) {}
+
+  /** A blocking command's wait (BLPOP ...): the keys that may let it pop, its timeout (0: none). */
+  private record Blocked(List<byte[]> keys, long timeoutMs) {}
+
   /** A data command waiting until the opposite kind of command in flight has finished. */
-  private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {}
+  private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
+      Blocked blocked) {}
 
   private final Backend backend;
   private final ServerStats stats;
   private final LocalCommands local;
   private final Transaction tx = new Transaction(this);
+  /** Subscriptions and subscribed-mode rules (Pub/Sub). */
+  final PubSubSession pubsub;
   private final int maxPending;
   private final long id;
   private final ArrayDeque<Slot> replies = new ArrayDeque<>();
@@ -61,6 +75,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private ChannelHandlerContext ctx;
   private Route inflightRoute;
   private int inflight;
+  /** The blocking command in flight (its client is blocked), or null. */
+  private volatile BlockingWaiters.Waiter blockedOn;
+  private boolean blockingInflight;
   private boolean closing;
   /** Reading is paused because the peer as a whole has too much queued for Raft. */
   private boolean overloadPaused;
@@ -89,6 +106,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.maxPending = maxPending;
     this.id = stats.clientIds.incrementAndGet();
     this.authenticated = backend.acl().defaultOpen();
+    this.pubsub = new PubSubSession(this, backend.pubsub());
   }
 
   /** AUTH or HELLO AUTH succeeded. */
@@ -124,6 +142,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     stats.sessions.remove(id);
     stats.connectedClients.decrementAndGet();
     closing = true;
+    pubsub.clear();
+    dropPushes();
+    if (blockedOn != null) {
+      backend.blocking().cancel(blockedOn); // a disconnected client takes nothing more
+    }
     replies.clear();
     waiting.clear();
     backlog.clear();
@@ -191,6 +214,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       reply(error);
       return;
     }
+    if (pubsub.intercept(spec, argv, tx.inMulti())) {
+      return; // Pub/Sub commands, PUBLISH, and what RESP2's subscribed mode refuses
+    }
     if (tx.handle(spec, argv)) {
       return; // MULTI EXEC DISCARD WATCH UNWATCH, or queued inside MULTI
     }
@@ -245,6 +271,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
           reply(error);
           return;
         }
+        if (BlockingCommands.isBlocking(spec.name()) && backend.blocking() != null) {
+          long timeout;
+          try {
+            timeout = BlockingCommands.timeout(argv);
+          } catch (CommandError e) {
+            timeout = 0; // not reached: the normalizer has checked the timeout
+          }
+          submit(Route.WRITE, () -> normalized, null, proto == 3 ? argv : null,
+              new Blocked(BlockingCommands.wakeKeys(normalized), timeout));
+          return;
+        }
         submit(Route.WRITE, normalized, argv);
       }
       default -> throw new IllegalStateException();
@@ -295,15 +332,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv) {
+    submit(route, argv, onReply, resp3Argv, null);
+  }
+
+  /**
+   * A command may start now when nothing waits before it and no blocking command is in flight,
+   * and either nothing is in flight or (for a non-blocking command) only commands of its route.
+   */
+  private boolean mayStart(Route route, Blocked blocked) {
+    return !blockingInflight && (inflight == 0 || blocked == null && inflightRoute == route);
+  }
+
+  private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
+      byte[][] resp3Argv, Blocked blocked) {
     Slot slot = new Slot();
     slot.resp3Argv = resp3Argv;
     slot.cmd = lastCommand;
     slot.startNanos = System.nanoTime();
     replies.add(slot);
-    if (waiting.isEmpty() && (inflight == 0 || inflightRoute == route)) {
-      dispatch(slot, route, argv.get(), onReply);
+    if (waiting.isEmpty() && mayStart(route, blocked)) {
+      dispatch(slot, route, argv.get(), onReply, blocked);
     } else {
-      waiting.add(new Waiting(slot, route, argv, onReply));
+      waiting.add(new Waiting(slot, route, argv, onReply, blocked));
     }
     if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
@@ -333,10 +383,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     drain();
   }
 
-  private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply) {
+  private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply,
+      Blocked blocked) {
     inflight++;
     inflightRoute = route;
-    CompletableFuture<byte[]> f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
+    CompletableFuture<byte[]> f;
+    if (blocked != null) {
+      // the client blocks: its later commands wait until this one has answered (as in Redis)
+      slot.blocking = true;
+      blockingInflight = true;
+      blockedOn = backend.blocking().block(argv, BlockingCommands.wakeForm(argv), blocked.keys(),
+          blocked.timeoutMs(), ctx.executor());
+      f = blockedOn.result();
+    } else {
+      f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
+    }
     f.whenComplete((reply, err) -> {
       byte[] r = err == null ? reply : RespOut.errorBytes("ERR internal error: " + err);
       if (ctx.executor().inEventLoop()) {
@@ -375,13 +436,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
     slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
+    if (slot.blocking) {
+      blockingInflight = false;
+      blockedOn = null;
+    }
     while (!waiting.isEmpty()) {
       Waiting w = waiting.peek();
-      if (inflight != 0 && inflightRoute != w.route()) {
+      if (!mayStart(w.route(), w.blocked())) {
         break;
       }
       waiting.poll();
-      dispatch(w.slot(), w.route(), w.argv().get(), w.onReply());
+      dispatch(w.slot(), w.route(), w.argv().get(), w.onReply(), w.blocked());
     }
   }
 
@@ -408,6 +473,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** Writes every finished reply at the head of the queue, then flushes once. */
   private void drain() {
     if (!ctx.channel().isActive()) {
+      dropPushes();
       replies.clear();
       return;
     }
@@ -418,9 +484,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
       wrote = true;
       if (s.closeAfter) {
+        if (s.after != null) {
+          s.after.forEach(p -> p.written().run());
+        }
         CloseAfterReply.close(ctx);
+        dropPushes();
         replies.clear();
         return;
+      }
+      if (s.after != null) {
+        s.after.forEach(this::writePush);
       }
     }
     if (wrote) {
@@ -432,13 +505,105 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
   }
 
+  /**
+   * A Pub/Sub message, on the event loop: written at once, unless a reply that was produced
+   * before it still waits for an earlier one (a SUBSCRIBE's confirmation behind a pipelined GET's
+   * pending reply); then it goes right after that reply. Replies are whole frames, so a push never
+   * splits one, and it never waits behind a reply that was not produced yet (a pending GET in
+   * RESP3: like Redis, the push goes first and the GET's reply follows in order).
+   */
+  void push(byte[] frame, Runnable written) {
+    Push p = new Push(frame, written);
+    if (closing || !ctx.channel().isActive()) {
+      written.run();
+      return;
+    }
+    java.util.Iterator<Slot> it = replies.descendingIterator();
+    while (it.hasNext()) {
+      Slot s = it.next();
+      if (s.reply != null) {
+        if (s.after == null) {
+          s.after = new ArrayList<>(2);
+        }
+        s.after.add(p);
+        return;
+      }
+    }
+    writePush(p);
+    ctx.flush();
+  }
+
+  private void writePush(Push p) {
+    ctx.write(ctx.alloc().buffer(p.frame().length).writeBytes(p.frame()))
+        .addListener(f -> p.written().run());
+  }
+
+  /** The pushes waiting behind replies that will never be written (the connection closed). */
+  private void dropPushes() {
+    for (Slot s : replies) {
+      if (s.after != null) {
+        s.after.forEach(p -> p.written().run());
+        s.after = null;
+      }
+    }
+  }
+
+  /** Runs {@code task} on this connection's event loop (from the apply thread); false: it will not run. */
+  boolean onEventLoop(Runnable task) {
+    ChannelHandlerContext c = ctx;
+    if (c == null) {
+      return false;
+    }
+    try {
+      c.executor().execute(task);
+      return true;
+    } catch (RuntimeException e) {
+      return false; // the event loop is shutting down: the connection goes with it
+    }
+  }
+
+  /** A reply produced on the spot by a Pub/Sub command (counted in INFO commandstats). */
+  void replyLocal(byte[] r) {
+    stats.executed(lastCommand, 0, r);
+    reply(r);
+  }
+
+  /** A command refused in RESP2's subscribed mode. */
+  void rejectInSubscribedMode(String error) {
+    byte[] e = RespOut.errorBytes(error);
+    stats.rejected(lastCommand, e);
+    reply(e);
+  }
+
+  ServerStats stats() {
+    return stats;
+  }
+
   /** RESET: back to a fresh connection's state (RESP2, no name). */
   void resetState() {
+    pubsub.clear();
     proto = 2;
     user = "default";
     authenticated = backend.acl().defaultOpen();
     name = null;
     tx.reset();
+  }
+
+  private static final byte[] UNBLOCKED =
+      RespOut.errorBytes("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+
+  /**
+   * CLIENT UNBLOCK from any connection's thread: a blocked client gets the timeout's null, or the
+   * UNBLOCKED error; true when it was blocked.
+   */
+  boolean unblock(boolean error) {
+    BlockingWaiters.Waiter w = blockedOn;
+    return w != null && backend.blocking().expire(w, error ? UNBLOCKED : BlockingWaiters.TIMED_OUT);
+  }
+
+  /** True while a blocking command of this client waits (CLIENT LIST flag {@code b}). */
+  boolean blocked() {
+    return blockedOn != null;
   }
 
   /** CLIENT KILL from any connection's thread: closes this connection. */

@@ -27,17 +27,20 @@ import java.util.Set;
 final class LocalCommands {
   static final String REDIS_VERSION = "7.0.0";
   private static final String SYNTAX = "ERR syntax error";
-  private static final Set<String> CONTAINERS = Set.of("client", "command", "config", "acl");
+  private static final Set<String> CONTAINERS = Set.of("client", "command", "config", "acl", "pubsub");
   /** Subcommands of the container commands and their Redis arity. */
   static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
-      Map.entry("client|kill", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
+      Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
       Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
       Map.entry("acl|getuser", 3), Map.entry("acl|list", 2), Map.entry("acl|users", 2),
-      Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2));
+      Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2),
+      Map.entry("pubsub|channels", -2), Map.entry("pubsub|numsub", -2), Map.entry("pubsub|numpat", 2),
+      Map.entry("pubsub|shardchannels", -2), Map.entry("pubsub|shardnumsub", -2),
+      Map.entry("pubsub|help", 2));
 
   private final Backend backend;
   private final ServerStats stats;
@@ -140,6 +143,10 @@ final class LocalCommands {
         out.simple("RESET");
       }
       case "readonly", "readwrite" -> out.ok(); // every peer serves reads: nothing to switch
+      // (P|S)(UN)SUBSCRIBE come here only from EXEC; otherwise PubSubSession answers them
+      case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" ->
+          session.pubsub.execute(spec.name(), a, out);
+      case "pubsub" -> PubSubCommandsLocal.pubsub(a, backend.pubsub(), out);
       default -> out.error("ERR unknown command '" + spec.name() + "'");
     }
     return false;
@@ -337,6 +344,7 @@ final class LocalCommands {
       case "kill" -> {
         return clientKill(a, session, out);
       }
+      case "unblock" -> clientUnblock(a, out);
       case "no-evict", "no-touch" -> {
         if (is(a[2], "on") || is(a[2], "off")) {
           out.ok(); // nothing is evicted and nothing tracks access times: accepted, no effect
@@ -349,16 +357,54 @@ final class LocalCommands {
     return false;
   }
 
-  private void clientList(byte[][] a, RespOut out) {
-    List<Long> ids = null;
-    if (a.length == 4 && is(a[2], "type")) {
-      String type = ClientSession.lower(a[3]);
-      if (!Set.of("normal", "master", "slave", "replica", "pubsub").contains(type)) {
-        out.error("ERR Unknown client type '" + Args.str(a[3]) + "'");
+  /** Redis's client type: pubsub with a subscription, else normal (no masters or replicas here). */
+  private static String clientType(ClientSession s) {
+    return s.pubsub.subscribed() ? "pubsub" : "normal";
+  }
+
+  /** Redis's CLIENT LIST flags: b blocked, P subscribed, N neither. */
+  private static String clientFlags(ClientSession s) {
+    String f = (s.blocked() ? "b" : "") + (s.pubsub.subscribed() ? "P" : "");
+    return f.isEmpty() ? "N" : f;
+  }
+
+  /** CLIENT UNBLOCK id [TIMEOUT|ERROR], with Redis 7.0's checks in its order. */
+  private void clientUnblock(byte[][] a, RespOut out) {
+    if (a.length > 4) {
+      out.error("ERR unknown subcommand or wrong number of arguments for '" + Args.str(a[1])
+          + "'. Try CLIENT HELP.");
+      return;
+    }
+    boolean error = false;
+    if (a.length == 4) {
+      if (is(a[3], "error")) {
+        error = true;
+      } else if (!is(a[3], "timeout")) {
+        out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
         return;
       }
-      if (!type.equals("normal")) {
-        out.bulk(""); // every connection here is a normal client
+    }
+    Long id = Args.parseLong(a[2]);
+    if (id == null) {
+      out.error("ERR value is not an integer or out of range");
+      return;
+    }
+    ClientSession target = null;
+    for (ClientSession s : stats.sessions()) {
+      if (s.id() == id) {
+        target = s;
+      }
+    }
+    out.integer(target != null && target.unblock(error) ? 1 : 0);
+  }
+
+  private void clientList(byte[][] a, RespOut out) {
+    List<Long> ids = null;
+    String type = null;
+    if (a.length == 4 && is(a[2], "type")) {
+      type = ClientSession.lower(a[3]);
+      if (!Set.of("normal", "master", "slave", "replica", "pubsub").contains(type)) {
+        out.error("ERR Unknown client type '" + Args.str(a[3]) + "'");
         return;
       }
     } else if (a.length > 3 && is(a[2], "id")) {
@@ -377,7 +423,7 @@ final class LocalCommands {
     }
     StringBuilder sb = new StringBuilder();
     for (ClientSession s : stats.sessions()) {
-      if (ids == null || ids.contains(s.id())) {
+      if ((ids == null || ids.contains(s.id())) && (type == null || type.equals(clientType(s)))) {
         sb.append(clientLine(s)).append('\n');
       }
     }
@@ -407,6 +453,7 @@ final class LocalCommands {
     String laddr = null;
     boolean skipMe = true;
     boolean noneMatch = false;
+    String type = null;
     for (int i = 2; i < a.length; i += 2) {
       if (i + 1 >= a.length) {
         out.error(SYNTAX);
@@ -427,7 +474,8 @@ final class LocalCommands {
             out.error("ERR Unknown client type '" + v + "'");
             return false;
           }
-          noneMatch |= !t.equals("normal");
+          noneMatch |= !t.equals("normal") && !t.equals("pubsub");
+          type = t;
         }
         case "user" -> {
           if (backend.acl().table().get(v) == null) {
@@ -459,7 +507,8 @@ final class LocalCommands {
     for (ClientSession s : noneMatch ? List.<ClientSession>of() : stats.sessions()) {
       if ((id != null && s.id() != id) || (user != null && !user.equals(s.user))
           || (addr != null && !s.remoteAddress().equals(addr))
-          || (laddr != null && !s.localAddress().equals(laddr)) || (skipMe && s == self)) {
+          || (laddr != null && !s.localAddress().equals(laddr)) || (skipMe && s == self)
+          || (type != null && !type.equals(clientType(s)))) {
         continue;
       }
       killed++;
@@ -481,7 +530,8 @@ final class LocalCommands {
     String ver = s.libVersion;
     return "id=" + s.id() + " addr=" + s.remoteAddress() + " laddr=" + s.localAddress() + " fd=-1"
         + " name=" + (name == null ? "" : name) + " age=" + (now - s.createdMillis) / 1000
-        + " idle=" + (now - s.lastMillis) / 1000 + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " idle=" + (now - s.lastMillis) / 1000 + " flags=" + clientFlags(s) + " db=0 sub=" + s.pubsub.channelCount
+        + " psub=" + s.pubsub.patternCount + " ssub=" + s.pubsub.shardCount + " multi=-1"
         + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0"
         + " events=r cmd=" + s.lastCommand + " user=" + s.user + " redir=-1 resp=" + s.proto
         + " lib-name=" + (lib == null ? "" : lib) + " lib-ver=" + (ver == null ? "" : ver);

@@ -14,6 +14,8 @@ public final class ServerStats {
   public final AtomicLong totalConnections = new AtomicLong();
   public final AtomicLong totalCommands = new AtomicLong();
   public final AtomicLong rejectedConnections = new AtomicLong();
+  /** Subscribers disconnected past the Pub/Sub output limit (INFO stats). */
+  public final AtomicLong pubsubDisconnects = new AtomicLong();
   public final long startMillis = System.currentTimeMillis();
   final AtomicLong clientIds = new AtomicLong();
   /** Open connections by id (ids grow, so this is also connection order). */

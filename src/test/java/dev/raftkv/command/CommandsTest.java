@@ -60,6 +60,13 @@ class CommandsTest {
     return new String(out.toByteArray(), StandardCharsets.UTF_8);
   }
 
+  /** Infinite coordinates are out of range, with Redis's %.6f text (found by CommandFuzzTest). */
+  @Test
+  void georadiusWithAnInfiniteCoordinateAnswersRedissError() throws Exception {
+    assertEquals("-ERR invalid longitude,latitude pair 0.000000,inf\r\n", run("GEORADIUS", "0", "0", "inf", "0", "0"));
+    assertEquals("-ERR invalid longitude,latitude pair -inf,0.000000\r\n", run("GEORADIUS", "0", "-inf", "0", "1", "m"));
+  }
+
   /**
    * No write leaves a record past the entry's value limit, whichever command grows it, and the
    * refused command changes nothing. The string commands refuse before they allocate.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.raftkv.raft.PendingKeyspace;
 import dev.raftkv.store.MemoryStore;
@@ -20,6 +21,16 @@ class ListCommandsTest {
 
   private String run(String... a) throws Exception {
     return HashCommandsTest.run(store, now, ++index, a);
+  }
+
+  /** Applies a command in its log form as given (no normalizer: the peers' own forms). */
+  private String apply(String... a) throws Exception {
+    byte[][] args = argv(a);
+    PendingKeyspace ks = new PendingKeyspace(store, now);
+    dev.raftkv.protocol.RespOut out = new dev.raftkv.protocol.RespOut();
+    Commands.execute(Commands.lookup(args[0]), args, ks, out);
+    ks.commit(1, ++index);
+    return new String(out.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private void put(byte[] key, byte[] record) throws Exception {
@@ -86,16 +97,42 @@ class ListCommandsTest {
   }
 
   @Test
-  void blockingCommandsNeverReachTheLog() {
-    for (String[] c : new String[][] {
-        {"BLPOP", "l", "0"}, {"BRPOP", "l", "0"}, {"BLMOVE", "a", "b", "LEFT", "LEFT", "0"},
-        {"BRPOPLPUSH", "a", "b", "0"}, {"BLMPOP", "0", "1", "a", "LEFT"}}) {
+  void blockingCommandsLogTheirNonBlockingFormWithoutTheTimeout() throws Exception {
+    String[][] commands = {
+        {"BLPOP", "l", "m", "2.5"}, {"BRPOP", "l", "0"}, {"BLMOVE", "a", "b", "LEFT", "LEFT", "0x10"},
+        {"BRPOPLPUSH", "a", "b", "7"}, {"BLMPOP", "1.5", "1", "a", "LEFT"},
+        {"BZPOPMIN", "z", "1e2"}, {"BZPOPMAX", "z", "y", ".5"}, {"BZMPOP", "3", "1", "z", "MIN"}};
+    int[] timeoutAt = {3, 2, 5, 3, 1, 2, 3, 1};
+    long[] millis = {2500, 0, 16000, 7000, 1500, 100_000, 500, 3000};
+    for (int i = 0; i < commands.length; i++) {
+      String[] c = commands[i];
       CommandSpec spec = Commands.lookup(b(c[0]));
       assertEquals(CommandSpec.Route.WRITE, spec.route());
-      CommandError e = assertThrows(CommandError.class,
-          () -> spec.normalizer().normalize(argv(c), now), c[0]);
-      assertEquals("ERR blocking commands are not supported by raft-kv", e.getMessage());
+      assertTrue(BlockingCommands.isBlocking(spec.name()));
+      byte[][] logged = spec.normalizer().normalize(argv(c), now);
+      assertEquals("0", new String(logged[timeoutAt[i]]), c[0] + ": no client timeout in the log");
+      assertEquals("wake", new String(BlockingCommands.wakeForm(logged)[timeoutAt[i]]));
+      assertEquals(millis[i], BlockingCommands.timeout(argv(c)), c[0]);
+      assertThrows(CommandError.class, () -> spec.normalizer().normalize(
+          BlockingCommands.wakeForm(argv(c)), now), "a client cannot send the wake-up form");
     }
+    assertEquals(1, BlockingCommands.timeout(argv("BLPOP", "l", "0.0000001")), "rounded up");
+    assertEquals(0, BlockingCommands.timeout(argv("BLPOP", "l", "-0.0001")), "rounds up to 0: forever");
+  }
+
+  @Test
+  void aBlockingPopOfNothingAnswersNullAndAWakeUpPassesOverOtherTypes() throws Exception {
+    run("SET", "s", "v");
+    assertEquals("*-1\r\n", run("BLPOP", "none", "0"));
+    assertEquals("$-1\r\n", run("BLMOVE", "none", "d", "LEFT", "LEFT", "0"));
+    assertEquals("-" + CommandError.WRONGTYPE + "\r\n", run("BLPOP", "s", "0"));
+    assertEquals("*-1\r\n", apply("BLPOP", "s", "wake"));
+    assertEquals("*-1\r\n", apply("BLMPOP", "wake", "2", "s", "none", "LEFT"));
+    assertEquals("$-1\r\n", apply("BRPOPLPUSH", "s", "d", "wake"));
+    run("RPUSH", "l", "a", "b");
+    assertEquals("*2\r\n$1\r\nl\r\n$1\r\nb\r\n", apply("BRPOP", "s", "l", "wake"));
+    assertEquals("*2\r\n$1\r\nl\r\n*1\r\n$1\r\na\r\n", apply("BLMPOP", "wake", "2", "s", "l", "LEFT"));
+    assertNull(store.get(b("l")));
   }
 
   @Test

@@ -64,8 +64,13 @@ class CommandsDocTest {
         accepted. `CLIENT NO-EVICT` and `NO-TOUCH` answer `OK` and change nothing.
       - `INFO keyspace`: `expires` is exact up to 10,000 keys and extrapolated from a sample of
         that many beyond; `avg_ttl` is 0.
-      - Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`, `BRPOPLPUSH`, `BLMPOP`) check their arity,
-        then answer `ERR blocking commands are not supported by raft-kv` and change nothing.
+      - Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`, `BRPOPLPUSH`, `BLMPOP`, `BZPOPMIN`,
+        `BZPOPMAX`, `BZMPOP`) block on any peer; each pop is a write through the Raft log. A
+        push wakes the clients blocked on the peers that apply it; clients blocked on one peer
+        are served in the order they blocked, clients of different peers in no defined order.
+        A pop is a separate log entry after the push, so a command that follows the push may
+        still see the element the blocked client is about to take (in Redis it is already
+        gone). See docs/design.md, *Blocking commands*.
       - `SCAN`, `HSCAN`, `SSCAN` and `ZSCAN` cursors are positions in a fixed hash order, the same on
         every peer, so a scan may continue on another peer; the cursor values differ from Redis's,
         the guarantee (every element present for the whole scan is returned) is Redis's.
@@ -89,6 +94,12 @@ class CommandsDocTest {
         it does not write the estimate into the value's cache bytes as Redis does, so it costs no
         log entry and a `GETRANGE k 8 15` after it differs. `PFSELFTEST` and `PFDEBUG` are not
         there.
+      - Pub/Sub: `PUBLISH` and `SPUBLISH` go through the Raft log, so a message published on any
+        peer reaches the subscribers of every peer, in one order for all. `PUBLISH` answers the
+        number of subscribers on the peer that received it (as a Redis Cluster node does), not
+        a cluster-wide count; `PUBSUB CHANNELS`/`NUMSUB`/`NUMPAT` report that peer's
+        subscriptions. A message a transaction publishes to the same connection's new
+        subscription arrives after `EXEC`'s reply (Redis writes it inside). See docs/design.md.
       - `COPY` accepts only `DB 0`; `RANDOMKEY` answers nil when the first 1,000 keys it looks at
         are all expired and not yet removed.
       - `OBJECT ENCODING` answers the encoding Redis 7.0 would give the same contents with its
