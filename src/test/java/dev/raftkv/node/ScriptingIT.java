@@ -173,6 +173,26 @@ class ScriptingIT {
     }
   }
 
+  @Test
+  void aScriptsPushWakesAClientBlockedOnAnotherPeer() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (RespClient blocked = client(0); RespClient pusher = client(2)) {
+      java.util.concurrent.Future<Object> pop = pool.submit(() -> blocked.call("BLPOP", "wake:l", "20"));
+      TestCluster.eventually(java.time.Duration.ofSeconds(10), () -> {
+        try (RespClient c = client(0)) {
+          return ((String) c.call("INFO", "clients")).contains("blocked_clients:1");
+        } catch (Exception e) {
+          return false;
+        }
+      }, "the BLPOP is blocked");
+      assertEquals(2L, pusher.call("EVAL", "return redis.call('rpush', KEYS[1], 'x', 'y')", "1", "wake:l"));
+      assertEquals(List.of("wake:l", "x"), pop.get(20, TimeUnit.SECONDS));
+      assertEquals(List.of("y"), pusher.call("LRANGE", "wake:l", "0", "-1"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private static long term(int peer) throws Exception {
     try (RespClient c = client(peer)) {
       String info = (String) c.call("INFO", "raft");
