@@ -3,6 +3,7 @@ package dev.raftkv.command;
 import dev.raftkv.command.CommandSpec.Executor;
 import dev.raftkv.command.CommandSpec.Normalizer;
 import dev.raftkv.command.CommandSpec.Route;
+import dev.raftkv.script.ScriptCommands;
 import dev.raftkv.store.StoreException;
 import java.util.Collection;
 import java.util.Collections;
@@ -246,6 +247,14 @@ public final class Commands {
     local("ssubscribe", -2);
     local("sunsubscribe", -1);
     local("pubsub", -2);
+
+    // Lua scripting (dev.raftkv.script): EVAL runs at apply time inside its one log entry; the
+    // script cache is replicated state (SCRIPT LOAD and FLUSH are writes); the _RO forms are reads
+    write("eval", -3, ScriptCommands::normalizeEval, ScriptCommands::eval);
+    write("evalsha", -3, ScriptCommands::normalizeEvalsha, ScriptCommands::evalsha);
+    read("eval_ro", -3, ScriptCommands::evalRo);
+    read("evalsha_ro", -3, ScriptCommands::evalshaRo);
+    write("script", -2, ScriptCommands::normalizeScript, ScriptCommands::script);
   }
 
   private Commands() {}

@@ -188,6 +188,11 @@ public final class CommandMeta {
       discard|1|noscript,loading,stale,fast,allow_busy|0,0,0|@fast,@transaction|transactions|2.0.0|Discard all commands issued after MULTI
       watch|-2|noscript,loading,stale,fast,allow_busy|1,-1,1|@fast,@transaction|transactions|2.2.0|Watch the given keys to determine execution of the MULTI/EXEC block
       unwatch|1|noscript,loading,stale,fast,allow_busy|0,0,0|@fast,@transaction|transactions|2.2.0|Forget about all watched keys
+      eval|-3|noscript,stale,skip_monitor,no_mandatory_keys,movablekeys|0,0,0|@slow,@scripting|scripting|2.6.0|Execute a Lua script server side
+      evalsha|-3|noscript,stale,skip_monitor,no_mandatory_keys,movablekeys|0,0,0|@slow,@scripting|scripting|2.6.0|Execute a Lua script server side
+      eval_ro|-3|readonly,noscript,stale,skip_monitor,no_mandatory_keys,movablekeys|0,0,0|@slow,@scripting|scripting|7.0.0|Execute a read-only Lua script server side
+      evalsha_ro|-3|readonly,noscript,stale,skip_monitor,no_mandatory_keys,movablekeys|0,0,0|@slow,@scripting|scripting|7.0.0|Execute a read-only Lua script server side
+      script|-2||0,0,0|@slow|scripting|2.6.0|A container for Lua scripts management commands
       ping|-1|fast|0,0,0|@fast,@connection|connection|1.0.0|Ping the server
       echo|2|loading,stale,fast|0,0,0|@fast,@connection|connection|1.0.0|Echo the given string
       quit|-1|noscript,loading,stale,fast,no_auth,allow_busy|0,0,0|@fast,@connection|connection|1.0.0|Close the connection

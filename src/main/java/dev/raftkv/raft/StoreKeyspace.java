@@ -23,6 +23,12 @@ final class StoreKeyspace implements Keyspace {
     return store.get(key);
   }
 
+  /** The applied system values (EVALSHA_RO reads the replicated script cache). */
+  @Override
+  public byte[] getSystem(String name) {
+    return store.getSystem(name);
+  }
+
   @Override
   public void put(byte[] key, byte[] record) {
     throw new IllegalStateException("write in a read-only command");

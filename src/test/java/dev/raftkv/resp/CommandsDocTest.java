@@ -112,6 +112,26 @@ class CommandsDocTest {
         record plus 40 bytes), `SAMPLES` is checked and ignored; `MEMORY STATS` is not there.
         COMMAND INFO reports key position 2 for `OBJECT` and `MEMORY` (Redis: 0 for the container),
         so that ACL key patterns apply to the key their subcommands name.
+      - Lua scripts (`EVAL`, `EVALSHA`, `EVAL_RO`, `EVALSHA_RO`, `SCRIPT`) run on LuaJ 3.0.1 (a
+        Lua 5.2 interpreter) inside the one Raft log entry of the command, on every peer (see
+        docs/design.md, *Scripting*). A script that fails undoes all of its writes (Redis keeps
+        the writes made before the error). A script is stopped after 10,000,000 Lua instructions
+        or 180 nested calls with an error (docs/limits.md); there is no `lua-time-limit`, `BUSY`
+        or `SCRIPT KILL` (it answers `NOTBUSY`), and `SCRIPT DEBUG` accepts only `NO`.
+        `math.random` starts from `redisSrand48(0)` in every script, as in Redis 6 (Redis 7.0
+        continues one server-wide sequence). `TIME` in a script is the log entry's time.
+        COMMAND INFO gives `EVAL` and `EVALSHA` the `write` flag (Redis: none, as they may or
+        may not write). `EVAL_RO`/`EVALSHA_RO` are reads and do not add to the script cache; `SCRIPT EXISTS`,
+        `LOAD` and `FLUSH` go through the log. Scripts get `string`, `table`, `math`, `bit`,
+        `cjson`, `cmsgpack` and `redis`, not `coroutine`, `struct`, `print`, `load`/`loadstring`;
+        `redis.setresp(3)`, `FUNCTION` and `FCALL` are not there (`#!lua` shebangs and their
+        flags are, `no-writes` included), `redis.log` writes
+        nothing, and commands run by a script are not checked against the user's ACL (the
+        script itself is). LuaJ words some runtime errors differently from Lua 5.1 (e.g. `attempt
+        to index ? (a nil value)` where Lua names the variable), formats non-integer numbers
+        in `..` concatenation as Java does (`tostring`, `redis.call` arguments and cjson use
+        Lua's `%.14g`), and iterates tables in its own order (cjson objects may list members in
+        another order).
 
       """;
 
