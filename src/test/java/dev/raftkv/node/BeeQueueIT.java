@@ -1,0 +1,104 @@
+package dev.raftkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bee-queue (npm, the version pinned in src/test/resources/clients/bee-queue/package-lock.json),
+ * unchanged, against a 3-peer cluster: a producer on the leader, a worker on each follower. Its
+ * Lua scripts (SCRIPT LOAD, EVALSHA), its workers' BRPOPLPUSH and its job events over Pub/Sub all
+ * run on raft-kv; every job runs exactly once and its result reaches the producer. Needs node and
+ * npm (and the npm registry for {@code npm ci}); skipped without them, except in CI.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class BeeQueueIT {
+  @TempDir static Path dir;
+  static TestCluster cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = new TestCluster(dir.resolve("cluster"), 3, Map.of("raftkv.store", "rocksdb"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aProducerAndWorkersOnDifferentPeersRunEveryJobExactlyOnce() throws Exception {
+    boolean ci = "true".equals(System.getenv("CI"));
+    boolean tools = run(Path.of("."), 30, "node", "--version").exit == 0
+        && run(Path.of("."), 30, "npm", "--version").exit == 0;
+    if (!ci) {
+      Assumptions.assumeTrue(tools, "node and npm are not installed");
+    }
+    assertTrue(tools, "CI must have node and npm (.ci/run installs them)");
+    Path src = Path.of(System.getProperty("raftkv.home", ".")).resolve("src/test/resources/clients/bee-queue");
+    Path work = Files.createDirectories(dir.resolve("bee-queue"));
+    for (String f : List.of("package.json", "package-lock.json", "e2e.js")) {
+      Files.copy(src.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    Result install = run(work, 240, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
+    assertEquals(0, install.exit, "npm ci: " + install.output);
+
+    int leader = cluster.awaitLeader();
+    List<Integer> others = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      if (i != leader) {
+        others.add(cluster.redisPorts[i]);
+      }
+    }
+    Result r = run(work, 150, "node", "e2e.js", "127.0.0.1", Integer.toString(cluster.redisPorts[leader]),
+        Integer.toString(others.get(0)), Integer.toString(others.get(1)), "60");
+    assertEquals(0, r.exit, r.output);
+    assertTrue(r.output.contains("bee-queue e2e: OK 60 jobs, each run once"), r.output);
+  }
+
+  private record Result(int exit, String output) {}
+
+  private static Result run(Path cwd, int seconds, String... cmd) throws IOException, InterruptedException {
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      return new Result(-1, e.toString());
+    }
+    p.getOutputStream().close();
+    StringBuilder out = new StringBuilder();
+    Thread reader = new Thread(() -> {
+      try {
+        out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        out.append(e);
+      }
+    });
+    reader.start();
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor();
+      reader.join(5000);
+      return new Result(-2, "timed out after " + seconds + " s: " + out);
+    }
+    reader.join(5000);
+    return new Result(p.exitValue(), out.toString());
+  }
+}
