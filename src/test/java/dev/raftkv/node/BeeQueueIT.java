@@ -33,7 +33,7 @@ class BeeQueueIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new TestCluster(dir.resolve("cluster"), 3, Map.of("raftkv.store", "rocksdb"));
+    cluster = new TestCluster(Files.createDirectories(dir.resolve("cluster")), 3, Map.of("raftkv.store", "rocksdb"));
   }
 
   @AfterAll
