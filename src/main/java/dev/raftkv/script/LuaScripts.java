@@ -405,6 +405,7 @@ public final class LuaScripts {
     g.rawset("bit", BitLib.create());
     g.rawset("cjson", Cjson.create());
     g.rawset("cmsgpack", Cmsgpack.create());
+    g.rawset("struct", StructLib.create());
     g.rawset("redis", RedisLib.create(server));
     g.rawset("KEYS", array(keys));
     g.rawset("ARGV", array(args));

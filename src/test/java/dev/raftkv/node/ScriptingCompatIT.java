@@ -247,6 +247,26 @@ class ScriptingCompatIT {
   }
 
   @Test
+  void structLibrary() throws Exception {
+    eval("return struct.pack('>I2', 258)", "0");
+    eval("return struct.pack('<i4 h b B', -2, 300, -1, 255)", "0");
+    eval("return struct.pack('>d', 1.5) .. struct.pack('<f', 0.25)", "0");
+    eval("return struct.pack('!4 b i', 1, 2)", "0");
+    eval("return struct.pack('s c3 x Bc0', 'ab', 'xyz', 4, 'tail')", "0");
+    eval("return struct.pack('>i16 I3 L T', -3, 70000, 5, 6)", "0");
+    eval("return {struct.unpack('>I2 i4', struct.pack('>I2 i4', 513, -7))}", "0");
+    eval("return {struct.unpack('s', 'ab' .. string.char(0) .. 'cd')}", "0");
+    eval("return {struct.unpack('b c0', struct.pack('b', 3) .. 'xyzw')}", "0");
+    eval("return {struct.unpack('>l', string.rep(string.char(255), 8))}", "0");
+    eval("return {struct.unpack('<h', 'xx' .. struct.pack('<h', -300), 3)}", "0");
+    eval("return tostring(struct.unpack('<d', struct.pack('<d', 0.1)))", "0");
+    eval("return {struct.size('>!4 b i h'), struct.size('i8 c5 d')}", "0");
+    eval("return tostring((pcall(struct.pack, 'z', 1)))", "0");
+    eval("return tostring((pcall(struct.unpack, 'i4', 'ab')))", "0");
+    eval("return tostring((pcall(struct.size, 's')))", "0");
+  }
+
+  @Test
   void stringTableAndMathLibraries() throws Exception {
     eval("return {string.format('%d-%s-%5.2f', 3, 'x', 1.5), string.rep('ab', 3, ','),"
         + " string.upper('abc'), ('x'):rep(2), string.byte('A'), string.char(72, 105)}", "0");
