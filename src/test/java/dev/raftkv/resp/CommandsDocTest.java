@@ -123,7 +123,7 @@ class CommandsDocTest {
         COMMAND INFO gives `EVAL` and `EVALSHA` the `write` flag (Redis: none, as they may or
         may not write). `EVAL_RO`/`EVALSHA_RO` are reads and do not add to the script cache; `SCRIPT EXISTS`,
         `LOAD` and `FLUSH` go through the log. Scripts get `string`, `table`, `math`, `bit`,
-        `cjson`, `cmsgpack` and `redis`, not `coroutine`, `struct`, `print`, `load`/`loadstring`;
+        `cjson`, `cmsgpack`, `struct` and `redis`, not `coroutine`, `print`, `load`/`loadstring`;
         `redis.setresp(3)`, `FUNCTION` and `FCALL` are not there (`#!lua` shebangs and their
         flags are, `no-writes` included), `redis.log` writes
         nothing, and commands run by a script are not checked against the user's ACL (the
