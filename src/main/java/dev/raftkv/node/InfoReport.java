@@ -159,6 +159,21 @@ final class InfoReport {
     view.put("proto-max-bulk-len", config.get(dev.raftkv.config.NodeConfig.PROTO_MAX_BULK_LEN));
     view.put("notify-keyspace-events", "");
     view.put("hll-sparse-max-bytes", Integer.toString(dev.raftkv.command.HyperLogLog.SPARSE_MAX_BYTES));
+    // Redis 7.0's encoding thresholds, with their defaults: CONFIG SET may change them on a peer
+    // (resp.LocalCommands), as clients and Redis's own test suite do; raft-kv has one encoding
+    // per type, so they change nothing else (OBJECT ENCODING answers as for Redis's defaults)
+    view.put("hash-max-listpack-entries", "128");
+    view.put("hash-max-ziplist-entries", "128");
+    view.put("hash-max-listpack-value", "64");
+    view.put("hash-max-ziplist-value", "64");
+    view.put("list-max-listpack-size", "-2");
+    view.put("list-max-ziplist-size", "-2");
+    view.put("list-compress-depth", "0");
+    view.put("set-max-intset-entries", "512");
+    view.put("zset-max-listpack-entries", "128");
+    view.put("zset-max-ziplist-entries", "128");
+    view.put("zset-max-listpack-value", "64");
+    view.put("zset-max-ziplist-value", "64");
     view.put("cluster-enabled", "no");
     view.put("requirepass", config.get(dev.raftkv.config.NodeConfig.REQUIREPASS));
     view.put("protected-mode", config.get(dev.raftkv.config.NodeConfig.PROTECTED_MODE));

@@ -49,7 +49,7 @@ final class LocalCommands {
   LocalCommands(Backend backend, ServerStats stats, Map<String, String> config) {
     this.backend = backend;
     this.stats = stats;
-    this.config = config;
+    this.config = new java.util.LinkedHashMap<>(config); // CONFIG SET may change the encoding thresholds
   }
 
   /** The name a command is counted under in INFO commandstats: {@code client|setname} etc. */
@@ -641,6 +641,12 @@ final class LocalCommands {
   }
 
   private void config(byte[][] a, RespOut out) {
+    synchronized (config) { // CONFIG SET may change it from any connection's event loop
+      configLocked(a, out);
+    }
+  }
+
+  private void configLocked(byte[][] a, RespOut out) {
     switch (ClientSession.lower(a[1])) {
       case "get" -> {
         Map<String, String> found = new LinkedHashMap<>();
@@ -674,15 +680,30 @@ final class LocalCommands {
             return;
           }
         }
+        Map<String, String> changes = new java.util.LinkedHashMap<>();
         for (int i = 2; i < a.length; i += 2) {
           String key = ClientSession.lower(a[i]);
-          if (!config.get(key).equals(Args.str(a[i + 1]))) {
+          String value = Args.str(a[i + 1]);
+          long[] range = TUNABLE.get(key);
+          if (range != null) {
+            Long n = Args.parseLong(a[i + 1]);
+            String problem = n == null ? "argument couldn't be parsed into an integer"
+                : n < range[0] || n > range[1]
+                    ? "argument must be between " + range[0] + " and " + range[1] + " inclusive" : null;
+            if (problem != null) {
+              out.error("ERR CONFIG SET failed (possibly related to argument '" + key + "') - " + problem);
+              return;
+            }
+            changes.put(key, Long.toString(n));
+            changes.put(ALIAS.get(key), Long.toString(n));
+          } else if (!config.get(key).equals(value)) {
             out.error("ERR CONFIG SET failed (possibly related to argument '" + key + "') - raft-kv"
                 + " reads its configuration at start-up (--conf, -D): this value cannot change");
             return;
           }
         }
-        out.ok(); // every value equals the current one: nothing to change
+        config.putAll(changes); // Redis's encoding thresholds: this peer reports the new values
+        out.ok();
       }
       case "resetstat" -> {
         stats.resetCommandStats();
@@ -690,6 +711,35 @@ final class LocalCommands {
       }
       default -> throw new IllegalStateException("subcommand table and switch disagree");
     }
+  }
+
+  /**
+   * Redis 7.0's encoding thresholds, which CONFIG SET may change on this peer (with their ranges,
+   * as Redis checks them). raft-kv has one encoding per type: they are reported, nothing more.
+   */
+  private static final Map<String, long[]> TUNABLE = Map.ofEntries(
+      Map.entry("hash-max-listpack-entries", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("hash-max-ziplist-entries", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("hash-max-listpack-value", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("hash-max-ziplist-value", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("list-max-listpack-size", new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE}),
+      Map.entry("list-max-ziplist-size", new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE}),
+      Map.entry("list-compress-depth", new long[] {0, Integer.MAX_VALUE}),
+      Map.entry("set-max-intset-entries", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("zset-max-listpack-entries", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("zset-max-ziplist-entries", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("zset-max-listpack-value", new long[] {0, Long.MAX_VALUE}),
+      Map.entry("zset-max-ziplist-value", new long[] {0, Long.MAX_VALUE}));
+  /** Redis 7.0's alias pairs (the old ziplist names); a key without one is its own. */
+  private static final Map<String, String> ALIAS = aliases();
+
+  private static Map<String, String> aliases() {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (String k : TUNABLE.keySet()) {
+      String other = k.contains("listpack") ? k.replace("listpack", "ziplist") : k.replace("ziplist", "listpack");
+      m.put(k, TUNABLE.containsKey(other) ? other : k);
+    }
+    return m;
   }
 
   /** A row COMMAND may describe: internal commands do not exist for clients. */

@@ -251,6 +251,19 @@ class ConnectionCompatIT {
         CONFIG SET maxmemory
         CONFIG SET maxmemory 0 save
         CONFIG SET maxmemory 0
+        CONFIG SET hash-max-ziplist-entries 16
+        CONFIG GET hash-max-ziplist-entries
+        CONFIG GET hash-max-listpack-entries
+        CONFIG SET list-max-listpack-size -3
+        CONFIG GET list-max-ziplist-size
+        CONFIG SET set-max-intset-entries abc
+        CONFIG SET hash-max-ziplist-entries -1
+        CONFIG SET list-compress-depth -1
+        CONFIG SET zset-max-ziplist-value 10 zset-max-listpack-value 11
+        CONFIG GET zset-max-ziplist-value
+        CONFIG SET set-max-intset-entries 512 hash-max-ziplist-entries 128 list-max-listpack-size -2 zset-max-listpack-value 64
+        CONFIG GET set-max-intset-entries
+        CONFIG GET zset-max-listpack-value
         CONFIG RESETSTAT x
         CONFIG FOO
         COMMAND INFO nothing
