@@ -373,6 +373,31 @@ class ClientToolsIT {
     assertTrue(r.stdout.contains("redis-py e2e: OK"), r.toString());
   }
 
+  @Test
+  void debiansCeleryRunsTasksThroughOnePeerWithItsWorkerOnAnother() throws Exception {
+    String python =
+        Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    Result probe;
+    try {
+      probe = run(TOOL_LIMIT, null, List.of(python, "-c", "import celery, redis"));
+    } catch (IOException e) {
+      probe = null;
+    }
+    boolean ci = "true".equals(System.getenv("CI"));
+    if (!ci) {
+      Assumptions.assumeTrue(probe != null && probe.exit == 0,
+          "python3 with celery and redis (Debian: python3-celery, python3-redis) is not installed");
+    }
+    assertTrue(probe != null && probe.exit == 0, "CI must have python3-celery (.ci/run installs it)");
+    Path script = Path.of(System.getProperty("raftkv.home", "."))
+        .resolve("src/test/resources/clients/celery/celery_e2e.py");
+    int follower = cluster.aFollower();
+    Result r = run(Duration.ofSeconds(150), null, List.of(python, script.toString(), "127.0.0.1",
+        Integer.toString(port(cluster.leader())), Integer.toString(port(follower)), "20"));
+    assertEquals(0, r.exit, r.toString());
+    assertTrue(r.stdout.contains("celery e2e: OK 20 tasks, each run once"), r.toString());
+  }
+
   // ---------------------------------------------------------------------------------------------
   // helpers
 
