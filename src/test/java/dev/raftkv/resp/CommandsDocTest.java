@@ -54,8 +54,10 @@ class CommandsDocTest {
         and `ACL LOG`, `ACL SAVE`/`LOAD`, `ACL GENPASS`, `ACL DRYRUN` and selectors are not there.
       - `CONFIG GET` knows the parameters clients read (`maxmemory 0`, `save ""`, `appendonly yes`:
         the Raft log is the append-only file, `databases 1`, ...) and raft-kv's own `raftkv.*` keys.
-        `CONFIG SET` accepts only the value a parameter already has; configuration is read at
-        start-up (`--conf`, `-D`).
+        `CONFIG SET` accepts only the value a parameter already has (configuration is read at
+        start-up: `--conf`, `-D`), except Redis's encoding thresholds (`hash-`/`zset-max-listpack-*`,
+        `list-max-listpack-size`, `list-compress-depth`, `set-max-intset-entries` and their
+        `ziplist` aliases), which it sets on the peer it reaches, with Redis's range checks.
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
         tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
         and group only.
@@ -106,7 +108,8 @@ class CommandsDocTest {
         default thresholds (`int`/`embstr`/`raw`, `quicklist`, `listpack`/`hashtable`,
         `intset`/`hashtable`, `listpack`/`skiplist`); raft-kv keeps every value in one compact
         record, and unlike Redis the answer goes back to the compact name when a value shrinks.
-        `CONFIG SET` of the `*-max-*` thresholds is refused like every other parameter change.
+        `CONFIG SET` of those thresholds is accepted and reported by `CONFIG GET`, but changes no
+        encoding: `OBJECT ENCODING` keeps answering for Redis's defaults.
         `OBJECT IDLETIME` is always 0 (access times are not tracked); `OBJECT FREQ` gives Redis's
         error for a server without an LFU policy. `MEMORY USAGE` is an estimate (the stored key and
         record plus 40 bytes), `SAMPLES` is checked and ignored; `MEMORY STATS` is not there.
