@@ -91,7 +91,15 @@ class WorkloadsAgainstRedisTest {
     Workloads w = new Workloads(eps, new History(), smallOptions(), System.out::println);
     w.setUp();
     w.start();
-    Thread.sleep(3000);
+    // Twice a SCRIPT FLUSH: the script workload's EVALSHA meets NOSCRIPT and falls back to EVAL.
+    try (RespClient admin = new RespClient("127.0.0.1", port, 1000, 2000)) {
+      for (int i = 0; i < 3; i++) {
+        Thread.sleep(1000);
+        if (i < 2) {
+          assertEquals("OK", admin.call("SCRIPT", "FLUSH"));
+        }
+      }
+    }
     w.stop();
     Map<String, Map<String, String>> finals = w.finalReads();
 
@@ -101,8 +109,11 @@ class WorkloadsAgainstRedisTest {
     BankChecker.Result bank = new BankChecker(w.accounts(), w.bankTotal()).check(w.bank.ops());
     ListAppendChecker.Result lists = new ListAppendChecker().check(w.lists.ops());
     QueueChecker.Result queue = new QueueChecker().check(w.queues.ops(), w.finalQueues());
+    FencingChecker.Result fencing = new FencingChecker(w.lockKey(), w.resourceKey())
+        .check(w.scripts.ops(), w.finalFencing());
     System.out.println(lin.report() + "\n" + set.report() + "\n" + ctr.report() + "\n"
-        + bank.report() + "\n" + lists.report() + "\n" + queue.report());
+        + bank.report() + "\n" + lists.report() + "\n" + queue.report() + "\n"
+        + fencing.report() + "\nEVALSHA -> NOSCRIPT -> EVAL: " + w.scriptFallbacks());
     assertTrue(lin.valid(), lin.report());
     assertTrue(lin.operations() > 500, "too few operations: " + lin.operations());
     assertTrue(set.valid(), set.report());
@@ -114,6 +125,10 @@ class WorkloadsAgainstRedisTest {
     assertTrue(lists.acknowledged() > 100 && lists.reads() > 100, lists.report());
     assertTrue(queue.valid(), queue.report());
     assertTrue(queue.acknowledged() > 50 && queue.delivered() > 50, queue.report());
+    assertTrue(fencing.valid(), fencing.report());
+    assertTrue(fencing.acquired() > 50 && fencing.accepted() > 50 && fencing.releases() > 50,
+        fencing.report());
+    assertTrue(w.scriptFallbacks() > 0, "SCRIPT FLUSH did not make EVALSHA fall back to EVAL");
     assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
   }
 
@@ -144,6 +159,7 @@ class WorkloadsAgainstRedisTest {
       o.bankThreads = 0;
       o.listThreads = 0;
       o.queueThreads = 0;
+      o.scriptThreads = 0;
       Workloads w = new Workloads(eps, new History(), o, s -> { });
       w.start();
       Thread.sleep(1000);
