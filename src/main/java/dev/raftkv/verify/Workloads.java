@@ -77,6 +77,13 @@ public final class Workloads {
     public int scriptThreads = 2;
     /** Script workload: the lock's lease ({@code PX}), so a vanished holder blocks others briefly. */
     public int lockLeaseMs = 2000;
+    /**
+     * Script workload: one critical section in this many (0: none) stalls past the lease before
+     * writing, like a holder in a long GC pause, so a newer holder fences its write off.
+     */
+    public int lockStallOneIn = 40;
+    /** Script workload, for the harness's own test: write to the resource without the fence. */
+    public boolean lockUnfenced;
     /** Client-side timeout; above the server's request timeout (10 s), so the server's own
      * CLUSTERDOWN / TIMEOUT answer normally arrives first. */
     public int readTimeoutMs = 12_000;
@@ -631,6 +638,12 @@ public final class Workloads {
       + "redis.call('rpush', KEYS[2], ARGV[1] .. ':' .. ARGV[2])\n"
       + "return 1\n");
 
+  /** The broken resource of the harness's own test: accepts every write, stale or not. */
+  static final Script UNFENCED_WRITE = Script.of("unfenced-write",
+      "redis.call('set', KEYS[1], ARGV[1])\n"
+      + "redis.call('rpush', KEYS[2], ARGV[1] .. ':' .. ARGV[2])\n"
+      + "return 1\n");
+
   /** KEYS: lock; ARGV: owner. Deletes the lock only if the caller still holds it. */
   static final Script RELEASE = Script.of("release",
       "if redis.call('get', KEYS[1]) == ARGV[1] then\n"
@@ -720,8 +733,9 @@ public final class Workloads {
 
   /**
    * One critical section: acquire the lock (a new fencing token, or nil when it is held), one or
-   * two fenced writes to the resource with that token (stopping at a rejection), release. After an
-   * unknown outcome the section is abandoned: the lease frees the lock.
+   * two fenced writes to the resource with that token (stopping at a rejection), release. Now and
+   * then the holder stalls past its lease before writing (see {@link Options#lockStallOneIn}).
+   * After an unknown outcome the section is abandoned: the lease frees the lock.
    */
   private boolean scriptOp(RespClient conn, Endpoint ep, int process, Random rnd)
       throws IOException {
@@ -738,11 +752,19 @@ public final class Workloads {
       return scriptNotAnswered(acq, reply);
     }
     scripts.ok(acq, token);
+    if (options.lockStallOneIn > 0 && rnd.nextInt(options.lockStallOneIn) == 0) {
+      try {
+        Thread.sleep(options.lockLeaseMs + 100 + rnd.nextInt(200));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     int n = 1 + rnd.nextInt(2);
     for (int i = 0; i < n; i++) {
       String value = "w" + resourceWrites.getAndIncrement();
       Op w = scripts.invoke(process, Op.F.WRITE, resourceKey(), token + ":" + value, ep.name());
-      reply = runScript(w, conn, FENCED_WRITE, List.of(resourceMaxKey(), resourceKey()),
+      reply = runScript(w, conn, options.lockUnfenced ? UNFENCED_WRITE : FENCED_WRITE,
+          List.of(resourceMaxKey(), resourceKey()),
           Long.toString(token), value);
       if (reply instanceof Long r && (r == 0 || r == 1)) {
         scripts.ok(w, r == 1 ? FencingChecker.ACCEPTED : FencingChecker.REJECTED);

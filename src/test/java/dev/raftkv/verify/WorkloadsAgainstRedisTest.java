@@ -1,6 +1,7 @@
 package dev.raftkv.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,6 +79,7 @@ class WorkloadsAgainstRedisTest {
     o.maxOps = 50_000;
     o.bankThreads = 2;
     o.listThreads = 2;
+    o.lockLeaseMs = 200; // stalls of 300-500 ms, so a few stale holders get fenced off
     return o;
   }
 
@@ -128,7 +130,36 @@ class WorkloadsAgainstRedisTest {
     assertTrue(fencing.valid(), fencing.report());
     assertTrue(fencing.acquired() > 50 && fencing.accepted() > 50 && fencing.releases() > 50,
         fencing.report());
+    assertTrue(fencing.rejected() > 0, "no stale holder was fenced off: " + fencing.report());
     assertTrue(w.scriptFallbacks() > 0, "SCRIPT FLUSH did not make EVALSHA fall back to EVAL");
+    assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
+  }
+
+  @Test
+  void aResourceWithoutTheFenceLetsAStaleHolderWriteAndTheCheckerSeesIt() throws Exception {
+    int port = redis();
+    List<Workloads.Endpoint> eps = List.of(
+        new Workloads.Endpoint("a", "127.0.0.1", port),
+        new Workloads.Endpoint("b", "127.0.0.1", port));
+    Workloads.Options o = smallOptions();
+    o.registerThreads = 0;
+    o.setThreads = 0;
+    o.counterThreads = 0;
+    o.bankThreads = 0;
+    o.listThreads = 0;
+    o.queueThreads = 0;
+    o.scriptThreads = 2;
+    o.lockStallOneIn = 10;
+    o.lockUnfenced = true;
+    Workloads w = new Workloads(eps, new History(), o, System.out::println);
+    w.start();
+    Thread.sleep(3000);
+    w.stop();
+    FencingChecker.Result r = new FencingChecker(w.lockKey(), w.resourceKey())
+        .check(w.scripts.ops(), w.finalFencing());
+    System.out.println(r.report().lines().limit(10).reduce("", (a, b) -> a + "\n" + b));
+    assertFalse(r.valid(), r.report());
+    assertTrue(r.report().contains("token decreases on the resource"), r.report());
     assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
   }
 
