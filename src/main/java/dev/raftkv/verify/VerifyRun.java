@@ -206,6 +206,8 @@ public final class VerifyRun {
         report.queue = new QueueChecker().check(queues, finalQueues);
       }
       if (wo.scriptThreads > 0) {
+        log.accept("script workload: " + workloads.scriptFallbacks()
+            + " EVALSHA answered NOSCRIPT and were sent again with EVAL");
         report.fencing = new FencingChecker(workloads.lockKey(), workloads.resourceKey())
             .check(scripts, finalFencing);
       }

@@ -679,7 +679,7 @@ public final class Workloads {
       return;
     }
     boolean all = true;
-    for (Script s : List.of(ACQUIRE, FENCED_WRITE, RELEASE)) {
+    for (Script s : List.of(ACQUIRE, options.lockUnfenced ? UNFENCED_WRITE : FENCED_WRITE, RELEASE)) {
       Object r = conn.call("SCRIPT", "LOAD", s.body());
       if (!s.sha().equals(r)) {
         all = false;
