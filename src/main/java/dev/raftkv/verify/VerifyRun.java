@@ -163,11 +163,15 @@ public final class VerifyRun {
       }
       Map<String, Map<String, String>> finalReads = null;
       Map<String, QueueChecker.FinalState> finalQueues = null;
+      Map<String, FencingChecker.FinalState> finalFencing = null;
       if (report.recovered) {
         try {
           finalReads = workloads.finalReads();
           if (wo.queueThreads > 0) {
             finalQueues = workloads.finalQueues();
+          }
+          if (wo.scriptThreads > 0) {
+            finalFencing = workloads.finalFencing();
           }
         } catch (IOException e) {
           report.recoveryProblem = "final reads failed: " + e;
@@ -181,10 +185,11 @@ public final class VerifyRun {
       List<Op> bank = workloads.bank.ops();
       List<Op> lists = workloads.lists.ops();
       List<Op> queues = workloads.queues.ops();
+      List<Op> scripts = workloads.scripts.ops();
       report.unexpectedErrors = workloads.unexpectedErrors();
       report.unexpectedSamples = workloads.unexpectedSamples();
-      report.stats(reg, sets, ctr, bank, lists, queues);
-      report.availability(clock, reg, sets, ctr, bank, lists, queues);
+      report.stats(reg, sets, ctr, bank, lists, queues, scripts);
+      report.availability(clock, reg, sets, ctr, bank, lists, queues, scripts);
       long c0 = System.nanoTime();
       report.linearizability = new LinearizabilityChecker().check(reg);
       if (finalReads != null) {
@@ -200,6 +205,12 @@ public final class VerifyRun {
       if (wo.queueThreads > 0) {
         report.queue = new QueueChecker().check(queues, finalQueues);
       }
+      if (wo.scriptThreads > 0) {
+        log.accept("script workload: " + workloads.scriptFallbacks()
+            + " EVALSHA answered NOSCRIPT and were sent again with EVAL");
+        report.fencing = new FencingChecker(workloads.lockKey(), workloads.resourceKey())
+            .check(scripts, finalFencing);
+      }
       report.checkSeconds = (System.nanoTime() - c0) / 1e9;
       writeHistory(o.workDir.resolve("history-registers.txt"), reg);
       writeHistory(o.workDir.resolve("history-sets.txt"), sets);
@@ -207,6 +218,7 @@ public final class VerifyRun {
       writeHistory(o.workDir.resolve("history-bank.txt"), bank);
       writeHistory(o.workDir.resolve("history-lists.txt"), lists);
       writeHistory(o.workDir.resolve("history-queue.txt"), queues);
+      writeHistory(o.workDir.resolve("history-script.txt"), scripts);
       return report;
     } finally {
       cluster.close();
@@ -243,6 +255,8 @@ public final class VerifyRun {
     public ListAppendChecker.Result lists;
     /** Null when the workload did not run. */
     public QueueChecker.Result queue;
+    /** Null when the workload did not run. */
+    public FencingChecker.Result fencing;
     public final Map<String, long[]> counts = new LinkedHashMap<>();
     public double okFraction;
     public double okFractionDuringFaults;
@@ -264,17 +278,19 @@ public final class VerifyRun {
           && counter != null && counter.valid()
           && (config.workload.bankThreads == 0 || bank != null && bank.valid())
           && (config.workload.listThreads == 0 || lists != null && lists.valid())
-          && (config.workload.queueThreads == 0 || queue != null && queue.valid());
+          && (config.workload.queueThreads == 0 || queue != null && queue.valid())
+          && (config.workload.scriptThreads == 0 || fencing != null && fencing.valid());
     }
 
     void stats(List<Op> reg, List<Op> sets, List<Op> ctr, List<Op> bank, List<Op> lists,
-        List<Op> queues) {
+        List<Op> queues, List<Op> scripts) {
       counts.put("registers", count(reg));
       counts.put("unique keys", count(sets));
       counts.put("counters", count(ctr));
       counts.put("bank", count(bank));
       counts.put("list append", count(lists));
       counts.put("queue", count(queues));
+      counts.put("script lock", count(scripts));
     }
 
     private static long[] count(List<Op> ops) {
@@ -431,6 +447,9 @@ public final class VerifyRun {
           .append('\n');
       sb.append("  (6) queue, LPUSH and BLMOVE: ")
           .append(queue == null ? "not run" : queue.report().replace("\n", "\n      "))
+          .append('\n');
+      sb.append("  (7) lock with a fencing token, Lua scripts: ")
+          .append(fencing == null ? "not run" : fencing.report().replace("\n", "\n      "))
           .append('\n');
       sb.append("VERDICT: ").append(valid() ? "PASS" : "FAIL").append('\n');
       if (workDir != null && !valid()) {

@@ -1,11 +1,18 @@
 package dev.raftkv.verify;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -22,7 +29,10 @@ import java.util.function.Consumer;
  *   <li>bank: transfers between accounts with WATCH/MULTI/EXEC, and MGET of every account
  *       ({@link BankChecker});
  *   <li>list append: RPUSH of unique elements to a few lists and LRANGE of a whole list
- *       ({@link ListAppendChecker}).
+ *       ({@link ListAppendChecker});
+ *   <li>queue: LPUSH of unique jobs, BLMOVE onto a taken list ({@link QueueChecker});
+ *   <li>script: a lock with a fencing token, three Lua scripts run with EVALSHA (acquire,
+ *       fenced write to a resource, compare-and-delete release) ({@link FencingChecker}).
  * </ol>
  *
  * <p>Client threads are bound round-robin to the endpoints, so writes go through followers too.
@@ -43,7 +53,8 @@ public final class Workloads {
     COUNTER,
     BANK,
     LIST,
-    QUEUE
+    QUEUE,
+    SCRIPT
   }
 
   /** Settings. */
@@ -62,6 +73,17 @@ public final class Workloads {
     public int opsPerListGeneration = 300;
     /** Queue workload: threads that enqueue (LPUSH) or take (BLMOVE). */
     public int queueThreads = 2;
+    /** Script workload: threads that take the fenced lock and write to the resource. */
+    public int scriptThreads = 2;
+    /** Script workload: the lock's lease ({@code PX}), so a vanished holder blocks others briefly. */
+    public int lockLeaseMs = 2000;
+    /**
+     * Script workload: one critical section in this many (0: none) stalls past the lease before
+     * writing, like a holder in a long GC pause, so a newer holder fences its write off.
+     */
+    public int lockStallOneIn = 40;
+    /** Script workload, for the harness's own test: write to the resource without the fence. */
+    public boolean lockUnfenced;
     /** Client-side timeout; above the server's request timeout (10 s), so the server's own
      * CLUSTERDOWN / TIMEOUT answer normally arrives first. */
     public int readTimeoutMs = 12_000;
@@ -83,12 +105,19 @@ public final class Workloads {
   public final History bank;
   public final History lists;
   public final History queues;
+  public final History scripts;
   private final AtomicInteger nextProcess = new AtomicInteger();
   private final AtomicLong opsStarted = new AtomicLong();
   private final AtomicLong registerOps = new AtomicLong();
   private final AtomicLong setKeys = new AtomicLong();
   private final AtomicLong listOps = new AtomicLong();
   private final AtomicLong queueElements = new AtomicLong();
+  private final AtomicLong lockSections = new AtomicLong();
+  private final AtomicLong resourceWrites = new AtomicLong();
+  private final AtomicLong scriptFallbacks = new AtomicLong();
+  /** Connections on which SCRIPT LOAD of the three scripts succeeded. */
+  private final Set<RespClient> scriptsLoaded =
+      Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
   private final AtomicLong unexpectedErrors = new AtomicLong();
   private final List<String> unexpectedSamples = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -106,6 +135,7 @@ public final class Workloads {
     this.bank = new History(origin);
     this.lists = new History(origin);
     this.queues = new History(origin);
+    this.scripts = new History(origin);
   }
 
   public long opsStarted() {
@@ -212,6 +242,7 @@ public final class Workloads {
         case BANK -> options.bankThreads;
         case LIST -> options.listThreads;
         case QUEUE -> options.queueThreads;
+        case SCRIPT -> options.scriptThreads;
       };
       for (int i = 0; i < n; i++) {
         Endpoint ep = endpoints.get(t % endpoints.size());
@@ -261,6 +292,7 @@ public final class Workloads {
             case BANK -> bankOp(conn, ep, process, rnd);
             case LIST -> listOp(conn, ep, process, rnd);
             case QUEUE -> queueOp(conn, ep, process, rnd);
+            case SCRIPT -> scriptOp(conn, ep, process, rnd);
           };
         } catch (IOException e) {
           conn.close();
@@ -567,6 +599,213 @@ public final class Workloads {
     List<String> out = new ArrayList<>();
     l.forEach(x -> out.add(String.valueOf(x)));
     return out;
+  }
+
+  // ------------------------------------------------------------------ script: fenced lock
+
+  /** A Lua script and its SHA1, the name EVALSHA and SCRIPT LOAD use. */
+  record Script(String name, String body, String sha) {
+    static Script of(String name, String body) {
+      try {
+        byte[] d = MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8));
+        return new Script(name, body, HexFormat.of().formatHex(d));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /**
+   * KEYS: lock, fencing counter; ARGV: owner, lease in ms. Takes the lock if it is free or its
+   * lease expired and returns a new fencing token; nil when someone else holds it.
+   */
+  static final Script ACQUIRE = Script.of("acquire",
+      "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then\n"
+      + "  return redis.call('incr', KEYS[2])\n"
+      + "end\n"
+      + "return false\n");
+
+  /**
+   * KEYS: the resource's highest token, the resource's list; ARGV: token, value. Accepts the
+   * write (1) only if the token is at least the highest the resource has seen, else rejects (0).
+   */
+  static final Script FENCED_WRITE = Script.of("fenced-write",
+      "local max = tonumber(redis.call('get', KEYS[1]) or '0')\n"
+      + "if tonumber(ARGV[1]) < max then\n"
+      + "  return 0\n"
+      + "end\n"
+      + "redis.call('set', KEYS[1], ARGV[1])\n"
+      + "redis.call('rpush', KEYS[2], ARGV[1] .. ':' .. ARGV[2])\n"
+      + "return 1\n");
+
+  /** The broken resource of the harness's own test: accepts every write, stale or not. */
+  static final Script UNFENCED_WRITE = Script.of("unfenced-write",
+      "redis.call('set', KEYS[1], ARGV[1])\n"
+      + "redis.call('rpush', KEYS[2], ARGV[1] .. ':' .. ARGV[2])\n"
+      + "return 1\n");
+
+  /** KEYS: lock; ARGV: owner. Deletes the lock only if the caller still holds it. */
+  static final Script RELEASE = Script.of("release",
+      "if redis.call('get', KEYS[1]) == ARGV[1] then\n"
+      + "  return redis.call('del', KEYS[1])\n"
+      + "end\n"
+      + "return 0\n");
+
+  /** The script workload's keys: the lock, its fencing counter, the resource and its highest token. */
+  public String lockKey() {
+    return options.prefix + ":lock";
+  }
+
+  public String fenceKey() {
+    return options.prefix + ":lock:fence";
+  }
+
+  public String resourceKey() {
+    return options.prefix + ":resource";
+  }
+
+  public String resourceMaxKey() {
+    return options.prefix + ":resource:max";
+  }
+
+  /** How often a peer answered NOSCRIPT to EVALSHA and the script was sent with EVAL. */
+  public long scriptFallbacks() {
+    return scriptFallbacks.get();
+  }
+
+  /** SCRIPT LOAD of the three scripts, once per connection (until it succeeds). */
+  private void loadScripts(RespClient conn) throws IOException {
+    if (scriptsLoaded.contains(conn)) {
+      return;
+    }
+    boolean all = true;
+    for (Script s : List.of(ACQUIRE, options.lockUnfenced ? UNFENCED_WRITE : FENCED_WRITE, RELEASE)) {
+      Object r = conn.call("SCRIPT", "LOAD", s.body());
+      if (!s.sha().equals(r)) {
+        all = false;
+        if (!(r instanceof RespClient.Error err
+            && (err.code().equals("CLUSTERDOWN") || err.code().equals("TIMEOUT")))) {
+          unexpected("SCRIPT LOAD " + s.name() + " -> " + r + ", expected " + s.sha());
+        }
+      }
+    }
+    if (all) {
+      scriptsLoaded.add(conn);
+    }
+  }
+
+  /** EVALSHA, or EVAL when the peer does not know the script; a lost connection is unknown. */
+  private Object runScript(Op inv, RespClient conn, Script s, List<String> keys, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("EVALSHA", s.sha(), Integer.toString(keys.size())));
+    cmd.addAll(keys);
+    cmd.addAll(List.of(args));
+    try {
+      Object reply = conn.call(cmd);
+      if (reply instanceof RespClient.Error err && err.code().equals("NOSCRIPT")) {
+        scriptFallbacks.incrementAndGet();
+        cmd.set(0, "EVAL");
+        cmd.set(1, s.body());
+        reply = conn.call(cmd);
+      }
+      return reply;
+    } catch (IOException e) {
+      scripts.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    }
+  }
+
+  /**
+   * Records a reply that is not the script's result: a definite failure on CLUSTERDOWN (not
+   * applied), an unknown outcome otherwise. Returns true when the outcome is unknown.
+   */
+  private boolean scriptNotAnswered(Op inv, Object reply) {
+    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
+      scripts.fail(inv, err.message());
+      return false;
+    }
+    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
+      unexpected(inv + " -> unexpected reply " + reply);
+    }
+    scripts.info(inv, String.valueOf(reply));
+    return true;
+  }
+
+  /**
+   * One critical section: acquire the lock (a new fencing token, or nil when it is held), one or
+   * two fenced writes to the resource with that token (stopping at a rejection), release. Now and
+   * then the holder stalls past its lease before writing (see {@link Options#lockStallOneIn}).
+   * After an unknown outcome the section is abandoned: the lease frees the lock.
+   */
+  private boolean scriptOp(RespClient conn, Endpoint ep, int process, Random rnd)
+      throws IOException {
+    loadScripts(conn);
+    String owner = "o" + lockSections.getAndIncrement();
+    Op acq = scripts.invoke(process, Op.F.INCR, lockKey(), owner, ep.name());
+    Object reply = runScript(acq, conn, ACQUIRE, List.of(lockKey(), fenceKey()), owner,
+        Integer.toString(options.lockLeaseMs));
+    if (reply == null) {
+      scripts.ok(acq, null);
+      return false;
+    }
+    if (!(reply instanceof Long token)) {
+      return scriptNotAnswered(acq, reply);
+    }
+    scripts.ok(acq, token);
+    if (options.lockStallOneIn > 0 && rnd.nextInt(options.lockStallOneIn) == 0) {
+      try {
+        Thread.sleep(options.lockLeaseMs + 100 + rnd.nextInt(200));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    int n = 1 + rnd.nextInt(2);
+    for (int i = 0; i < n; i++) {
+      String value = "w" + resourceWrites.getAndIncrement();
+      Op w = scripts.invoke(process, Op.F.WRITE, resourceKey(), token + ":" + value, ep.name());
+      reply = runScript(w, conn, options.lockUnfenced ? UNFENCED_WRITE : FENCED_WRITE,
+          List.of(resourceMaxKey(), resourceKey()),
+          Long.toString(token), value);
+      if (reply instanceof Long r && (r == 0 || r == 1)) {
+        scripts.ok(w, r == 1 ? FencingChecker.ACCEPTED : FencingChecker.REJECTED);
+        if (r == 0) {
+          break;
+        }
+      } else if (scriptNotAnswered(w, reply)) {
+        return true;
+      }
+    }
+    Op rel = scripts.invoke(process, Op.F.WRITE, lockKey(), owner, ep.name());
+    reply = runScript(rel, conn, RELEASE, List.of(lockKey()), owner);
+    if (reply instanceof Long r && (r == 0 || r == 1)) {
+      scripts.ok(rel, r);
+      return false;
+    }
+    return scriptNotAnswered(rel, reply);
+  }
+
+  /** The fencing counter, the resource's highest token and its list as every endpoint holds them. */
+  public Map<String, FencingChecker.FinalState> finalFencing() throws IOException {
+    Map<String, FencingChecker.FinalState> out = new LinkedHashMap<>();
+    for (Endpoint ep : endpoints) {
+      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000)) {
+        out.put(ep.name(), new FencingChecker.FinalState(number(c, ep, fenceKey()),
+            number(c, ep, resourceMaxKey()), range(c, ep, resourceKey())));
+      }
+    }
+    return out;
+  }
+
+  private static Long number(RespClient c, Endpoint ep, String key) throws IOException {
+    Object r = c.call("GET", key);
+    if (r == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong((String) r);
+    } catch (ClassCastException | NumberFormatException e) {
+      throw new IOException("final GET " + key + " on " + ep.name() + " answered " + r);
+    }
   }
 
   private boolean readList(Op inv, RespClient conn) throws IOException {

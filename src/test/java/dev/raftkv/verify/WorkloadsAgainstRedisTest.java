@@ -1,6 +1,7 @@
 package dev.raftkv.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,6 +79,7 @@ class WorkloadsAgainstRedisTest {
     o.maxOps = 50_000;
     o.bankThreads = 2;
     o.listThreads = 2;
+    o.lockLeaseMs = 200; // stalls of 300-500 ms, so a few stale holders get fenced off
     return o;
   }
 
@@ -91,7 +93,15 @@ class WorkloadsAgainstRedisTest {
     Workloads w = new Workloads(eps, new History(), smallOptions(), System.out::println);
     w.setUp();
     w.start();
-    Thread.sleep(3000);
+    // Twice a SCRIPT FLUSH: the script workload's EVALSHA meets NOSCRIPT and falls back to EVAL.
+    try (RespClient admin = new RespClient("127.0.0.1", port, 1000, 2000)) {
+      for (int i = 0; i < 3; i++) {
+        Thread.sleep(1000);
+        if (i < 2) {
+          assertEquals("OK", admin.call("SCRIPT", "FLUSH"));
+        }
+      }
+    }
     w.stop();
     Map<String, Map<String, String>> finals = w.finalReads();
 
@@ -101,8 +111,11 @@ class WorkloadsAgainstRedisTest {
     BankChecker.Result bank = new BankChecker(w.accounts(), w.bankTotal()).check(w.bank.ops());
     ListAppendChecker.Result lists = new ListAppendChecker().check(w.lists.ops());
     QueueChecker.Result queue = new QueueChecker().check(w.queues.ops(), w.finalQueues());
+    FencingChecker.Result fencing = new FencingChecker(w.lockKey(), w.resourceKey())
+        .check(w.scripts.ops(), w.finalFencing());
     System.out.println(lin.report() + "\n" + set.report() + "\n" + ctr.report() + "\n"
-        + bank.report() + "\n" + lists.report() + "\n" + queue.report());
+        + bank.report() + "\n" + lists.report() + "\n" + queue.report() + "\n"
+        + fencing.report() + "\nEVALSHA -> NOSCRIPT -> EVAL: " + w.scriptFallbacks());
     assertTrue(lin.valid(), lin.report());
     assertTrue(lin.operations() > 500, "too few operations: " + lin.operations());
     assertTrue(set.valid(), set.report());
@@ -114,6 +127,39 @@ class WorkloadsAgainstRedisTest {
     assertTrue(lists.acknowledged() > 100 && lists.reads() > 100, lists.report());
     assertTrue(queue.valid(), queue.report());
     assertTrue(queue.acknowledged() > 50 && queue.delivered() > 50, queue.report());
+    assertTrue(fencing.valid(), fencing.report());
+    assertTrue(fencing.acquired() > 50 && fencing.accepted() > 50 && fencing.releases() > 50,
+        fencing.report());
+    assertTrue(fencing.rejected() > 0, "no stale holder was fenced off: " + fencing.report());
+    assertTrue(w.scriptFallbacks() > 0, "SCRIPT FLUSH did not make EVALSHA fall back to EVAL");
+    assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
+  }
+
+  @Test
+  void aResourceWithoutTheFenceLetsAStaleHolderWriteAndTheCheckerSeesIt() throws Exception {
+    int port = redis();
+    List<Workloads.Endpoint> eps = List.of(
+        new Workloads.Endpoint("a", "127.0.0.1", port),
+        new Workloads.Endpoint("b", "127.0.0.1", port));
+    Workloads.Options o = smallOptions();
+    o.registerThreads = 0;
+    o.setThreads = 0;
+    o.counterThreads = 0;
+    o.bankThreads = 0;
+    o.listThreads = 0;
+    o.queueThreads = 0;
+    o.scriptThreads = 2;
+    o.lockStallOneIn = 10;
+    o.lockUnfenced = true;
+    Workloads w = new Workloads(eps, new History(), o, System.out::println);
+    w.start();
+    Thread.sleep(3000);
+    w.stop();
+    FencingChecker.Result r = new FencingChecker(w.lockKey(), w.resourceKey())
+        .check(w.scripts.ops(), w.finalFencing());
+    System.out.println(r.report().lines().limit(10).reduce("", (a, b) -> a + "\n" + b));
+    assertFalse(r.valid(), r.report());
+    assertTrue(r.report().contains("token decreases on the resource"), r.report());
     assertEquals(0, w.unexpectedErrors(), w.unexpectedSamples().toString());
   }
 
@@ -144,6 +190,7 @@ class WorkloadsAgainstRedisTest {
       o.bankThreads = 0;
       o.listThreads = 0;
       o.queueThreads = 0;
+      o.scriptThreads = 0;
       Workloads w = new Workloads(eps, new History(), o, s -> { });
       w.start();
       Thread.sleep(1000);
