@@ -183,32 +183,18 @@ public final class FencingChecker {
 
     int length = 0;
     long fence = 0;
-    if (finals == null) {
-      problems.add("no final state read: the cluster did not recover");
-    } else {
-      FinalState first = null;
-      String firstPeer = null;
-      for (Map.Entry<String, FinalState> f : finals.entrySet()) {
-        if (first == null) {
-          first = f.getValue();
-          firstPeer = f.getKey();
-        } else if (!first.equals(f.getValue())) {
-          problems.add("peers disagree on the final state: " + firstPeer + " " + summary(first)
-              + ", " + f.getKey() + " " + summary(f.getValue()));
-        }
+    FinalState first = FinalStates.agreed(finals, "state", FencingChecker::summary, problems);
+    if (first != null) {
+      length = first.resource().size();
+      fence = first.fence() == null ? 0 : first.fence();
+      checkResource(first, writes, byToken, problems);
+      if (fence < maxToken) {
+        problems.add("fencing counter " + fence + " below the highest acknowledged token "
+            + maxToken);
       }
-      if (first != null) {
-        length = first.resource().size();
-        fence = first.fence() == null ? 0 : first.fence();
-        checkResource(first, writes, byToken, problems);
-        if (fence < maxToken) {
-          problems.add("fencing counter " + fence + " below the highest acknowledged token "
-              + maxToken);
-        }
-        if (fence > tokenAcquires.size() + unknownAcq) {
-          problems.add("fencing counter " + fence + " above what acquires could have taken: "
-              + tokenAcquires.size() + " acknowledged + " + unknownAcq + " unknown");
-        }
+      if (fence > tokenAcquires.size() + unknownAcq) {
+        problems.add("fencing counter " + fence + " above what acquires could have taken: "
+            + tokenAcquires.size() + " acknowledged + " + unknownAcq + " unknown");
       }
     }
     return new Result(problems.isEmpty(), tokenAcquires.size(), busy, unknownAcq, failedAcq,

@@ -89,46 +89,32 @@ public final class QueueChecker {
       }
     });
     int left = 0;
-    if (finals == null) {
-      problems.add("no final state read: the cluster did not recover");
-    } else {
-      FinalState first = null;
-      String firstPeer = null;
-      for (Map.Entry<String, FinalState> f : finals.entrySet()) {
-        if (first == null) {
-          first = f.getValue();
-          firstPeer = f.getKey();
-        } else if (!first.equals(f.getValue())) {
-          problems.add("peers disagree on the final queue: " + firstPeer + " " + summary(first) + ", "
-              + f.getKey() + " " + summary(f.getValue()));
+    FinalState first = FinalStates.agreed(finals, "queue", QueueChecker::summary, problems);
+    if (first != null) {
+      left = first.queued().size();
+      Set<String> present = new HashSet<>();
+      List<String> all = new ArrayList<>(first.queued());
+      all.addAll(first.taken());
+      for (String e : all) {
+        if (!present.add(e)) {
+          problems.add("held twice at the end: " + e);
+        }
+        Op.Type t = enqueued.get(e);
+        if (t == null) {
+          problems.add("at the end but never enqueued (phantom): " + e);
+        } else if (t == Op.Type.FAIL) {
+          problems.add("at the end although its enqueue definitely failed: " + e);
         }
       }
-      if (first != null) {
-        left = first.queued().size();
-        Set<String> present = new HashSet<>();
-        List<String> all = new ArrayList<>(first.queued());
-        all.addAll(first.taken());
-        for (String e : all) {
-          if (!present.add(e)) {
-            problems.add("held twice at the end: " + e);
-          }
-          Op.Type t = enqueued.get(e);
-          if (t == null) {
-            problems.add("at the end but never enqueued (phantom): " + e);
-          } else if (t == Op.Type.FAIL) {
-            problems.add("at the end although its enqueue definitely failed: " + e);
-          }
+      enqueued.forEach((e, t) -> {
+        if (t == Op.Type.OK && !present.contains(e)) {
+          problems.add("acknowledged enqueue lost: " + e);
         }
-        enqueued.forEach((e, t) -> {
-          if (t == Op.Type.OK && !present.contains(e)) {
-            problems.add("acknowledged enqueue lost: " + e);
-          }
-        });
-        Set<String> taken = new HashSet<>(first.taken());
-        for (String e : deliveries.keySet()) {
-          if (!taken.contains(e)) {
-            problems.add("delivered but not in the taken list at the end: " + e);
-          }
+      });
+      Set<String> taken = new HashSet<>(first.taken());
+      for (String e : deliveries.keySet()) {
+        if (!taken.contains(e)) {
+          problems.add("delivered but not in the taken list at the end: " + e);
         }
       }
     }

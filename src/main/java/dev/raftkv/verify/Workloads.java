@@ -381,6 +381,23 @@ public final class Workloads {
     }
   }
 
+  /**
+   * Records a write's reply that is not its result: a definite failure on CLUSTERDOWN (not
+   * applied), an unknown outcome otherwise (TIMEOUT, or a reply nobody expected, which is also
+   * counted as unexpected). Returns true when the outcome is unknown.
+   */
+  private boolean notAnswered(History h, Op inv, Object reply) {
+    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
+      h.fail(inv, err.message());
+      return false;
+    }
+    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
+      unexpected(inv + " -> unexpected reply " + reply);
+    }
+    h.info(inv, String.valueOf(reply));
+    return true;
+  }
+
   private boolean registerOp(RespClient conn, Endpoint ep, int process, Random rnd)
       throws IOException {
     long n = registerOps.getAndIncrement();
@@ -495,15 +512,7 @@ public final class Workloads {
       bank.ok(inv, results.get(0));
       return false;
     }
-    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
-      bank.fail(inv, err.message());
-      return false;
-    }
-    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
-      unexpected(inv + " -> unexpected reply " + reply);
-    }
-    bank.info(inv, String.valueOf(reply));
-    return true;
+    return notAnswered(bank, inv, reply);
   }
 
   private boolean listOp(RespClient conn, Endpoint ep, int process, Random rnd)
@@ -528,15 +537,7 @@ public final class Workloads {
       lists.ok(inv, len);
       return false;
     }
-    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
-      lists.fail(inv, err.message());
-      return false;
-    }
-    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
-      unexpected(inv + " -> unexpected reply " + reply);
-    }
-    lists.info(inv, String.valueOf(reply));
-    return true;
+    return notAnswered(lists, inv, reply);
   }
 
   /** The queue workload's queue, and the list its consumers move what they take onto. */
@@ -569,15 +570,7 @@ public final class Workloads {
       queues.ok(inv, enqueue ? elem : reply);
       return false;
     }
-    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
-      queues.fail(inv, err.message());
-      return false;
-    }
-    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
-      unexpected(inv + " -> unexpected reply " + reply);
-    }
-    queues.info(inv, String.valueOf(reply));
-    return true;
+    return notAnswered(queues, inv, reply);
   }
 
   /** The queue and the taken list as every endpoint holds them (after the cluster healed). */
@@ -715,21 +708,6 @@ public final class Workloads {
     }
   }
 
-  /**
-   * Records a reply that is not the script's result: a definite failure on CLUSTERDOWN (not
-   * applied), an unknown outcome otherwise. Returns true when the outcome is unknown.
-   */
-  private boolean scriptNotAnswered(Op inv, Object reply) {
-    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
-      scripts.fail(inv, err.message());
-      return false;
-    }
-    if (!(reply instanceof RespClient.Error err && err.code().equals("TIMEOUT"))) {
-      unexpected(inv + " -> unexpected reply " + reply);
-    }
-    scripts.info(inv, String.valueOf(reply));
-    return true;
-  }
 
   /**
    * One critical section: acquire the lock (a new fencing token, or nil when it is held), one or
@@ -749,7 +727,7 @@ public final class Workloads {
       return false;
     }
     if (!(reply instanceof Long token)) {
-      return scriptNotAnswered(acq, reply);
+      return notAnswered(scripts, acq, reply);
     }
     scripts.ok(acq, token);
     if (options.lockStallOneIn > 0 && rnd.nextInt(options.lockStallOneIn) == 0) {
@@ -771,7 +749,7 @@ public final class Workloads {
         if (r == 0) {
           break;
         }
-      } else if (scriptNotAnswered(w, reply)) {
+      } else if (notAnswered(scripts, w, reply)) {
         return true;
       }
     }
@@ -781,7 +759,7 @@ public final class Workloads {
       scripts.ok(rel, r);
       return false;
     }
-    return scriptNotAnswered(rel, reply);
+    return notAnswered(scripts, rel, reply);
   }
 
   /** The fencing counter, the resource's highest token and its list as every endpoint holds them. */
