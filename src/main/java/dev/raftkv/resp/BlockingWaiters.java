@@ -308,6 +308,15 @@ public final class BlockingWaiters {
         remove(w);
         after.add(() -> w.result.complete(reply));
       }
+      if (!nothing && !notApplied && reply.length > 0 && reply[0] == '-') {
+        // an error (a destination of another type) took nothing: what woke this waiter is still
+        // there, so the next waiter of its keys tries now (a pop wakes it through its own change)
+        for (Key k : w.keys) {
+          if (queues.containsKey(k)) {
+            dirty.add(k);
+          }
+        }
+      }
       pump(after);
     }
     after.forEach(Runnable::run);

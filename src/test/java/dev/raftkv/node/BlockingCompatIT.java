@@ -469,6 +469,26 @@ class BlockingCompatIT {
     servedAfter(proto, new String[] {"BZMPOP", "0", "2", "n1", "n2", "MAX"},
         new String[][] {new String[] {"SET", "n1", "s"}, new String[] {"ZADD", "n2", "1", "a", "2", "b"}},
         new String[] {"ZRANGE", "n2", "0", "-1"});
+    // Redis's "BRPOPLPUSH with multiple blocked clients": the first client's destination is a
+    // string, so it gets WRONGTYPE and the element goes to the second client
+    Raw[] first = pair(proto);
+    Raw[] second = pair(proto);
+    Raw[] pushing = pair(proto);
+    try (Raw f0 = first[0]; Raw f1 = first[1]; Raw s0 = second[0]; Raw s1 = second[1];
+        Raw p0 = pushing[0]; Raw p1 = pushing[1]) {
+      assertEquals(p0.call("SET", "target1", "nolist"), p1.call("SET", "target1", "nolist"));
+      f0.send("BRPOPLPUSH", "blist", "target1", "0");
+      f1.send("BRPOPLPUSH", "blist", "target1", "0");
+      awaitBlocked(1);
+      s0.send("BRPOPLPUSH", "blist", "target2", "0");
+      s1.send("BRPOPLPUSH", "blist", "target2", "0");
+      awaitBlocked(2);
+      assertEquals(p0.call("LPUSH", "blist", "foo"), p1.call("LPUSH", "blist", "foo"));
+      assertEquals(f0.read(), f1.read(), "the first client's WRONGTYPE");
+      assertEquals(s0.read(), s1.read(), "the second client's element");
+      assertEquals(p0.call("LRANGE", "target2", "0", "-1"), p1.call("LRANGE", "target2", "0", "-1"));
+      assertEquals(p0.call("EXISTS", "blist"), p1.call("EXISTS", "blist"));
+    }
     // BLMOVE whose destination became a string: WRONGTYPE, the element stays in the source
     servedAfter(proto, new String[] {"BLMOVE", "from", "to", "LEFT", "LEFT", "0"},
         new String[][] {new String[] {"SET", "to", "s"}, new String[] {"RPUSH", "from", "e"}},
