@@ -1,12 +1,15 @@
 // bee-queue against raft-kv (BeeQueueIT): a producer on one peer, a worker on each of two other
 // peers; every job runs exactly once, its result reaches the producer through Pub/Sub, and the
-// queue ends empty. usage: node e2e.js HOST PRODUCER_PORT WORKER_PORT_1 WORKER_PORT_2 [JOBS]
+// queue ends empty. usage: node e2e.js HOST PRODUCER_PORT WORKER_PORT_1 WORKER_PORT_2 [JOBS [slow]]
+// With "slow" each job takes 30 ms and the script prints HALFWAY once a third of the jobs have
+// succeeded, so that the test can stop a peer while jobs are queued, running and completing.
 'use strict';
 const Queue = require('bee-queue');
 const redis = require('redis');
 
 const [host, producerPort, w1, w2] = process.argv.slice(2, 6);
 const jobs = Number(process.argv[6] || 40);
+const slow = process.argv[7] === 'slow';
 const name = 'e2e-' + process.pid;
 const settings = (port, worker) => ({
   redis: { host, port: Number(port) },
@@ -32,6 +35,7 @@ async function main() {
     const q = new Queue(name, settings(port, true));
     q.process(4, async (job) => {
       await incr(name + ':runs:' + job.id);
+      if (slow) await new Promise((r) => setTimeout(r, 30));
       return { doubled: job.data.x * 2, by: i };
     });
     return q;
@@ -43,8 +47,10 @@ async function main() {
   const done = new Promise((resolve) => {
     producer.on('job succeeded', (id, result) => {
       results.set(String(id), result);
+      if (slow && results.size === Math.floor(jobs / 3)) console.log('HALFWAY');
       if (results.size === jobs) resolve();
     });
+    producer.on('job failed', (id, err) => fail('job ' + id + ' failed: ' + err));
   });
   const created = [];
   for (let x = 0; x < jobs; x++) {

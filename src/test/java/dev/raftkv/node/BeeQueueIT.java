@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bee-queue (npm, the version pinned in src/test/resources/clients/bee-queue/package-lock.json),
  * unchanged, against a 3-peer cluster: a producer on the leader, a worker on each follower. Its
  * Lua scripts (SCRIPT LOAD, EVALSHA), its workers' BRPOPLPUSH and its job events over Pub/Sub all
- * run on raft-kv; every job runs exactly once and its result reaches the producer. Needs node and
- * npm (and the npm registry for {@code npm ci}); skipped without them, except in CI.
+ * run on raft-kv; every job runs exactly once and its result reaches the producer, also when the
+ * leader is stopped mid-run. Needs node and npm (and the npm registry for {@code npm ci}); skipped
+ * without them, except in CI.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class BeeQueueIT {
@@ -45,21 +46,7 @@ class BeeQueueIT {
 
   @Test
   void aProducerAndWorkersOnDifferentPeersRunEveryJobExactlyOnce() throws Exception {
-    boolean ci = "true".equals(System.getenv("CI"));
-    boolean tools = run(Path.of("."), 30, "node", "--version").exit == 0
-        && run(Path.of("."), 30, "npm", "--version").exit == 0;
-    if (!ci) {
-      Assumptions.assumeTrue(tools, "node and npm are not installed");
-    }
-    assertTrue(tools, "CI must have node and npm (.ci/run installs them)");
-    Path src = Path.of(System.getProperty("raftkv.home", ".")).resolve("src/test/resources/clients/bee-queue");
-    Path work = Files.createDirectories(dir.resolve("bee-queue"));
-    for (String f : List.of("package.json", "package-lock.json", "e2e.js")) {
-      Files.copy(src.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Result install = run(work, 240, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
-    assertEquals(0, install.exit, "npm ci: " + install.output);
-
+    Path work = installed();
     int leader = cluster.awaitLeader();
     List<Integer> others = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -71,6 +58,73 @@ class BeeQueueIT {
         Integer.toString(others.get(0)), Integer.toString(others.get(1)), "60");
     assertEquals(0, r.exit, r.output);
     assertTrue(r.output.contains("bee-queue e2e: OK 60 jobs, each run once"), r.output);
+  }
+
+  /**
+   * The same with the clients on the two followers and the leader stopped while a third of the
+   * jobs are done and the rest are queued, running or completing: every job still runs exactly
+   * once and completes (writes wait for the new leader instead of failing).
+   */
+  @Test
+  void everyJobRunsExactlyOnceWhenTheLeaderIsStoppedMidRun() throws Exception {
+    Path work = installed();
+    int leader = cluster.awaitLeader();
+    List<Integer> others = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      if (i != leader) {
+        others.add(cluster.redisPorts[i]);
+      }
+    }
+    Process p = new ProcessBuilder("node", "e2e.js", "127.0.0.1", Integer.toString(others.get(0)),
+        Integer.toString(others.get(0)), Integer.toString(others.get(1)), "90", "slow")
+        .directory(work.toFile()).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    StringBuilder out = new StringBuilder();
+    boolean stopped = false;
+    try (java.io.BufferedReader lines = new java.io.BufferedReader(
+        new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        out.append(line).append('\n');
+        if (line.equals("HALFWAY") && !stopped) {
+          cluster.stop(leader);
+          stopped = true;
+        }
+      }
+      assertTrue(p.waitFor(150, TimeUnit.SECONDS), "node did not finish: " + out);
+    } finally {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor();
+      if (stopped) {
+        cluster.start(leader);
+      }
+    }
+    assertTrue(stopped, "the script never reached a third of its jobs: " + out);
+    assertEquals(0, p.exitValue(), out.toString());
+    assertTrue(out.toString().contains("bee-queue e2e: OK 90 jobs, each run once"), out.toString());
+  }
+
+  /** The pinned bee-queue installed (npm ci) in a work directory; skipped without node and npm. */
+  private static Path installed() throws Exception {
+    boolean ci = "true".equals(System.getenv("CI"));
+    boolean tools = run(Path.of("."), 30, "node", "--version").exit == 0
+        && run(Path.of("."), 30, "npm", "--version").exit == 0;
+    if (!ci) {
+      Assumptions.assumeTrue(tools, "node and npm are not installed");
+    }
+    assertTrue(tools, "CI must have node and npm (.ci/run installs them)");
+    Path work = dir.resolve("bee-queue");
+    if (Files.isDirectory(work.resolve("node_modules"))) {
+      return work;
+    }
+    Path src = Path.of(System.getProperty("raftkv.home", ".")).resolve("src/test/resources/clients/bee-queue");
+    Files.createDirectories(work);
+    for (String f : List.of("package.json", "package-lock.json", "e2e.js")) {
+      Files.copy(src.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    Result install = run(work, 240, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
+    assertEquals(0, install.exit, "npm ci: " + install.output);
+    return work;
   }
 
   private record Result(int exit, String output) {}
