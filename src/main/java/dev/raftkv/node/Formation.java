@@ -467,13 +467,33 @@ final class Formation implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether this peer's group runs. A group that closed itself is removed, so that the rejoin
+   * starts it again: Ratis closes a division that finds itself outside the configuration when it
+   * runs for election, which a peer being caught up (in the leader's staging, not yet a member)
+   * does when the leader stops answering for an election timeout (a leader paused or killed right
+   * after the wipe). It then stayed closed, refused the leader's snapshot, and the peer never
+   * rejoined.
+   */
   private boolean groupRunning() {
+    RaftServer.Division d;
     try {
-      server.getDivision(RaftKvNode.GROUP_ID);
-      return true;
+      d = server.getDivision(RaftKvNode.GROUP_ID);
     } catch (IOException e) {
       return false;
     }
+    if (d.getInfo().isAlive()) {
+      return true;
+    }
+    LOG.warn("{}: its Raft group closed itself while rejoining ({}): starting the rejoin again", id,
+        d.getInfo().getLifeCycleState());
+    try {
+      server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(), 2,
+          RaftKvNode.GROUP_ID, true, false));
+    } catch (IOException e) {
+      LOG.warn("{}: removing its closed Raft group failed: {}", id, e.toString());
+    }
+    return false;
   }
 
   /** This peer's Raft address, from its line of the peers file (RaftKvNode checked it is there). */

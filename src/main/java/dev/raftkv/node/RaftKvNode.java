@@ -514,6 +514,7 @@ public final class RaftKvNode implements Closeable {
     } catch (IOException e) {
       LOG.warn("{}: closing the Raft server: {}", id, e.toString());
     }
+    stateMachine.shutdownServices();
     try {
       rpcClient.close();
     } catch (IOException e) {

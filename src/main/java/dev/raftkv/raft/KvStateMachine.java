@@ -238,7 +238,28 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
       Restore.seed(peerId, dataDir.resolve(Restore.DIR), store.kind(), snapshots,
           raftStorage.getStorageDir().getCurrentDir().toPath());
     }
+    if (life.getCurrentState() == LifeCycle.State.CLOSED) {
+      // the group was closed and is started again (a rejoining peer whose group closed itself)
+      life = new LifeCycle(peerId + "-" + getClass().getSimpleName());
+    }
     getLifeCycle().startAndTransition(this::loadLatest, IOException.class);
+  }
+
+  /**
+   * The state machine's life cycle. Ratis' own ends for good once closed; this one is replaced
+   * when the group starts again after closing (Formation removes a group that closed itself
+   * while the peer rejoined, and starts it anew on this same state machine and store).
+   */
+  private volatile LifeCycle life = new LifeCycle(getClass().getSimpleName());
+
+  @Override
+  public LifeCycle getLifeCycle() {
+    return life;
+  }
+
+  @Override
+  public LifeCycle.State getLifeCycleState() {
+    return life.getCurrentState();
   }
 
   /**
@@ -355,6 +376,13 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   /** Where {@link ReadFence#READ_INDEX} requests get the confirmed read index (the gateway). */
   void setReadIndexSource(java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<Long>> source) {
     readIndexSource = source;
+  }
+
+  /** Stops what outlives a closed group: the backup copier (when the peer stops). */
+  public void shutdownServices() {
+    if (backups != null) {
+      backups.close();
+    }
   }
 
   /** Where backups get a read index confirmed after their request arrived (the gateway). */
@@ -534,9 +562,6 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
 
   @Override
   public void close() throws IOException {
-    if (backups != null) {
-      backups.close();
-    }
     lock.writeLock().lock();
     try {
       getLifeCycle().checkStateAndClose();

@@ -31,10 +31,13 @@ public final class FuzzInputs {
   /**
    * Client-visible commands that a fuzz run must not send because they end the session or change
    * its mode: the Pub/Sub subscriptions answer once per channel and put a RESP2 connection in
-   * subscribed mode, where other commands are refused (PubSubCompatIT covers them).
+   * subscribed mode, where other commands are refused (PubSubCompatIT covers them); a blocking
+   * command (BLPOP ... with timeout 0) answers only once something is pushed, and holds every
+   * later command of its connection until then (BlockingCompatIT and BlockingIT cover them).
    */
   public static final Set<String> SESSION_ENDING = Set.of("quit", "reset", "client", "hello",
-      "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe");
+      "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
+      "blpop", "brpop", "blmove", "brpoplpush", "blmpop", "bzpopmin", "bzpopmax", "bzmpop");
 
   private static final String[] KEYS = {"k", "k2", "h", "l", "s", "z", "{k}x", ""};
 
