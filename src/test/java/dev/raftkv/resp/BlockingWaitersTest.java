@@ -99,6 +99,27 @@ class BlockingWaitersTest {
     }, delays).thenApplyAsync(x -> apply(a), log);
   }
 
+  /**
+   * {@link #block}, then waits until its first attempt (nothing to pop yet) is applied: the
+   * attempt passes through another executor before the log, so without this a write the test
+   * makes next could be applied first and the first attempt would pop what it pushed.
+   */
+  private BlockingWaiters.Waiter blockApplied(long timeoutMs, String... command) throws Exception {
+    long before = applied();
+    BlockingWaiters.Waiter w = block(timeoutMs, command);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (applied() <= before) {
+      assertTrue(System.nanoTime() < deadline, "the first attempt was never applied");
+      Thread.sleep(5);
+    }
+    return w;
+  }
+
+  /** How many entries the "log" has applied (read on its own thread). */
+  private long applied() throws Exception {
+    return CompletableFuture.supplyAsync(() -> index, log).get(10, TimeUnit.SECONDS);
+  }
+
   private String write(String... a) throws Exception {
     return str(CompletableFuture.supplyAsync(() -> apply(argv(a)), log).get(10, TimeUnit.SECONDS));
   }
@@ -164,7 +185,7 @@ class BlockingWaitersTest {
     assertEquals("*-1\r\n", reply(w));
     assertEquals(0, waiters.blockedClients());
 
-    BlockingWaiters.Waiter slow = block(300, "BZPOPMIN", "z", "0");
+    BlockingWaiters.Waiter slow = blockApplied(300, "BZPOPMIN", "z", "0");
     gate = new CountDownLatch(1); // the next attempt is held until the timeout has passed
     write("ZADD", "z", "1", "m");
     Thread.sleep(600);
@@ -202,7 +223,7 @@ class BlockingWaitersTest {
     assertTrue(refused.get() >= 4, "retried after CLUSTERDOWN");
 
     intercept = a -> null;
-    BlockingWaiters.Waiter u = block(0, "BLPOP", "u", "0");
+    BlockingWaiters.Waiter u = blockApplied(0, "BLPOP", "u", "0");
     byte[] unknown = RespOut.errorBytes("TIMEOUT the outcome of this write is unknown");
     intercept = a -> unknown;
     write("RPUSH", "u", "e");
