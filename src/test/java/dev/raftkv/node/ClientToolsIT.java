@@ -353,16 +353,8 @@ class ClientToolsIT {
 
   @Test
   void debiansPythonRedisRunsItsEndToEndScriptThroughAFollower() throws Exception {
-    // Debian's interpreter (where python3-redis installs) before whatever python3 PATH finds.
-    String python =
-        Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-    Result probe;
-    try {
-      probe = run(TOOL_LIMIT, null, List.of(python, "-c", "import redis"));
-    } catch (IOException e) {
-      probe = null;
-    }
-    Assumptions.assumeTrue(probe != null && probe.exit == 0,
+    String python = python();
+    Assumptions.assumeTrue(imports(python, "redis"),
         "python3 with the redis module (Debian: python3-redis) is not installed");
     Path script = Path.of(System.getProperty("raftkv.home", "."))
         .resolve("src/test/resources/clients/redis_py_e2e.py");
@@ -375,20 +367,13 @@ class ClientToolsIT {
 
   @Test
   void debiansCeleryRunsTasksThroughOnePeerWithItsWorkerOnAnother() throws Exception {
-    String python =
-        Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-    Result probe;
-    try {
-      probe = run(TOOL_LIMIT, null, List.of(python, "-c", "import celery, redis"));
-    } catch (IOException e) {
-      probe = null;
-    }
-    boolean ci = "true".equals(System.getenv("CI"));
-    if (!ci) {
-      Assumptions.assumeTrue(probe != null && probe.exit == 0,
+    String python = python();
+    boolean installed = imports(python, "celery, redis");
+    if (!"true".equals(System.getenv("CI"))) {
+      Assumptions.assumeTrue(installed,
           "python3 with celery and redis (Debian: python3-celery, python3-redis) is not installed");
     }
-    assertTrue(probe != null && probe.exit == 0, "CI must have python3-celery (.ci/run installs it)");
+    assertTrue(installed, "CI must have python3-celery (.ci/run installs it)");
     Path script = Path.of(System.getProperty("raftkv.home", "."))
         .resolve("src/test/resources/clients/celery/celery_e2e.py");
     int follower = cluster.aFollower();
@@ -400,6 +385,20 @@ class ClientToolsIT {
 
   // ---------------------------------------------------------------------------------------------
   // helpers
+
+  /** Debian's interpreter (where python3-* packages install) before whatever python3 PATH finds. */
+  private static String python() {
+    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+  }
+
+  /** Whether {@code python} can import {@code modules} (a comma list). */
+  private static boolean imports(String python, String modules) throws Exception {
+    try {
+      return run(TOOL_LIMIT, null, List.of(python, "-c", "import " + modules)).exit == 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
 
   private static int port(int peer) {
     return cluster.redisPorts[peer];
