@@ -54,6 +54,42 @@ class ClusterIT {
     }
   }
 
+  /**
+   * With both followers stopped no write can commit: every write is answered by its deadline
+   * (raftkv.request.timeout-ms) with TIMEOUT or CLUSTERDOWN, and so is one sent after the peer sat
+   * idle. (Here Ratis answers the pending request when the leader steps down, and the retries stop
+   * at the deadline; the gateway's deadline sweep, which now runs only while calls are live, is the
+   * backstop for an attempt that is never answered at all.)
+   */
+  @Test
+  void aWriteThatCannotCommitIsAnsweredByItsDeadlineAlsoAfterAnIdlePause() throws Exception {
+    try (TestCluster c = cluster("memory", Map.of("raftkv.request.timeout-ms", "1500"))) {
+      int leader = c.awaitLeader();
+      try (Jedis j = c.client(leader)) {
+        assertEquals("OK", j.set("before", "1"));
+      }
+      for (int i = 0; i < 3; i++) {
+        if (i != leader) {
+          c.stop(i);
+        }
+      }
+      try (Jedis j = c.client(leader)) {
+        for (int round = 0; round < 2; round++) {
+          if (round == 1) {
+            Thread.sleep(2500); // nothing live: the sweep has stopped
+          }
+          long t0 = System.nanoTime();
+          JedisException e = org.junit.jupiter.api.Assertions.assertThrows(JedisException.class,
+              () -> j.set("after", "x"));
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertTrue(e.getMessage().startsWith("TIMEOUT") || e.getMessage().startsWith("CLUSTERDOWN"),
+              e.getMessage());
+          assertTrue(ms < 1500 + 2000, "answered after " + ms + " ms, round " + round);
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"rocksdb", "memory"})
   void aReadThatStartsAfterAWriteRepliesSeesItOnAnotherPeer(String store) throws Exception {
