@@ -1,25 +1,42 @@
 package dev.raftkv.raft;
 
+import dev.raftkv.acl.AclTable;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.Commands;
 import dev.raftkv.command.Keyspace;
+import dev.raftkv.command.RejoinCommands;
 import dev.raftkv.protocol.RespOut;
+import dev.raftkv.store.Key;
 import dev.raftkv.store.Store;
+import dev.raftkv.util.DirSync;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.ratis.proto.RaftProtos.InstallSnapshotResult;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -37,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * replica). A failure of the store itself is thrown, which stops this peer rather than letting
  * replicas diverge.
  */
-public final class KvStateMachine extends BaseStateMachine implements org.apache.ratis.statemachine.StateMachine.DataApi {
+public final class KvStateMachine extends BaseStateMachine implements StateMachine.DataApi {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
   private final String peerId;
@@ -46,44 +63,33 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   /** Commits take the write lock; reads the read lock, so a batch is never seen half-applied. */
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile long lastSnapshotIndex = -1;
-  /**
-   * Ids of voters that were removed from the configuration and are not members now, derived from
-   * the configuration entries this peer applied (in log order, the same on every peer) and
-   * carried in every snapshot ({@value #REMOVED_PEERS_FILE}), so a peer that catches up by
-   * snapshot or restarts knows them too. {@code raftkv admin add-peer} refuses these ids.
-   */
   /** Fsyncs Ratis' log directory when a segment was created or renamed (see {@link #flush}). */
-  private volatile dev.raftkv.util.DirSync logDirSync;
+  private volatile DirSync logDirSync;
   /** This peer's Raft group directory (log, configuration, snapshots), for {@link StorageCopy}. */
   private volatile Path groupDir;
-  private final java.util.concurrent.ConcurrentSkipListSet<String> removedPeers =
-      new java.util.concurrent.ConcurrentSkipListSet<>();
-  /** The voters of the last configuration entry applied (on this run of the peer). */
-  private java.util.Set<String> lastVoters = java.util.Set.of();
-  static final String REMOVED_PEERS_FILE = "raftkv-removed-peers";
+  private final RemovedPeers removedPeers = new RemovedPeers();
   /** The peer's data directory (backup copies, a restore to seed from); null: no backups. */
   private final Path dataDir;
   private final BackupService backups;
-  private volatile java.util.function.Consumer<Throwable> onLogFailure = t -> { };
-  private final java.util.concurrent.atomic.AtomicBoolean logFailed = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile Consumer<Throwable> onLogFailure = t -> { };
+  private final AtomicBoolean logFailed = new AtomicBoolean();
   /** The leader's confirmed read index, for followers' {@link ReadFence#READ_INDEX} requests. */
-  private volatile java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<Long>> readIndexSource =
+  private volatile Function<ByteBuffer, CompletableFuture<Long>> readIndexSource =
       r -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
   /** A read index confirmed by the leader after the call, for backups (the gateway's). */
-  private volatile java.util.function.Supplier<CompletableFuture<Long>> readPointSource =
+  private volatile Supplier<CompletableFuture<Long>> readPointSource =
       () -> CompletableFuture.failedFuture(new ReadFence.NotConfirmed("not serving reads yet"));
-  /** Reads waiting until the applied index reaches theirs. */
-  private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters =
-      new java.util.concurrent.ConcurrentSkipListMap<>();
+  /** Reads waiting until the applied index reaches theirs (null only inside BaseStateMachine's constructor). */
+  private final AppliedWaiters appliedWaiters = new AppliedWaiters(() -> getLastAppliedTermIndex().getIndex());
   /**
    * Told, after each applied entry, the keys it changed (null: any key may have changed, after a
    * FLUSHALL or a snapshot load); called on the apply thread, so it must return at once. Blocked
    * clients are woken through it (resp.BlockingWaiters).
    */
-  private volatile java.util.function.Consumer<java.util.Set<dev.raftkv.store.Key>> keysListener = keys -> {};
+  private volatile Consumer<Set<Key>> keysListener = keys -> {};
 
   /** Told the stored ACL table (null: none) whenever it may have changed. */
-  private volatile java.util.function.Consumer<byte[]> aclListener = acl -> {};
+  private volatile Consumer<byte[]> aclListener = acl -> {};
 
   /**
    * This peer's Pub/Sub hub: counts receivers while a PUBLISH is applied, and gets the messages
@@ -118,13 +124,13 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
    * Registers who learns the replicated ACL table: called now, after every applied ACL change and
    * after a snapshot is loaded. Set it before the Raft server starts (replay applies entries).
    */
-  public void setAclListener(java.util.function.Consumer<byte[]> listener) {
+  public void setAclListener(Consumer<byte[]> listener) {
     aclListener = listener;
-    listener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
+    listener.accept(store.getSystem(AclTable.SYSTEM_KEY));
   }
 
   /** Registers who learns which keys each applied entry changed (see {@code keysListener}). */
-  public void setKeysListener(java.util.function.Consumer<java.util.Set<dev.raftkv.store.Key>> listener) {
+  public void setKeysListener(Consumer<Set<Key>> listener) {
     keysListener = listener;
   }
 
@@ -133,7 +139,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   }
 
   /** Called (once per failure, on a Ratis thread) when this peer's Raft log cannot be written. */
-  public void onLogFailure(java.util.function.Consumer<Throwable> handler) {
+  public void onLogFailure(Consumer<Throwable> handler) {
     this.onLogFailure = handler;
   }
 
@@ -160,34 +166,20 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     return lastSnapshotIndex;
   }
 
-  /** Ids removed from the cluster's configuration, sorted (see {@link #removedPeers}). */
-  public java.util.List<String> removedPeers() {
-    return java.util.List.copyOf(removedPeers);
+  /** Ids removed from the cluster's configuration, sorted (see {@link RemovedPeers}). */
+  public List<String> removedPeers() {
+    return removedPeers.list();
   }
 
   /** Called by Ratis on its apply thread for every configuration entry, also on replay. */
   @Override
-  public void notifyConfigurationChanged(long term, long index,
-      org.apache.ratis.proto.RaftProtos.RaftConfigurationProto conf) {
-    java.util.function.Function<java.util.List<org.apache.ratis.proto.RaftProtos.RaftPeerProto>, String> ids =
-        l -> l.stream().map(p -> p.getId().toStringUtf8() + "@" + p.getAddress()).sorted().toList().toString();
+  public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto conf) {
+    Function<List<RaftPeerProto>, String> ids = l -> l.stream().map(p -> p.getId().toStringUtf8() + "@" + p.getAddress()).sorted().toList().toString();
     LOG.info("{}: configuration changed at index {} (term {}): peers {}, listeners {}{}", peerId, index, term,
         ids.apply(conf.getPeersList()), ids.apply(conf.getListenersList()),
         conf.getOldPeersCount() == 0 ? "" : " (joint consensus with the old peers "
             + ids.apply(conf.getOldPeersList()) + ")");
-
-    java.util.Set<String> members = new java.util.HashSet<>();
-    java.util.Set<String> voters = new java.util.HashSet<>();
-    conf.getPeersList().forEach(p -> voters.add(p.getId().toStringUtf8()));
-    members.addAll(voters);
-    conf.getListenersList().forEach(p -> members.add(p.getId().toStringUtf8()));
-    java.util.Set<String> gone = new java.util.TreeSet<>();
-    conf.getOldPeersList().forEach(p -> gone.add(p.getId().toStringUtf8()));
-    gone.addAll(lastVoters);
-    gone.removeAll(members);
-    removedPeers.removeAll(members);
-    removedPeers.addAll(gone);
-    lastVoters = voters;
+    Set<String> gone = removedPeers.apply(conf);
     if (!gone.isEmpty()) {
       LOG.info("{}: configuration at index {} removed {}", peerId, index, gone);
     }
@@ -200,7 +192,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
    */
   @Override
   public CompletableFuture<Void> flush(long logIndex) {
-    dev.raftkv.util.DirSync d = logDirSync;
+    DirSync d = logDirSync;
     if (d != null) {
       try {
         d.syncIfChanged();
@@ -213,7 +205,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
 
   /** How often the log directory was fsync'd for a new or renamed segment (INFO raft). */
   public long logDirSyncs() {
-    dev.raftkv.util.DirSync d = logDirSync;
+    DirSync d = logDirSync;
     return d == null ? 0 : d.syncs();
   }
 
@@ -231,9 +223,9 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     // the names Ratis just created (current/, sm/, the group dir, raft/, the data dir) must
     // survive a power loss, and so must every segment it creates or renames later (flush)
     Path current = raftStorage.getStorageDir().getCurrentDir().toPath();
-    logDirSync = new dev.raftkv.util.DirSync(current);
-    dev.raftkv.util.DirSync.syncWithParents(raftStorage.getStorageDir().getStateMachineDir().toPath(), 0);
-    dev.raftkv.util.DirSync.syncWithParents(current, 5);
+    logDirSync = new DirSync(current);
+    DirSync.syncWithParents(raftStorage.getStorageDir().getStateMachineDir().toPath(), 0);
+    DirSync.syncWithParents(current, 5);
     if (dataDir != null) {
       Restore.seed(peerId, dataDir.resolve(Restore.DIR), store.kind(), snapshots,
           raftStorage.getStorageDir().getCurrentDir().toPath());
@@ -277,19 +269,11 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
             latest.dir().getFileName(), store.kind(), store.appliedIndex());
         store.restore(latest.dir());
       }
-      removedPeers.clear();
-      Path removed = latest == null ? null : latest.dir().resolve(REMOVED_PEERS_FILE);
-      if (removed != null && Files.isRegularFile(removed)) {
-        for (String line : Files.readAllLines(removed, StandardCharsets.UTF_8)) {
-          if (!line.isBlank()) {
-            removedPeers.add(line.strip());
-          }
-        }
-      }
+      removedPeers.load(latest == null ? null : latest.dir());
       setLastAppliedTermIndex(latest == null ? TermIndex.INITIAL_VALUE : latest.termIndex());
       lastSnapshotIndex = latest == null ? -1 : latest.termIndex().getIndex();
       snapshots.cleanup();
-      aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
+      aclListener.accept(store.getSystem(AclTable.SYSTEM_KEY));
     } finally {
       lock.writeLock().unlock();
     }
@@ -359,13 +343,13 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
       lock.writeLock().unlock();
     }
     if (ks.systemChanged()) {
-      aclListener.accept(store.getSystem(dev.raftkv.acl.AclTable.SYSTEM_KEY));
+      aclListener.accept(store.getSystem(AclTable.SYSTEM_KEY));
     }
     if (pubsub != null && !ks.published().isEmpty()) {
       pubsub.published(index, ks.published());
     }
     updateLastAppliedTermIndex(term, index);
-    java.util.Set<dev.raftkv.store.Key> changed = ks.changedKeys();
+    Set<Key> changed = ks.changedKeys();
     if (changed == null || !changed.isEmpty()) {
       keysListener.accept(changed);
     }
@@ -374,7 +358,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   }
 
   /** Where {@link ReadFence#READ_INDEX} requests get the confirmed read index (the gateway). */
-  void setReadIndexSource(java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<Long>> source) {
+  void setReadIndexSource(Function<ByteBuffer, CompletableFuture<Long>> source) {
     readIndexSource = source;
   }
 
@@ -386,30 +370,18 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   }
 
   /** Where backups get a read index confirmed after their request arrived (the gateway). */
-  void setReadPointSource(java.util.function.Supplier<CompletableFuture<Long>> source) {
+  void setReadPointSource(Supplier<CompletableFuture<Long>> source) {
     readPointSource = source;
   }
 
   /** Completes once everything up to {@code index} is applied (at once if it is). */
   CompletableFuture<Void> whenApplied(long index) {
-    if (getLastAppliedTermIndex().getIndex() >= index) {
-      return CompletableFuture.completedFuture(null);
-    }
-    CompletableFuture<Void> f = appliedWaiters.computeIfAbsent(index, i -> new CompletableFuture<>());
-    signalApplied(); // the index may have been reached meanwhile
-    return f;
+    return appliedWaiters.when(index);
   }
 
   private void signalApplied() {
-    if (appliedWaiters == null || appliedWaiters.isEmpty()) { // null: BaseStateMachine's constructor
-      return;
-    }
-    long applied = getLastAppliedTermIndex().getIndex();
-    java.util.Map.Entry<Long, CompletableFuture<Void>> e;
-    while ((e = appliedWaiters.firstEntry()) != null && e.getKey() <= applied) {
-      if (appliedWaiters.remove(e.getKey(), e.getValue())) {
-        e.getValue().complete(null);
-      }
+    if (appliedWaiters != null) { // null: BaseStateMachine's constructor sets the applied index
+      appliedWaiters.signal();
     }
   }
 
@@ -427,58 +399,57 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   }
 
   /**
-   * Messages to this peer's state machine over the Raft port; thread-safe, may run during apply:
-   * the leader checks of {@link ReadFence} (whether this peer follows the asker, and on the leader
-   * a confirmed read index for a follower) and the admin requests of {@link BackupService}.
+   * Messages to this peer's state machine over the Raft port, told apart by their first byte;
+   * thread-safe, may run during apply: the leader checks of {@link ReadFence} (whether this peer
+   * follows the asker) and, on the leader, a confirmed read index for a follower; a rejoining
+   * peer's {@link PeerReport} probe and {@link StorageCopy} requests; the admin requests of
+   * {@link BackupService}.
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
     ByteString content = request.getContent();
-    if (!content.isEmpty() && content.byteAt(0) == ReadFence.LEADER_CHECK) {
-      try {
-        DivisionInfo info = getServer().join().getDivision(getGroupId()).getInfo();
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
-            ReadFence.answer(content.asReadOnlyByteBuffer(), info))));
-      } catch (IOException | RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
+    byte kind = content.isEmpty() ? 0 : content.byteAt(0);
+    try {
+      return switch (kind) {
+        case ReadFence.LEADER_CHECK -> reply(ReadFence.answer(content.asReadOnlyByteBuffer(), division().getInfo()));
+        case PeerReport.PROBE -> reply(PeerReport.answer(peerId, division(),
+            readStore(st -> RejoinCommands.decode(st.getSystem(RejoinCommands.SYSTEM_KEY)))));
+        case StorageCopy.COPY -> reply(StorageCopy.answer(content.substring(1).toByteArray(), groupDir, division()));
+        case ReadFence.READ_INDEX -> readIndexSource.apply(content.asReadOnlyByteBuffer())
+            .thenApply(i -> Message.valueOf(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(i).array())));
+        case BackupRequest.ADMIN_MESSAGE -> backup(content.substring(1).toByteArray());
+        // client reads do not come this way: the gateway runs them with read() after its own ReadIndex
+        default -> CompletableFuture.failedFuture(new IOException(peerId + ": unknown query"));
+      };
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    if (!content.isEmpty() && (content.byteAt(0) == PeerReport.PROBE || content.byteAt(0) == StorageCopy.COPY)) {
-      try {
-        RaftServer.Division d = getServer().join().getDivision(getGroupId());
-        byte[] answer = content.byteAt(0) == PeerReport.PROBE
-            ? PeerReport.answer(peerId, d, readStore(st -> dev.raftkv.command.RejoinCommands.decode(
-                st.getSystem(dev.raftkv.command.RejoinCommands.SYSTEM_KEY))))
-            : StorageCopy.answer(content.substring(1).toByteArray(), groupDir, d);
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
-      } catch (IOException | RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
+  }
+
+  private RaftServer.Division division() throws IOException {
+    return getServer().join().getDivision(getGroupId());
+  }
+
+  private static CompletableFuture<Message> reply(byte[] answer) {
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
+  }
+
+  /** An admin request of {@link BackupService}. */
+  private CompletableFuture<Message> backup(byte[] admin) {
+    if (backups == null) {
+      return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));
     }
-    if (!content.isEmpty() && content.byteAt(0) == ReadFence.READ_INDEX) {
-      return readIndexSource.apply(content.asReadOnlyByteBuffer()).thenApply(i -> Message.valueOf(
-          ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(i).array())));
-    }
-    if (!content.isEmpty() && content.byteAt(0) == BackupRequest.ADMIN_MESSAGE) {
-      if (backups == null) {
-        return CompletableFuture.failedFuture(new IOException(peerId + ": backups are not available"));
-      }
-      byte[] admin = content.substring(1).toByteArray();
-      // a copy holds every write acknowledged before it was asked for: it waits for a read index
-      // the leader confirmed after that (never Ratis' ReadIndex, see ReadFence)
-      CompletableFuture<Void> ready = BackupService.needsReadPoint(admin)
-          ? readPointSource.get().thenCompose(this::whenApplied)
-              .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
-          : CompletableFuture.completedFuture(null);
-      return ready.thenCompose(v -> backups.handle(admin, store, this::readStore))
-          .thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
-    }
-    // client reads do not come this way: the gateway runs them with read() after its own ReadIndex
-    return CompletableFuture.failedFuture(new IOException(peerId + ": unknown query"));
+    // a copy holds every write acknowledged before it was asked for: it waits for a read index
+    // the leader confirmed after that (never Ratis' ReadIndex, see ReadFence)
+    CompletableFuture<Void> ready = BackupService.needsReadPoint(admin)
+        ? readPointSource.get().thenCompose(this::whenApplied).orTimeout(30, TimeUnit.SECONDS)
+        : CompletableFuture.completedFuture(null);
+    return ready.thenCompose(v -> backups.handle(admin, store, this::readStore))
+        .thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
   }
 
   /** Runs {@code reader} on the applied state with no batch half-committed meanwhile (INFO keyspace). */
-  public <T> T readStore(java.util.function.Function<Store, T> reader) {
+  public <T> T readStore(Function<Store, T> reader) {
     lock.readLock().lock();
     try {
       return reader.apply(store);
@@ -524,9 +495,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
     long start = System.nanoTime();
     Path tmp = snapshots.newTemp(last);
     store.checkpoint(tmp);
-    Path removed = tmp.resolve(REMOVED_PEERS_FILE);
-    Files.write(removed, removedPeers, StandardCharsets.UTF_8);
-    dev.raftkv.util.Dirs.fsync(removed);
+    removedPeers.save(tmp);
     snapshots.publish(tmp, last, store.kind());
     lastSnapshotIndex = last.getIndex();
     LOG.info("{}: snapshot at index {} ({} keys) took {} ms", peerId, last.getIndex(),
@@ -537,8 +506,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   // --- events worth one log line each ----------------------------------------------------------
 
   @Override
-  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
-      org.apache.ratis.protocol.RaftPeerId newLeader) {
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
     if (newLeader == null) {
       LOG.info("{}: no leader known", peerId);
     } else if (newLeader.equals(member.getPeerId())) {
@@ -554,8 +522,7 @@ public final class KvStateMachine extends BaseStateMachine implements org.apache
   }
 
   @Override
-  public void notifySnapshotInstalled(org.apache.ratis.proto.RaftProtos.InstallSnapshotResult result,
-      long snapshotIndex, org.apache.ratis.protocol.RaftPeer peer) {
+  public void notifySnapshotInstalled(InstallSnapshotResult result, long snapshotIndex, RaftPeer peer) {
     LOG.info("{}: snapshot install on {}: {} at index {}", peerId, peer == null ? "?" : peer.getId(), result,
         snapshotIndex);
   }
