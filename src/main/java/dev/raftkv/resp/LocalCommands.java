@@ -142,7 +142,20 @@ final class LocalCommands {
         session.resetState();
         out.simple("RESET");
       }
-      case "readonly", "readwrite" -> out.ok(); // every peer serves reads: nothing to switch
+      case "readonly", "readwrite" -> {
+        // without cluster mode every peer serves reads anyway; with it, READONLY lets this
+        // connection read from a follower (resp.ClientSession's route step)
+        session.readonly = spec.name().equals("readonly");
+        out.ok();
+      }
+      case "cluster" -> dev.raftkv.cluster.ClusterCommands.execute(a, backend.cluster(), out);
+      case "asking" -> {
+        if (backend.cluster() == null) {
+          out.error(dev.raftkv.cluster.ClusterCommands.DISABLED);
+        } else {
+          out.ok(); // slots never migrate between groups yet: no ASK redirection to follow
+        }
+      }
       // (P|S)(UN)SUBSCRIBE come here only from EXEC; otherwise PubSubSession answers them
       case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" ->
           session.pubsub.execute(spec.name(), a, out);
@@ -221,7 +234,7 @@ final class LocalCommands {
         .bulk("version").bulk(REDIS_VERSION)
         .bulk("proto").integer(session.proto)
         .bulk("id").integer(session.id())
-        .bulk("mode").bulk("standalone")
+        .bulk("mode").bulk(backend.cluster() == null ? "standalone" : "cluster")
         .bulk("role").bulk("master")
         .bulk("modules").array(0);
   }
