@@ -174,7 +174,7 @@ public final class RaftKvNode implements Closeable {
     stateMachine.setKeysListener(blocking::keysChanged);
     this.topology = config.get(NodeConfig.CLUSTER_ENABLED).equals("yes")
         ? new RaftTopology(id, server, GROUP_ID, peers, config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
-            RaftServerConfigKeys.Rpc.timeoutMin(props).toLong(java.util.concurrent.TimeUnit.MILLISECONDS))
+            RaftServerConfigKeys.Rpc.timeoutMin(props).toLong(java.util.concurrent.TimeUnit.MILLISECONDS) * 3 / 4)
         : null;
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {

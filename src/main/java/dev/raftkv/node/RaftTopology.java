@@ -20,7 +20,8 @@ import org.apache.ratis.server.RaftServer;
  * Cluster mode's view of this peer's Raft group(s): today one group, group 0, serving every slot.
  * Members are the group's voters with their RESP address from the peers file (a voter missing
  * from this peer's peers file cannot be named to clients and is left out). A follower that has
- * heard nothing from its leader for longer than the minimum election timeout reports no leader,
+ * heard nothing from its leader for three quarters of the minimum election timeout (heartbeats come
+ * every half) reports no leader,
  * so that commands wait for the election instead of being sent to a leader that is gone.
  */
 final class RaftTopology implements Topology {

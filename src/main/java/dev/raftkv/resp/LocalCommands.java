@@ -34,7 +34,7 @@ final class LocalCommands {
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
       Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
-      Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
+      Map.entry("command|docs", -2), Map.entry("command|getkeys", -3), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
       Map.entry("acl|getuser", 3), Map.entry("acl|list", 2), Map.entry("acl|users", 2),
       Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2),
@@ -580,6 +580,24 @@ final class LocalCommands {
     }
     switch (ClientSession.lower(a[1])) {
       case "count" -> out.integer(Commands.all().size());
+      case "getkeys" -> {
+        // the row's own keys (command.CommandKeys), as routing sees them; Redis 7.0's errors
+        byte[][] cmd = java.util.Arrays.copyOfRange(a, 2, a.length);
+        CommandSpec spec = Commands.lookup(cmd[0]);
+        if (spec == null || Commands.isInternal(spec)) {
+          out.error("ERR Invalid command specified");
+        } else if (!spec.arityOk(cmd.length)) {
+          out.error("ERR Invalid number of arguments specified for command");
+        } else {
+          java.util.List<byte[]> keys = spec.keys(cmd);
+          if (keys.isEmpty()) {
+            out.error("ERR The command has no key arguments");
+          } else {
+            out.array(keys.size());
+            keys.forEach(out::bulk);
+          }
+        }
+      }
       case "list" -> {
         java.util.function.Predicate<String> filter = null;
         String aclcat = null;
