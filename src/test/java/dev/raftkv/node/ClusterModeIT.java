@@ -112,6 +112,65 @@ class ClusterModeIT {
     }
   }
 
+  @Test
+  void duringAnElectionAKeyedCommandWaitsForTheLeaderInsteadOfFailingFast() throws Exception {
+    cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory", "raftkv.cluster.enabled", "yes",
+        "raftkv.request.timeout-ms", "20000"));
+    int leader = cluster.leader();
+    int survivor = cluster.aFollower();
+    int other = otherThan(leader, survivor);
+    try (Jedis s = cluster.client(survivor)) {
+      s.readonly(); // (reads then stay on the survivor; the SET below still needs the leader)
+      cluster.stop(leader);
+      cluster.stop(other);
+      TestCluster.eventually(Duration.ofSeconds(10), () -> {
+        try {
+          return cluster.nodes[survivor].raftServer().getDivision(RaftKvNode.GROUP_ID).getInfo().getLeaderId() == null;
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }, "the survivor knows no leader");
+      // two pipelined commands: the SET waits for a leader, the GET behind it, in order
+      long t0 = System.nanoTime();
+      java.util.concurrent.CompletableFuture<List<Object>> replies = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        redis.clients.jedis.Pipeline p = s.pipelined();
+        p.sendCommand(redis.clients.jedis.Protocol.Command.SET, "foo", "1");
+        p.sendCommand(redis.clients.jedis.Protocol.Command.ECHO, "after");
+        return p.syncAndReturnAll();
+      });
+      Thread.sleep(1500);
+      assertTrue(!replies.isDone(), "no quick CLUSTERDOWN or TRYAGAIN: " + (replies.isDone() ? replies.join() : ""));
+      cluster.start(other);
+      List<Object> r = replies.get(30, TimeUnit.SECONDS);
+      assertTrue(System.nanoTime() - t0 > TimeUnit.MILLISECONDS.toNanos(1500));
+      int newLeader = cluster.awaitLeader();
+      Object first = r.get(0);
+      if (newLeader == survivor) {
+        assertEquals("OK", first instanceof byte[] b ? new String(b) : String.valueOf(first));
+      } else {
+        assertEquals("MOVED 12182 127.0.0.1:" + port(newLeader), ((JedisDataException) first).getMessage());
+      }
+      assertEquals("after", new String((byte[]) r.get(1)));
+    }
+  }
+
+  @Test
+  void withNoLeaderWithinTheRequestTimeoutTheReplyIsClusterdown() throws Exception {
+    cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory", "raftkv.cluster.enabled", "yes",
+        "raftkv.request.timeout-ms", "2000"));
+    int leader = cluster.leader();
+    int survivor = cluster.aFollower();
+    cluster.stop(otherThan(leader, survivor));
+    cluster.stop(leader);
+    try (Jedis s = cluster.client(survivor)) {
+      long t0 = System.nanoTime();
+      JedisDataException e = assertThrows(JedisDataException.class, () -> s.set("foo", "1"));
+      assertTrue(e.getMessage().startsWith("CLUSTERDOWN "), e.getMessage());
+      assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(1900), "waited the request timeout");
+      assertEquals("PONG", s.ping(), "the connection goes on");
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // the failover drill, for every client
 
