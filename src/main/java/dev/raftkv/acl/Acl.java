@@ -118,15 +118,12 @@ public final class Acl {
     if (channels != CHANNELS_NOT_CHECKED) {
       return channels;
     }
-    if (e.user().allKeys() || info.firstKey() <= 0 && !info.movableKeys()) {
+    if (e.user().allKeys()) {
       return null;
     }
-    if (info.movableKeys()) {
-      return NOPERM_KEYS; // LMPOP, SINTERCARD, ...: only for users with allkeys
-    }
-    int last = info.lastKey() < 0 ? argv.length + info.lastKey() : info.lastKey();
-    for (int i = info.firstKey(); i <= last && i < argv.length; i += Math.max(1, info.step())) {
-      if (!keyAllowed(e.user(), argv[i])) {
+    // the row's own keys ("The routing seam"): fixed positions, or numkeys-style (LMPOP, EVAL, ...)
+    for (byte[] key : spec.keys(argv)) {
+      if (!keyAllowed(e.user(), key)) {
         return NOPERM_KEYS;
       }
     }

@@ -38,6 +38,14 @@ public record CommandSpec(String name, int arity, Route route, Normalizer normal
     byte[][] normalize(byte[][] argv, long now) throws CommandError;
   }
 
+  /**
+   * The keys this command names, in argument order ({@link CommandKeys}): what WATCH, CROSSSLOT and
+   * MOVED read; empty for a command without keys. The arity must have been checked.
+   */
+  public List<byte[]> keys(byte[][] argv) {
+    return CommandKeys.of(this).keys(argv);
+  }
+
   public boolean arityOk(int argc) {
     return arity >= 0 ? argc == arity : argc >= -arity;
   }

@@ -43,6 +43,11 @@ public final class Commands {
     local("reset", 1);
     local("readonly", 1);
     local("readwrite", 1);
+    // Redis Cluster protocol (cluster.ClusterCommands, docs/operations.md "Cluster mode")
+    local("cluster", -2);
+    local("asking", 1);
+    internal(dev.raftkv.cluster.ClusterCommands.COUNT_KEYS, 2, Route.READ, dev.raftkv.cluster.ClusterCommands::countKeys);
+    internal(dev.raftkv.cluster.ClusterCommands.GET_KEYS, 3, Route.READ, dev.raftkv.cluster.ClusterCommands::getKeys);
     // ACL: the reading subcommands are answered locally; SETUSER and DELUSER are turned into the
     // internal write below by the receiving peer (resp.ClientSession) and replicated
     local("acl", -2);

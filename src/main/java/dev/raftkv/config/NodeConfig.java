@@ -47,6 +47,8 @@ public final class NodeConfig {
   public static final String PUBSUB_OUTPUT_LIMIT = "raftkv.pubsub.output-limit-bytes";
   public static final String PUBSUB_OUTPUT_SOFT_LIMIT = "raftkv.pubsub.output-soft-limit-bytes";
   public static final String PUBSUB_OUTPUT_SOFT_SECONDS = "raftkv.pubsub.output-soft-limit-seconds";
+  /** yes: the Redis Cluster protocol (CLUSTER, MOVED, CROSSSLOT; docs/operations.md "Cluster mode"). */
+  public static final String CLUSTER_ENABLED = "raftkv.cluster.enabled";
   // security (docs/security.md)
   public static final String REQUIREPASS = "raftkv.requirepass";
   public static final String PROTECTED_MODE = "raftkv.protected-mode";
@@ -91,6 +93,7 @@ public final class NodeConfig {
     d.put(PUBSUB_OUTPUT_LIMIT, "33554432");
     d.put(PUBSUB_OUTPUT_SOFT_LIMIT, "8388608");
     d.put(PUBSUB_OUTPUT_SOFT_SECONDS, "60");
+    d.put(CLUSTER_ENABLED, "no");
     d.put(REQUIREPASS, "");
     d.put(PROTECTED_MODE, "yes");
     d.put(TLS_PORT, "0");
@@ -216,7 +219,8 @@ public final class NodeConfig {
 
   private void validateSecurity(String src) throws ConfigException {
     for (String[] choice : new String[][] {{PROTECTED_MODE, "yes", "no"},
-        {TLS_AUTH_CLIENTS, "yes", "no", "optional"}, {TLS_RAFT, "yes", "no"}}) {
+        {TLS_AUTH_CLIENTS, "yes", "no", "optional"}, {TLS_RAFT, "yes", "no"},
+        {CLUSTER_ENABLED, "yes", "no"}}) {
       if (!java.util.Arrays.asList(choice).subList(1, choice.length).contains(get(choice[0]))) {
         throw new ConfigException(src + ": " + choice[0] + " must be "
             + String.join(" or ", java.util.Arrays.asList(choice).subList(1, choice.length))

@@ -96,7 +96,8 @@ final class InfoReport {
           stats.errorStats().forEach((code, n) ->
               sb.append("errorstat_").append(code).append(":count=").append(n).append("\r\n"));
         }
-        case "cluster" -> sb.append("# Cluster\r\n").append("cluster_enabled:0\r\n");
+        case "cluster" -> sb.append("# Cluster\r\n").append("cluster_enabled:")
+            .append(clusterMode(node) ? 1 : 0).append("\r\n");
         case "commandstats" -> {
           sb.append("# Commandstats\r\n");
           stats.commandStats().forEach((name, st) ->
@@ -174,7 +175,7 @@ final class InfoReport {
     view.put("zset-max-ziplist-entries", "128");
     view.put("zset-max-listpack-value", "64");
     view.put("zset-max-ziplist-value", "64");
-    view.put("cluster-enabled", "no");
+    view.put("cluster-enabled", config.get(dev.raftkv.config.NodeConfig.CLUSTER_ENABLED));
     view.put("requirepass", config.get(dev.raftkv.config.NodeConfig.REQUIREPASS));
     view.put("protected-mode", config.get(dev.raftkv.config.NodeConfig.PROTECTED_MODE));
     view.put("tls-port", config.get(dev.raftkv.config.NodeConfig.TLS_PORT));
@@ -191,7 +192,7 @@ final class InfoReport {
     sb.append("# Server\r\n")
         .append("redis_version:7.0.0\r\n")
         .append("raftkv_version:").append(version()).append("\r\n")
-        .append("redis_mode:standalone\r\n")
+        .append("redis_mode:").append(clusterMode(node) ? "cluster" : "standalone").append("\r\n")
         .append("os:").append(System.getProperty("os.name")).append(' ')
         .append(System.getProperty("os.arch")).append("\r\n")
         .append("process_id:").append(ProcessHandle.current().pid()).append("\r\n")
@@ -206,6 +207,10 @@ final class InfoReport {
   private static String peerList(java.util.Collection<RaftPeer> peers) {
     return peers.stream().map(p -> p.getId() + "@" + p.getAddress()).sorted()
         .collect(Collectors.joining(","));
+  }
+
+  private static boolean clusterMode(RaftKvNode node) {
+    return node.config().get(dev.raftkv.config.NodeConfig.CLUSTER_ENABLED).equals("yes");
   }
 
   static String version() {

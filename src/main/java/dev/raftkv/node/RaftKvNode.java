@@ -71,6 +71,8 @@ public final class RaftKvNode implements Closeable {
   private final ExpirySweeper expiry;
   private final MetricsServer metrics; // null when raftkv.metrics.port is 0
   private final dev.raftkv.acl.Acl acl;
+  /** Cluster mode's view of the groups and their leaders; null when raftkv.cluster.enabled is no. */
+  private final dev.raftkv.cluster.Topology topology;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
   private boolean raftFailed;
@@ -170,6 +172,10 @@ public final class RaftKvNode implements Closeable {
             config.getInt(NodeConfig.MAX_VALUE_BYTES)));
     this.blocking = new dev.raftkv.resp.BlockingWaiters(id, gateway::write);
     stateMachine.setKeysListener(blocking::keysChanged);
+    this.topology = config.get(NodeConfig.CLUSTER_ENABLED).equals("yes")
+        ? new RaftTopology(id, server, GROUP_ID, peers, config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
+            RaftServerConfigKeys.Rpc.timeoutMin(props).toLong(java.util.concurrent.TimeUnit.MILLISECONDS) * 3 / 4)
+        : null;
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
     try {
       this.resp = new RespServer(new InetSocketAddress(redisBind, self.redis().port()), new NodeBackend(),
@@ -412,6 +418,11 @@ public final class RaftKvNode implements Closeable {
     @Override
     public dev.raftkv.resp.BlockingWaiters blocking() {
       return blocking;
+    }
+
+    @Override
+    public dev.raftkv.cluster.Topology cluster() {
+      return topology;
     }
 
     @Override

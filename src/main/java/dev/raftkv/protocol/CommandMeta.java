@@ -218,6 +218,8 @@ public final class CommandMeta {
       pubsub|-2||0,0,0|@slow|pubsub|2.8.0|A container for Pub/Sub commands
       readonly|1|loading,stale,fast|0,0,0|@fast,@connection|cluster|3.0.0|Enables read queries for a connection to a cluster replica node
       readwrite|1|loading,stale,fast|0,0,0|@fast,@connection|cluster|3.0.0|Disables read queries for a connection to a cluster replica node
+      asking|1|fast|0,0,0|@fast,@connection|cluster|3.0.0|Sent by cluster clients after an -ASK redirect
+      cluster|-2||0,0,0|@slow|cluster|3.0.0|A container for cluster commands
       """;
 
   private static final Map<String, Info> BY_NAME = new HashMap<>();

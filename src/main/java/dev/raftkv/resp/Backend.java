@@ -34,6 +34,14 @@ public interface Backend {
     return null;
   }
 
+  /**
+   * Cluster mode (raftkv.cluster.enabled=yes): the slots, groups and leaders that route keyed
+   * commands and answer CLUSTER; null when cluster mode is off.
+   */
+  default dev.raftkv.cluster.Topology cluster() {
+    return null;
+  }
+
   /** How many other peers replicate this one's writes (WAIT's answer). */
   default int otherPeers() {
     return 0;

@@ -65,6 +65,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private final Backend backend;
   private final ServerStats stats;
   private final LocalCommands local;
+  /** Cluster mode's groups and leaders; null when cluster mode is off. */
+  private final dev.raftkv.cluster.Topology cluster;
   private final Transaction tx = new Transaction(this);
   /** Subscriptions and subscribed-mode rules (Pub/Sub). */
   final PubSubSession pubsub;
@@ -81,6 +83,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private boolean closing;
   /** Reading is paused because the peer as a whole has too much queued for Raft. */
   private boolean overloadPaused;
+  /** Reading is paused because a command waits until its group's leader is known (cluster mode). */
+  private boolean heldForLeader;
+  /** READONLY (cluster mode): this connection's reads may be served by a follower. */
+  volatile boolean readonly;
   /**
    * Requests that were already read when the pause began (Netty finishes decoding what it has
    * read); they wait here, in order, until the peer is below its bound again.
@@ -103,6 +109,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.backend = backend;
     this.stats = stats;
     this.local = local;
+    this.cluster = backend.cluster();
     this.maxPending = maxPending;
     this.id = stats.clientIds.incrementAndGet();
     this.authenticated = backend.acl().defaultOpen();
@@ -167,7 +174,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (argv.length == 0 || closing) {
       return; // an empty inline line is ignored, like Redis
     }
-    if (overloadPaused) {
+    if (paused()) {
       backlog.add(() -> {
         stats.totalCommands.incrementAndGet();
         handle(argv);
@@ -178,7 +185,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     handle(argv);
   }
 
+  private boolean paused() {
+    return overloadPaused || heldForLeader;
+  }
+
   private void handle(byte[][] argv) {
+    handle(argv, 0);
+  }
+
+  /** @param holdDeadline when the command already waits for a leader: until when (System.nanoTime()), else 0 */
+  private void handle(byte[][] argv, long holdDeadline) {
     CommandSpec spec = Commands.lookup(argv[0]);
     if (spec == null || Commands.isInternal(spec)) {
       byte[] unknown = RespOut.errorBytes(tx.rejected(null, Commands.unknownCommandError(argv)));
@@ -214,11 +230,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       reply(error);
       return;
     }
+    if (cluster != null && !route(spec, argv, holdDeadline)) {
+      return; // redirected, CROSSSLOT, or waiting for the leader of the keys' group
+    }
     if (pubsub.intercept(spec, argv, tx.inMulti())) {
       return; // Pub/Sub commands, PUBLISH, and what RESP2's subscribed mode refuses
     }
     if (tx.handle(spec, argv)) {
       return; // MULTI EXEC DISCARD WATCH UNWATCH, or queued inside MULTI
+    }
+    if (cluster != null && spec.name().equals("cluster")) {
+      byte[][] read = dev.raftkv.cluster.ClusterCommands.keyspaceRead(argv);
+      if (read != null) {
+        submit(Route.READ, read, argv); // COUNTKEYSINSLOT, GETKEYSINSLOT: a scan of the keyspace
+        return;
+      }
     }
     if (spec.name().equals("acl") && AclCommands.isWrite(argv)) {
       byte[][] log;
@@ -286,6 +312,74 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       }
       default -> throw new IllegalStateException();
     }
+  }
+
+  /**
+   * Cluster mode's route step ("The routing seam", docs/design.md): true when the command runs
+   * here; otherwise it was answered (-MOVED, -CROSSSLOT; inside MULTI that also makes EXEC fail,
+   * an EXEC discards the transaction, as in Redis) or it waits for its group's leader, with the
+   * connection's later requests queued behind it.
+   */
+  private boolean route(CommandSpec spec, byte[][] argv, long holdDeadline) {
+    boolean exec = tx.inMulti() && spec.name().equals("exec");
+    java.util.List<byte[]> keys = exec ? tx.queuedKeys() : spec.keys(argv);
+    if (keys.isEmpty()) {
+      return true;
+    }
+    boolean read = exec ? tx.queuedReadsOnly() : spec.route() == Route.READ
+        || spec.name().equals("ssubscribe") || spec.name().equals("sunsubscribe");
+    boolean expired = holdDeadline != 0 && System.nanoTime() - holdDeadline >= 0;
+    dev.raftkv.cluster.Router.Decision d =
+        dev.raftkv.cluster.Router.route(cluster, keys, read, readonly, expired);
+    if (d instanceof dev.raftkv.cluster.Router.Here) {
+      return true;
+    }
+    if (d instanceof dev.raftkv.cluster.Router.Hold hold) {
+      holdForLeader(argv, hold.group(), holdDeadline != 0 ? holdDeadline
+          : System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(cluster.holdMillis()));
+      return false;
+    }
+    String text = ((dev.raftkv.cluster.Router.Redirect) d).error();
+    byte[] error;
+    if (exec) {
+      tx.reset();
+      error = RespOut.errorBytes(text);
+    } else {
+      error = RespOut.errorBytes(tx.rejected(spec, text));
+    }
+    stats.rejected(lastCommand, error);
+    reply(error);
+    return false;
+  }
+
+  /**
+   * No leader of the group is known (an election): the command waits, polling every 10 ms, until
+   * one is or the request timeout passed, then runs through the pipeline again (and is redirected
+   * or answered CLUSTERDOWN). The connection's later requests wait in the backlog, in order.
+   */
+  private void holdForLeader(byte[][] argv, int group, long deadline) {
+    heldForLeader = true;
+    ctx.channel().config().setAutoRead(false);
+    ctx.executor().schedule(() -> {
+      if (closing || !ctx.channel().isActive()) {
+        return;
+      }
+      if (cluster.group(group).leader() == null && System.nanoTime() - deadline < 0) {
+        holdForLeader(argv, group, deadline);
+        return;
+      }
+      heldForLeader = false;
+      handle(argv, deadline);
+      runBacklog();
+    }, 10, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs the requests read while reading was paused, in order, until something pauses it again. */
+  private void runBacklog() {
+    while (!backlog.isEmpty() && !paused() && !closing) {
+      backlog.poll().run();
+    }
+    drain();
   }
 
   /** A linearizable read whose only purpose is to wait until this peer has applied the latest writes. */
@@ -377,10 +471,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       return;
     }
     overloadPaused = false;
-    while (!backlog.isEmpty() && !overloadPaused && !closing) {
-      backlog.poll().run();
-    }
-    drain();
+    runBacklog();
   }
 
   private void dispatch(Slot slot, Route route, byte[][] argv, UnaryOperator<byte[]> onReply,
@@ -499,7 +590,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (wrote) {
       ctx.flush();
     }
-    if (!closing && !overloadPaused && !ctx.channel().config().isAutoRead()
+    if (!closing && !paused() && !ctx.channel().config().isAutoRead()
         && replies.size() < maxPending / 2) {
       ctx.channel().config().setAutoRead(true);
     }
@@ -586,6 +677,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     user = "default";
     authenticated = backend.acl().defaultOpen();
     name = null;
+    readonly = false;
     tx.reset();
   }
 
@@ -639,7 +731,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (closing) {
       return;
     }
-    if (overloadPaused) {
+    if (paused()) {
       backlog.add(() -> tooLarge(commandName, bytes, limit)); // keep the reply order
       return;
     }

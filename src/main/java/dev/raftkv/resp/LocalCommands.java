@@ -34,7 +34,7 @@ final class LocalCommands {
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
       Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
-      Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
+      Map.entry("command|docs", -2), Map.entry("command|getkeys", -3), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
       Map.entry("acl|getuser", 3), Map.entry("acl|list", 2), Map.entry("acl|users", 2),
       Map.entry("acl|whoami", 2), Map.entry("acl|cat", -2), Map.entry("acl|help", 2),
@@ -142,7 +142,20 @@ final class LocalCommands {
         session.resetState();
         out.simple("RESET");
       }
-      case "readonly", "readwrite" -> out.ok(); // every peer serves reads: nothing to switch
+      case "readonly", "readwrite" -> {
+        // without cluster mode every peer serves reads anyway; with it, READONLY lets this
+        // connection read from a follower (resp.ClientSession's route step)
+        session.readonly = spec.name().equals("readonly");
+        out.ok();
+      }
+      case "cluster" -> dev.raftkv.cluster.ClusterCommands.execute(a, backend.cluster(), out);
+      case "asking" -> {
+        if (backend.cluster() == null) {
+          out.error(dev.raftkv.cluster.ClusterCommands.DISABLED);
+        } else {
+          out.ok(); // slots never migrate between groups yet: no ASK redirection to follow
+        }
+      }
       // (P|S)(UN)SUBSCRIBE come here only from EXEC; otherwise PubSubSession answers them
       case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" ->
           session.pubsub.execute(spec.name(), a, out);
@@ -221,7 +234,7 @@ final class LocalCommands {
         .bulk("version").bulk(REDIS_VERSION)
         .bulk("proto").integer(session.proto)
         .bulk("id").integer(session.id())
-        .bulk("mode").bulk("standalone")
+        .bulk("mode").bulk(backend.cluster() == null ? "standalone" : "cluster")
         .bulk("role").bulk("master")
         .bulk("modules").array(0);
   }
@@ -567,6 +580,24 @@ final class LocalCommands {
     }
     switch (ClientSession.lower(a[1])) {
       case "count" -> out.integer(Commands.all().size());
+      case "getkeys" -> {
+        // the row's own keys (command.CommandKeys), as routing sees them; Redis 7.0's errors
+        byte[][] cmd = java.util.Arrays.copyOfRange(a, 2, a.length);
+        CommandSpec spec = Commands.lookup(cmd[0]);
+        if (spec == null || Commands.isInternal(spec)) {
+          out.error("ERR Invalid command specified");
+        } else if (!spec.arityOk(cmd.length)) {
+          out.error("ERR Invalid number of arguments specified for command");
+        } else {
+          java.util.List<byte[]> keys = spec.keys(cmd);
+          if (keys.isEmpty()) {
+            out.error("ERR The command has no key arguments");
+          } else {
+            out.array(keys.size());
+            keys.forEach(out::bulk);
+          }
+        }
+      }
       case "list" -> {
         java.util.function.Predicate<String> filter = null;
         String aclcat = null;

@@ -150,6 +150,22 @@ public final class Resp3 {
   static {
     // connection and server
     SHAPES.put("hello", a -> map(ANY, ANY));
+    // CLUSTER SHARDS: maps of maps; CLUSTER SLOTS: each node's metadata is a map; INFO, NODES: text
+    Shape node = tuple(ANY, ANY, ANY, map(ANY, ANY));
+    Shape slotRange = (n, out) -> {
+      if (!n.isArray()) {
+        writeAny(n, out);
+        return;
+      }
+      out.array(n.items.size());
+      for (int i = 0; i < n.items.size(); i++) {
+        (i < 2 ? ANY : node).write(n.items.get(i), out);
+      }
+    };
+    SHAPES.put("cluster", a -> a.length < 2 ? ANY
+        : is(a[1], "shards") ? array(map(ANY, array(map(ANY, ANY))))
+        : is(a[1], "slots") ? array(slotRange)
+        : is(a[1], "info") || is(a[1], "nodes") ? VERBATIM : ANY);
     SHAPES.put("info", a -> VERBATIM);
     SHAPES.put("config", a -> a.length > 1 && is(a[1], "get") ? map(ANY, ANY) : ANY);
     SHAPES.put("acl", a -> a.length > 1 && is(a[1], "getuser") ? map(ANY, ANY) : ANY);

@@ -141,6 +141,25 @@ final class Transaction {
     return true;
   }
 
+  /** The keys of every queued command, in order (cluster mode routes EXEC by them). */
+  List<byte[]> queuedKeys() {
+    List<byte[]> keys = new ArrayList<>();
+    for (Queued q : queue) {
+      keys.addAll(q.spec().keys(q.argv()));
+    }
+    return keys;
+  }
+
+  /** True when no queued command writes (a READONLY connection may run EXEC on a follower). */
+  boolean queuedReadsOnly() {
+    for (Queued q : queue) {
+      if (q.spec().route() == Route.WRITE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** RESET: no transaction, no watched keys. */
   void reset() {
     discardAll();

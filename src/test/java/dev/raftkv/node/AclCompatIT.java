@@ -52,11 +52,22 @@ class AclCompatIT {
         GET app:1
         GET k
         SET app:1 x
+        AUTH carol anything
+        ACL SETUSER erin on nopass +@all ~app:*
+        AUTH erin x
+        RPUSH app:l a b
+        LMPOP 1 app:l LEFT
+        LMPOP 2 app:l other LEFT
+        EVAL return 1 app:k not-a-key
+        EVAL return 1 other
+        ZUNIONSTORE other 1 app:z
+        ZUNIONSTORE app:d 1 app:z
+        SINTERCARD 2 app:s other
         AUTH alice anything
         AUTH carol anything
         ACL WHOAMI
         AUTH default x
-        ACL DELUSER nobody alice bob carol dave
+        ACL DELUSER nobody alice bob carol dave erin
         ACL USERS
         """);
   }

@@ -109,4 +109,21 @@ class Resp3Test {
   void aReplyThatIsNotOneWellFormedRespValueIsLeftAlone() {
     assertEquals("*3\r\n$1\r\na\r\n", convert("SMEMBERS s", "*3\r\n$1\r\na\r\n"));
   }
+
+  @Test
+  void clusterRepliesAsRedisSendsThemInResp3() {
+    String id = "2cc117f73f85e2f6c47b5c24a018c261739016bd";
+    // CLUSTER SLOTS: each node's metadata is a map
+    assertEquals("*1\r\n*3\r\n:0\r\n:16383\r\n*4\r\n$0\r\n\r\n:17379\r\n$40\r\n" + id + "\r\n%0\r\n",
+        convert("CLUSTER SLOTS", "*1\r\n*3\r\n:0\r\n:16383\r\n*4\r\n$0\r\n\r\n:17379\r\n$40\r\n" + id + "\r\n*0\r\n"));
+    // CLUSTER SHARDS: a map per shard and per node
+    String node = "$2\r\nid\r\n$40\r\n" + id + "\r\n$4\r\nport\r\n:17379\r\n$2\r\nip\r\n$0\r\n\r\n"
+        + "$8\r\nendpoint\r\n$0\r\n\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$18\r\nreplication-offset\r\n:0\r\n"
+        + "$6\r\nhealth\r\n$6\r\nonline\r\n";
+    assertEquals("*1\r\n%2\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*1\r\n%7\r\n" + node,
+        convert("CLUSTER SHARDS", "*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*1\r\n*14\r\n" + node));
+    // CLUSTER INFO and NODES: verbatim text; MYID a plain bulk
+    assertEquals("=22\r\ntxt:cluster_state:ok\r\n\r\n", convert("CLUSTER INFO", "$18\r\ncluster_state:ok\r\n\r\n"));
+    assertEquals("$40\r\n" + id + "\r\n", convert("CLUSTER MYID", "$40\r\n" + id + "\r\n"));
+  }
 }
