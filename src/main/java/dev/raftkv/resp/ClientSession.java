@@ -214,6 +214,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       reply(error);
       return;
     }
+    if (local.overMaxmemory() && refusedOverMaxmemory(spec)) {
+      byte[] oom = RespOut.errorBytes(tx.rejected(spec, LocalCommands.OOM));
+      stats.rejected(lastCommand, oom);
+      reply(oom);
+      return;
+    }
     if (pubsub.intercept(spec, argv, tx.inMulti())) {
       return; // Pub/Sub commands, PUBLISH, and what RESP2's subscribed mode refuses
     }
@@ -286,6 +292,26 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       }
       default -> throw new IllegalStateException();
     }
+  }
+
+  /**
+   * Whether Redis 7.0 refuses the command while used memory is above maxmemory: one it flags
+   * {@code denyoom}; inside MULTI any command but EXEC, DISCARD, QUIT and RESET (queueing takes
+   * memory too); EXEC when it would run a {@code denyoom} command.
+   */
+  private boolean refusedOverMaxmemory(CommandSpec spec) {
+    String name = spec.name();
+    if (name.equals("exec")) {
+      return tx.inMulti() && tx.queues(ClientSession::denyOom);
+    }
+    return denyOom(spec) || tx.inMulti() && !name.equals("discard") && !name.equals("quit")
+        && !name.equals("reset");
+  }
+
+  /** Whether Redis flags the command {@code denyoom}. */
+  private static boolean denyOom(CommandSpec spec) {
+    dev.raftkv.protocol.CommandMeta.Info info = dev.raftkv.protocol.CommandMeta.redis(spec.name());
+    return info != null && info.flags().contains("denyoom");
   }
 
   /** A linearizable read whose only purpose is to wait until this peer has applied the latest writes. */
@@ -708,12 +734,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         } else if (c instanceof IntegerRedisMessage n) {
           argv[i] = Long.toString(n.value()).getBytes(StandardCharsets.US_ASCII);
         } else {
-          throw new ProtocolException("expected '$', got '" + c.getClass().getSimpleName() + "'");
+          throw new ProtocolException("expected '$', got '" + typeByte(c) + "'");
         }
       }
       return argv;
     }
     throw new ProtocolException("expected '*', got '" + msg.getClass().getSimpleName() + "'");
+  }
+
+  /** The first byte of an element that is not a bulk string, as Redis names it in its error. */
+  private static char typeByte(RedisMessage m) {
+    if (m instanceof InlineCommandRedisMessage inline) {
+      return inline.content().isEmpty() ? ' ' : inline.content().charAt(0); // a line without a type byte
+    }
+    return m instanceof ArrayRedisMessage ? '*' : m instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? '-' : '?';
   }
 
   static String lower(byte[] b) {

@@ -45,6 +45,12 @@ final class LocalCommands {
   private final Backend backend;
   private final ServerStats stats;
   private final Map<String, String> config;
+  /**
+   * CONFIG SET maxmemory on this peer, in bytes (0: no limit). Like Redis with the noeviction
+   * policy, while the JVM's used heap is above it this peer refuses the commands Redis flags
+   * {@code denyoom} (resp.ClientSession), before they reach the log; nothing is evicted.
+   */
+  private volatile long maxmemory;
 
   LocalCommands(Backend backend, ServerStats stats, Map<String, String> config) {
     this.backend = backend;
@@ -685,7 +691,15 @@ final class LocalCommands {
           String key = ClientSession.lower(a[i]);
           String value = Args.str(a[i + 1]);
           long[] range = TUNABLE.get(key);
-          if (range != null) {
+          if (key.equals("maxmemory")) {
+            long bytes = memoryBytes(value);
+            if (bytes < 0) {
+              out.error("ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument"
+                  + " must be a memory value");
+              return;
+            }
+            changes.put(key, Long.toString(bytes));
+          } else if (range != null) {
             Long n = Args.parseLong(a[i + 1]);
             String problem = n == null ? "argument couldn't be parsed into an integer"
                 : n < range[0] || n > range[1]
@@ -703,6 +717,9 @@ final class LocalCommands {
           }
         }
         config.putAll(changes); // Redis's encoding thresholds: this peer reports the new values
+        if (changes.containsKey("maxmemory")) {
+          maxmemory = Long.parseLong(changes.get("maxmemory"));
+        }
         out.ok();
       }
       case "resetstat" -> {
@@ -711,6 +728,44 @@ final class LocalCommands {
       }
       default -> throw new IllegalStateException("subcommand table and switch disagree");
     }
+  }
+
+  /**
+   * True when CONFIG SET maxmemory set a limit on this peer and the JVM's used heap is above it:
+   * the commands Redis flags {@code denyoom} are then refused with {@link #OOM}.
+   */
+  boolean overMaxmemory() {
+    long limit = maxmemory;
+    if (limit == 0) {
+      return false;
+    }
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory() > limit;
+  }
+
+  /** Redis 7.0's reply to a {@code denyoom} command while used memory is above maxmemory. */
+  static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+  /**
+   * A memory value as Redis's CONFIG SET reads it: digits with an optional unit (k kb m mb g gb,
+   * any case; k = 1000, kb = 1024); -1 when it is not one.
+   */
+  static long memoryBytes(String value) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,18})(k|kb|m|mb|g|gb)?")
+        .matcher(value.toLowerCase(java.util.Locale.ROOT));
+    if (!m.matches()) {
+      return -1;
+    }
+    long n = Long.parseLong(m.group(1));
+    long unit = m.group(2) == null ? 1 : switch (m.group(2)) {
+      case "k" -> 1000L;
+      case "kb" -> 1024L;
+      case "m" -> 1000L * 1000;
+      case "mb" -> 1024L * 1024;
+      case "g" -> 1000L * 1000 * 1000;
+      default -> 1024L * 1024 * 1024;
+    };
+    return n > Long.MAX_VALUE / unit ? -1 : n * unit;
   }
 
   /**

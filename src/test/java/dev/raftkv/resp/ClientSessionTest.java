@@ -168,6 +168,35 @@ class ClientSessionTest {
     assertFalse(ch.isOpen());
   }
 
+  /** Redis's own suite, unit/protocol: the texts of its framing errors, and *-10 skipped. */
+  @Test
+  void malformedFramingGetsRedisTexts() {
+    EmbeddedChannel ch = channel(16, 1 << 20);
+    send(ch, "*-10\r\n");
+    assertEquals("", out(ch), "a negative count is skipped without a reply");
+    send(ch, "PING\r\n");
+    assertEquals("+PONG\r\n", out(ch));
+    assertTrue(ch.isOpen());
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n");
+    assertEquals("-ERR Protocol error: expected '$', got 'f'\r\n", out(ch));
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*1\r\nfoo\r\n");
+    assertEquals("-ERR Protocol error: expected '$', got 'f'\r\n", out(ch));
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n");
+    assertEquals("-ERR Protocol error: invalid bulk length\r\n", out(ch));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*x1\r\n");
+    assertEquals("-ERR Protocol error: invalid multibulk length\r\n", out(ch));
+  }
+
   @Test
   void execWaitsForTheWatchReadAndCarriesItsDigestsInOneInternalWrite() {
     EmbeddedChannel ch = channel(1024, 1 << 20);
