@@ -41,6 +41,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
 
   /** A reply slot, in request order. */
+  /** CLIENT REPLY OFF is in force. */
+  private boolean replyOff;
+  /** CLIENT REPLY SKIP was the previous command: the next one's reply is not written. */
+  private boolean skipNext;
+  /** The replies of the command being handled are not written (CLIENT REPLY). */
+  private boolean silent;
+
   private static final class Slot {
     byte[] reply;
     boolean closeAfter;
@@ -50,6 +57,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     /** Pub/Sub messages produced after this reply, written right after it (see {@link #push}). */
     ArrayList<Push> after;
     boolean blocking; // a blocking command's slot: nothing of this connection runs until it completes
+    /** CLIENT REPLY OFF or SKIP: the reply is not written (RESP3 push frames still are). */
+    boolean silent;
   }
 
   /** A Pub/Sub message for this connection; {@code written} runs once it left (or was dropped). */
@@ -179,6 +188,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   private void handle(byte[][] argv) {
+    silent = replyOff || skipNext; // CLIENT REPLY: this command's replies are not written
+    skipNext = false;
     CommandSpec spec = Commands.lookup(argv[0]);
     if (spec == null || Commands.isInternal(spec)) {
       byte[] unknown = RespOut.errorBytes(tx.rejected(null, Commands.unknownCommandError(argv)));
@@ -202,7 +213,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       stats.rejected(lastCommand, error);
       if (authenticated && acl.table().get(user) == null) {
         // the user was deleted (ACL DELUSER): like Redis, its connections are closed
-        Slot s = new Slot();
+        Slot s = newSlot();
         s.reply = error;
         s.closeAfter = true;
         replies.add(s);
@@ -254,7 +265,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         RespOut out = new RespOut();
         long t0 = System.nanoTime();
         boolean close = local.execute(spec, argv, this, out);
-        Slot s = new Slot();
+        Slot s = newSlot();
         s.reply = out.toByteArray();
         stats.executed(lastCommand, System.nanoTime() - t0, s.reply);
         s.reply = proto == 3 ? Resp3.convert(argv, s.reply) : s.reply;
@@ -371,7 +382,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv, Blocked blocked) {
-    Slot slot = new Slot();
+    Slot slot = newSlot();
     slot.resp3Argv = resp3Argv;
     slot.cmd = lastCommand;
     slot.startNanos = System.nanoTime();
@@ -488,9 +499,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     return proto == 3;
   }
 
+  /** A reply slot for the command being handled, silent when CLIENT REPLY says so. */
+  private Slot newSlot() {
+    Slot s = new Slot();
+    s.silent = silent;
+    return s;
+  }
+
+  /**
+   * CLIENT REPLY ON, OFF or SKIP, from the command itself: OFF and SKIP silence their own reply
+   * too; SKIP also silences the next command's.
+   */
+  void replyMode(String mode) {
+    switch (mode) {
+      case "on" -> {
+        replyOff = false;
+        silent = false;
+      }
+      case "off" -> {
+        replyOff = true;
+        silent = true;
+      }
+      case "skip" -> {
+        silent = true;
+        skipNext = !replyOff;
+      }
+      default -> throw new IllegalArgumentException(mode);
+    }
+  }
+
   @Override
   public void reply(byte[] r) {
-    Slot s = new Slot();
+    Slot s = newSlot();
     s.reply = r;
     replies.add(s);
     drain();
@@ -507,8 +547,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     Slot s;
     while ((s = replies.peek()) != null && s.reply != null) {
       replies.poll();
-      ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
-      wrote = true;
+      if (!s.silent || proto == 3 && s.reply.length > 0 && s.reply[0] == '>') {
+        ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
+        wrote = true;
+      }
       if (s.closeAfter) {
         if (s.after != null) {
           s.after.forEach(p -> p.written().run());

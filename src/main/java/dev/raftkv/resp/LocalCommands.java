@@ -32,7 +32,7 @@ final class LocalCommands {
   static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
-      Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
+      Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|reply", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
       Map.entry("command|docs", -2), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
@@ -351,6 +351,15 @@ final class LocalCommands {
         return clientKill(a, session, out);
       }
       case "unblock" -> clientUnblock(a, out);
+      case "reply" -> {
+        String mode = ClientSession.lower(a[2]);
+        if (!mode.equals("on") && !mode.equals("off") && !mode.equals("skip")) {
+          out.error(SYNTAX);
+          return false;
+        }
+        session.replyMode(mode);
+        out.ok(); // written only for ON
+      }
       case "no-evict", "no-touch" -> {
         if (is(a[2], "on") || is(a[2], "off")) {
           out.ok(); // nothing is evicted and nothing tracks access times: accepted, no effect

@@ -57,7 +57,10 @@ class CommandsDocTest {
         `CONFIG SET` accepts only the value a parameter already has (configuration is read at
         start-up: `--conf`, `-D`), except Redis's encoding thresholds (`hash-`/`zset-max-listpack-*`,
         `list-max-listpack-size`, `list-compress-depth`, `set-max-intset-entries` and their
-        `ziplist` aliases), which it sets on the peer it reaches, with Redis's range checks.
+        `ziplist` aliases), which it sets on the peer it reaches, with Redis's range checks, and
+        `maxmemory`, also per peer: while the JVM's used heap is above it, that peer refuses the
+        commands Redis flags `denyoom` (and, inside MULTI, all but `EXEC`/`DISCARD`) with Redis's
+        `OOM` error, before they reach the log; nothing is evicted (`noeviction`).
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
         tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
         and group only.
