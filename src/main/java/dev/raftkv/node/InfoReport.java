@@ -153,6 +153,8 @@ final class InfoReport {
     view.put("databases", "1");
     view.put("maxmemory", "0");
     view.put("maxmemory-policy", "noeviction");
+    view.put("min-replicas-to-write", "0");
+    view.put("min-slaves-to-write", "0");
     view.put("maxclients", config.get(dev.raftkv.config.NodeConfig.MAX_CLIENTS));
     view.put("timeout", config.get(dev.raftkv.config.NodeConfig.IDLE_TIMEOUT));
     view.put("client-query-buffer-limit", config.get(dev.raftkv.config.NodeConfig.CLIENT_QUERY_BUFFER_LIMIT));

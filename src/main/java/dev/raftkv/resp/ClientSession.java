@@ -231,6 +231,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       reply(oom);
       return;
     }
+    if (local.tooFewReplicas() && (isWrite(spec) || spec.name().equals("exec") && tx.inMulti()
+        && tx.queues(ClientSession::isWrite))) {
+      byte[] error = RespOut.errorBytes(tx.rejected(spec, LocalCommands.NOREPLICAS));
+      stats.rejected(lastCommand, error);
+      reply(error);
+      return;
+    }
     if (pubsub.intercept(spec, argv, tx.inMulti())) {
       return; // Pub/Sub commands, PUBLISH, and what RESP2's subscribed mode refuses
     }
@@ -317,6 +324,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
     return denyOom(spec) || tx.inMulti() && !name.equals("discard") && !name.equals("quit")
         && !name.equals("reset");
+  }
+
+  /** Whether Redis flags the command {@code write} (refused while min-replicas-to-write is not met). */
+  private static boolean isWrite(CommandSpec spec) {
+    dev.raftkv.protocol.CommandMeta.Info info = dev.raftkv.protocol.CommandMeta.redis(spec.name());
+    return info != null && info.flags().contains("write");
   }
 
   /** Whether Redis flags the command {@code denyoom}. */

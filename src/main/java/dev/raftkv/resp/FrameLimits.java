@@ -163,7 +163,19 @@ final class FrameLimits extends ChannelInboundHandlerAdapter {
     boolean notANumber = m.startsWith("no number to parse") || m.startsWith("bad byte in number")
         || m.startsWith("too many characters");
     if (remaining == 0 && m.startsWith("length: -") && m.endsWith("(expected: >= -1)")) {
-      return; // *-10: Redis ignores a request header whose count is not positive
+      // *-10: Redis ignores a request header whose count is not positive. The decoder stopped at
+      // the exception; what followed in the same read waits in its buffer: decode it now
+      ChannelHandlerContext decoder = ctx.pipeline().context(io.netty.handler.codec.redis.RedisDecoder.class);
+      if (decoder != null) {
+        ctx.executor().execute(() -> {
+          try {
+            ((io.netty.channel.ChannelInboundHandler) decoder.handler()).channelRead(decoder, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+          } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+          }
+        });
+      }
+      return;
     }
     if (!notANumber) {
       ctx.fireExceptionCaught(cause);

@@ -51,6 +51,11 @@ final class LocalCommands {
    * {@code denyoom} (resp.ClientSession), before they reach the log; nothing is evicted.
    */
   private volatile long maxmemory;
+  /**
+   * CONFIG SET min-replicas-to-write on this peer (0: off). Above the number of other peers that
+   * replicate this one's writes (WAIT's answer), writes get Redis's NOREPLICAS error.
+   */
+  private volatile long minReplicas;
 
   LocalCommands(Backend backend, ServerStats stats, Map<String, String> config) {
     this.backend = backend;
@@ -114,6 +119,15 @@ final class LocalCommands {
       case "hello" -> hello(a, session, out);
       case "auth" -> auth(a, session, out);
       case "acl" -> acl(a, session, out);
+      case "debug" -> {
+        if (a.length == 3 && is(a[1], "protocol")) {
+          debugProtocol(Args.str(a[2]).toLowerCase(Locale.ROOT), session.proto == 3, out);
+        } else {
+          // only PROTOCOL is here: the others inspect or change Redis's own internals
+          out.error("ERR unknown subcommand or wrong number of arguments for '" + Args.str(a[1])
+              + "'. Try DEBUG HELP.");
+        }
+      }
       case "client" -> {
         return client(a, session, out);
       }
@@ -313,6 +327,43 @@ final class LocalCommands {
       case "setuser", "deluser" -> out.error("ERR ACL " + ClientSession.lower(a[1]).toUpperCase(Locale.ROOT)
           + " cannot run inside MULTI in raft-kv");
       default -> throw new IllegalStateException("subcommand table and switch disagree");
+    }
+  }
+
+  /**
+   * DEBUG PROTOCOL: one reply of each RESP type, as Redis 7.0 sends it in the connection's
+   * protocol (RESP3 bytes are written as they are; the RESP3 conversion leaves them alone).
+   */
+  private static void debugProtocol(String type, boolean resp3, RespOut out) {
+    String r3 = switch (type) {
+      case "string" -> "$11\r\nHello World\r\n";
+      case "integer" -> ":12345\r\n";
+      case "double" -> resp3 ? ",3.141\r\n" : "$5\r\n3.141\r\n";
+      case "bignum" -> resp3 ? "(1234567999999999999999999999999999999\r\n"
+          : "$37\r\n1234567999999999999999999999999999999\r\n";
+      case "null" -> resp3 ? "_\r\n" : "$-1\r\n";
+      case "array" -> "*3\r\n:0\r\n:1\r\n:2\r\n";
+      case "set" -> (resp3 ? "~3" : "*3") + "\r\n:0\r\n:1\r\n:2\r\n";
+      case "map" -> resp3 ? "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"
+          : "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n";
+      case "attrib" -> (resp3 ? "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n" : "")
+          + "$39\r\nSome real reply following the attribute\r\n";
+      case "push" -> resp3
+          ? ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n$40\r\nSome real reply following the push reply\r\n"
+          : null;
+      case "verbatim" -> resp3 ? "=29\r\ntxt:This is a verbatim\nstring\r\n"
+          : "$25\r\nThis is a verbatim\nstring\r\n";
+      case "true" -> resp3 ? "#t\r\n" : ":1\r\n";
+      case "false" -> resp3 ? "#f\r\n" : ":0\r\n";
+      default -> "";
+    };
+    if (r3 == null) {
+      out.error("ERR RESP2 is not supported by this command");
+    } else if (r3.isEmpty()) {
+      out.error("ERR Wrong protocol type name. Please use one of the following: "
+          + "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+    } else {
+      out.append(r3.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 
@@ -700,7 +751,17 @@ final class LocalCommands {
           String key = ClientSession.lower(a[i]);
           String value = Args.str(a[i + 1]);
           long[] range = TUNABLE.get(key);
-          if (key.equals("maxmemory")) {
+          if (key.equals("min-replicas-to-write") || key.equals("min-slaves-to-write")) {
+            Long n = Args.parseLong(a[i + 1]);
+            if (n == null || n < 0 || n > Integer.MAX_VALUE) {
+              out.error("ERR CONFIG SET failed (possibly related to argument '" + key + "') - "
+                  + (n == null ? "argument couldn't be parsed into an integer"
+                      : "argument must be between 0 and " + Integer.MAX_VALUE + " inclusive"));
+              return;
+            }
+            changes.put("min-replicas-to-write", Long.toString(n));
+            changes.put("min-slaves-to-write", Long.toString(n));
+          } else if (key.equals("maxmemory")) {
             long bytes = memoryBytes(value);
             if (bytes < 0) {
               out.error("ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument"
@@ -729,6 +790,9 @@ final class LocalCommands {
         if (changes.containsKey("maxmemory")) {
           maxmemory = Long.parseLong(changes.get("maxmemory"));
         }
+        if (changes.containsKey("min-replicas-to-write")) {
+          minReplicas = Long.parseLong(changes.get("min-replicas-to-write"));
+        }
         out.ok();
       }
       case "resetstat" -> {
@@ -751,6 +815,15 @@ final class LocalCommands {
     Runtime rt = Runtime.getRuntime();
     return rt.totalMemory() - rt.freeMemory() > limit;
   }
+
+  /** True when CONFIG SET min-replicas-to-write asks for more replicas than this peer has. */
+  boolean tooFewReplicas() {
+    long wanted = minReplicas;
+    return wanted > 0 && backend.otherPeers() < wanted;
+  }
+
+  /** Redis 7.0's reply to a write while min-replicas-to-write is not met. */
+  static final String NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
 
   /** Redis 7.0's reply to a {@code denyoom} command while used memory is above maxmemory. */
   static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";

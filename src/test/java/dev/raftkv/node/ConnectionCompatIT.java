@@ -62,6 +62,13 @@ class ConnectionCompatIT {
       return reply.toString(StandardCharsets.UTF_8);
     }
 
+    /** Reads one more reply. */
+    String read() throws IOException {
+      ByteArrayOutputStream reply = new ByteArrayOutputStream();
+      readReply(reply);
+      return reply.toString(StandardCharsets.UTF_8);
+    }
+
     /** Sends a command without reading a reply (for commands whose reply is not written). */
     void send(String... args) throws IOException {
       ByteArrayOutputStream req = new ByteArrayOutputStream();
@@ -114,6 +121,12 @@ class ConnectionCompatIT {
             readReply(copy);
           }
         }
+        case '|' -> { // attributes, then the reply they describe
+          int n = Integer.parseInt(l.substring(1));
+          for (int i = 0; i < 2 * n + 1; i++) {
+            readReply(copy);
+          }
+        }
         default -> { } // + - : , _ # ( are one line
       }
     }
@@ -129,7 +142,8 @@ class ConnectionCompatIT {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")), "redis-server not installed");
     redisPort = TestCluster.freePort();
     redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(redisPort), "--bind",
-        "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "1")
+        "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "1",
+        "--enable-debug-command", "yes") // raft-kv has DEBUG PROTOCOL
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -190,6 +204,29 @@ class ConnectionCompatIT {
     same("UNSUBSCRIBE", "ch");
     same("CLIENT", "REPLY", "ON");
     same("PUNSUBSCRIBE");
+  }
+
+  /**
+   * DEBUG PROTOCOL answers each RESP type as Redis does, in RESP2 and in RESP3 (Redis's
+   * protocol.tcl: attributes, big numbers, booleans, verbatim strings); DEBUG's other subcommands
+   * are not there.
+   */
+  @Test
+  void debugProtocolGivesEachReplyTypeInBothProtocols() throws Exception {
+    String[] types = {"string", "integer", "double", "bignum", "null", "array", "set", "map",
+        "attrib", "push", "verbatim", "true", "false", "nosuchtype"};
+    for (String t : types) {
+      same("DEBUG", "PROTOCOL", t);
+    }
+    same("DEBUG", "PROTOCOL");
+    both("HELLO", "3");
+    for (String t : types) {
+      same("DEBUG", "PROTOCOL", t);
+      if (t.equals("push")) {
+        assertEquals(toRedis.read(), toRaftKv.read(), "the reply after the push frame");
+      }
+    }
+    both("HELLO", "2");
   }
 
   @BeforeEach

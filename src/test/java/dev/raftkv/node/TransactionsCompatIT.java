@@ -389,4 +389,53 @@ class TransactionsCompatIT {
         DISCARD
         """);
 }
+
+  /**
+   * min-replicas-to-write above the replicas a server has: writes, and an EXEC that would write,
+   * get NOREPLICAS (multi.tcl, "exec with write commands and state change"). The redis-server has
+   * no replica, the raft-kv follower two other peers: each is asked for one more than it has.
+   */
+  @Test
+  void writesWithTooFewReplicasGetNoreplicas() throws Exception {
+    try (dev.raftkv.verify.RespClient redis = diff.redisClient();
+        dev.raftkv.verify.RespClient kv = new dev.raftkv.verify.RespClient("127.0.0.1",
+            diff.raftKvPort(), 2000, 15_000)) {
+      try {
+        assertEquals("OK", redis.call("CONFIG", "SET", "min-replicas-to-write", "1"));
+        assertEquals("OK", kv.call("CONFIG", "SET", "min-replicas-to-write", "3"));
+        diff.script("""
+            SET a 1
+            GET a
+            MULTI
+            GET a
+            INCR a
+            EXEC
+            """);
+        for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+          assertEquals("OK", other.call("CONFIG", "SET", "min-slaves-to-write", "0"));
+        }
+        diff.script("""
+            MULTI
+            INCR a
+            """);
+        assertEquals("OK", redis.call("CONFIG", "SET", "min-replicas-to-write", "1"));
+        assertEquals("OK", kv.call("CONFIG", "SET", "min-replicas-to-write", "3"));
+        diff.script("""
+            EXEC
+            MULTI
+            GET a
+            EXEC
+            CONFIG SET min-replicas-to-write x
+            CONFIG SET min-replicas-to-write -1
+            """);
+        // as many as there are: the follower's writes go on
+        assertEquals("OK", kv.call("CONFIG", "SET", "min-replicas-to-write", "2"));
+        assertEquals("OK", kv.call("SET", "a", "1"));
+      } finally {
+        for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+          other.call("CONFIG", "SET", "min-replicas-to-write", "0");
+        }
+      }
+    }
+  }
 }

@@ -177,6 +177,9 @@ class ClientSessionTest {
     send(ch, "PING\r\n");
     assertEquals("+PONG\r\n", out(ch));
     assertTrue(ch.isOpen());
+    send(ch, "*-10\r\n*1\r\n$4\r\nPING\r\n"); // what follows in the same read is answered
+    ch.runPendingTasks();
+    assertEquals("+PONG\r\n", out(ch));
 
     ch = channel(16, 1 << 20);
     send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n");

@@ -60,7 +60,14 @@ class CommandsDocTest {
         `ziplist` aliases), which it sets on the peer it reaches, with Redis's range checks, and
         `maxmemory`, also per peer: while the JVM's used heap is above it, that peer refuses the
         commands Redis flags `denyoom` (and, inside MULTI, all but `EXEC`/`DISCARD`) with Redis's
-        `OOM` error, before they reach the log; nothing is evicted (`noeviction`).
+        `OOM` error, before they reach the log; nothing is evicted (`noeviction`); and
+        `min-replicas-to-write` (alias `min-slaves-to-write`), per peer: above the number of other
+        peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`.
+      - `DEBUG` has only `DEBUG PROTOCOL <type>` (each RESP reply type, as Redis sends it with
+        `enable-debug-command yes`); its other subcommands (`RELOAD`, `SET-ACTIVE-EXPIRE`,
+        `DIGEST`, `OBJECT`, `QUICKLIST-PACKED-THRESHOLD`, `LOADAOF`, ...) inspect or change
+        Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
+        subcommand error.
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
         tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
         and group only.
