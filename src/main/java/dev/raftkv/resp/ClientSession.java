@@ -380,6 +380,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     submit(route, argv, onReply, null);
   }
 
+  /**
+   * A write answered only once this peer has applied it: the write's own reply is not written;
+   * a linearizable read follows it (it starts once the write completed, so its read index covers
+   * the write, and it waits until this peer applied that far) and its reply is {@code onReply}
+   * of the write's. PUBLISH uses it: a follower learns that the leader applied an entry before it
+   * applies the entry itself, and its subscribers must have the message before the publisher
+   * hears back (a client that subscribes after the reply must not receive it).
+   */
+  void submitAppliedHere(byte[][] argv, UnaryOperator<byte[]> onReply) {
+    byte[][] written = new byte[1][];
+    boolean wasSilent = silent;
+    silent = true;
+    submit(Route.WRITE, () -> argv, r -> {
+      written[0] = r;
+      return r;
+    });
+    silent = wasSilent;
+    String cmd = lastCommand;
+    lastCommand = null; // counted once, as the write
+    submit(Route.READ, () -> ACL_BARRIER, r -> written[0] == null ? r : onReply.apply(written[0]));
+    lastCommand = cmd;
+  }
+
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv) {
     submit(route, argv, onReply, resp3Argv, null);
@@ -483,7 +506,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** Records a command's reply and dispatches what waited for it; the caller drains. */
   private void complete(Slot slot, byte[] reply) {
-    stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
+    if (slot.cmd != null) {
+      stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
+    }
     slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
     if (slot.blocking) {
