@@ -145,6 +145,14 @@ class CommandsDocTest {
         in `..` concatenation as Java does (`tostring`, `redis.call` arguments and cjson use
         Lua's `%.14g`), and iterates tables in its own order (cjson objects may list members in
         another order).
+      - Keyspace notifications are not there: `notify-keyspace-events` stays empty and
+        `CONFIG SET` of another value is refused.
+      - Not there either (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
+        `SORT`, `DUMP`/`RESTORE`, `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
+        replication and script-timeout parameters (`repl-ping-replica-period`,
+        `lua-time-limit`, `replica-serve-stale-data`, `aof-*`) for `CONFIG SET`.
+      - Redis's own Tcl test suite, run against a follower: docs/verification.md ("Redis's own
+        test suite") lists per unit what passes and why each remaining failure fails.
 
       """;
 
