@@ -59,7 +59,7 @@ class ClientSessionTest {
 
   private EmbeddedChannel channel(long maxArgs, long maxBulk) {
     ServerStats stats = new ServerStats();
-    return new EmbeddedChannel(new RedisDecoder(true), new FrameLimits(maxArgs, maxBulk),
+    return new EmbeddedChannel(new LineLimit(), new RedisDecoder(true), new FrameLimits(maxArgs, maxBulk),
         new RedisBulkStringAggregator(), new RedisArrayAggregator(),
         new ClientSession(backend, stats, new LocalCommands(backend, stats, Map.of("save", "")), 100));
   }
@@ -198,6 +198,24 @@ class ClientSessionTest {
     ch = channel(16, 1 << 20);
     send(ch, "*x1\r\n");
     assertEquals("-ERR Protocol error: invalid multibulk length\r\n", out(ch));
+
+    // a line that never ends: 64 KB of it close the connection (protocol.tcl's desync tests)
+    String a1k = "A".repeat(1024);
+    for (String start : List.of("*", "$", "\u0000")) {
+      ch = channel(16, 1 << 20);
+      send(ch, start);
+      for (int i = 0; i < 64 && ch.isOpen(); i++) {
+        send(ch, a1k);
+      }
+      assertTrue(out(ch).startsWith("-ERR Protocol error: too big "), start);
+      ch.runPendingTasks();
+      assertFalse(ch.isOpen());
+    }
+    // bulk payloads are passed over whole, newlines or not
+    ch = channel(16, 1 << 20);
+    String big = "x".repeat(100_000);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n" + big + "\r\n*1\r\n$4\r\nPING\r\n");
+    assertTrue(ch.isOpen());
   }
 
   @Test
