@@ -40,6 +40,7 @@ public final class Commands {
     local("time", 1);
     local("auth", -2);
     local("wait", 3);
+    local("debug", -2); // only DEBUG PROTOCOL: the RESP3 reply types, for client tests
     local("reset", 1);
     local("readonly", 1);
     local("readwrite", 1);

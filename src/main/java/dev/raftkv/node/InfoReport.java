@@ -105,7 +105,9 @@ final class InfoReport {
         }
         case "replication" -> sb.append("# Replication\r\n")
             .append("role:master\r\n")
-            .append("connected_slaves:0\r\n");
+            .append("connected_slaves:0\r\n")
+            // Redis's replication offset counts bytes of its stream; here, entries of the Raft log
+            .append("master_repl_offset:").append(appliedIndex(node)).append("\r\n");
         case "keyspace" -> {
           sb.append("# Keyspace\r\n");
           long[] counted = node.stateMachine().readStore(InfoReport::countKeys);
@@ -152,6 +154,8 @@ final class InfoReport {
     view.put("databases", "1");
     view.put("maxmemory", "0");
     view.put("maxmemory-policy", "noeviction");
+    view.put("min-replicas-to-write", "0");
+    view.put("min-slaves-to-write", "0");
     view.put("maxclients", config.get(dev.raftkv.config.NodeConfig.MAX_CLIENTS));
     view.put("timeout", config.get(dev.raftkv.config.NodeConfig.IDLE_TIMEOUT));
     view.put("client-query-buffer-limit", config.get(dev.raftkv.config.NodeConfig.CLIENT_QUERY_BUFFER_LIMIT));
@@ -216,6 +220,15 @@ final class InfoReport {
   static String version() {
     String v = InfoReport.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  }
+
+  /** The index of the last Raft log entry this peer applied; 0 while its group is not there. */
+  private static long appliedIndex(RaftKvNode node) {
+    try {
+      return node.raftServer().getDivision(RaftKvNode.GROUP_ID).getInfo().getLastAppliedIndex();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private static void raft(RaftKvNode node, StringBuilder sb) {

@@ -205,6 +205,7 @@ public final class CommandMeta {
       acl|-2||0,0,0|@slow|server|6.0.0|A container for Access List Control commands
       info|-1|loading,stale|0,0,0|@slow,@dangerous|server|1.0.0|Get information and statistics about the server
       time|1|loading,stale,fast|0,0,0|@fast|server|2.6.0|Return the current server time
+      debug|-2|admin,noscript,loading,stale|0,0,0|@admin,@slow,@dangerous|server|1.0.0|A container for debugging commands
       wait|3|noscript|0,0,0|@slow,@connection|generic|3.0.0|Wait for the synchronous replication of all the write commands sent in the context of the current connection
       reset|1|noscript,loading,stale,fast,no_auth,allow_busy|0,0,0|@fast,@connection|connection|6.2.0|Reset the connection
       publish|3|pubsub,loading,stale,fast|0,0,0|@pubsub,@fast|pubsub|2.0.0|Post a message to a channel

@@ -41,6 +41,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
 
   /** A reply slot, in request order. */
+  /** CLIENT REPLY OFF is in force. */
+  private boolean replyOff;
+  /** CLIENT REPLY SKIP was the previous command: the next one's reply is not written. */
+  private boolean skipNext;
+  /** The replies of the command being handled are not written (CLIENT REPLY). */
+  private boolean silent;
+
   private static final class Slot {
     byte[] reply;
     boolean closeAfter;
@@ -50,6 +57,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     /** Pub/Sub messages produced after this reply, written right after it (see {@link #push}). */
     ArrayList<Push> after;
     boolean blocking; // a blocking command's slot: nothing of this connection runs until it completes
+    /** CLIENT REPLY OFF or SKIP: the reply is not written (RESP3 push frames still are). */
+    boolean silent;
   }
 
   /** A Pub/Sub message for this connection; {@code written} runs once it left (or was dropped). */
@@ -190,6 +199,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   private void handle(byte[][] argv) {
+    silent = replyOff || skipNext; // CLIENT REPLY: this command's replies are not written
+    skipNext = false;
     handle(argv, 0);
   }
 
@@ -218,7 +229,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       stats.rejected(lastCommand, error);
       if (authenticated && acl.table().get(user) == null) {
         // the user was deleted (ACL DELUSER): like Redis, its connections are closed
-        Slot s = new Slot();
+        Slot s = newSlot();
         s.reply = error;
         s.closeAfter = true;
         replies.add(s);
@@ -232,6 +243,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
     if (cluster != null && !route(spec, argv, holdDeadline)) {
       return; // redirected, CROSSSLOT, or waiting for the leader of the keys' group
+    }
+    if (local.overMaxmemory() && refusedOverMaxmemory(spec)) {
+      byte[] oom = RespOut.errorBytes(tx.rejected(spec, LocalCommands.OOM));
+      stats.rejected(lastCommand, oom);
+      reply(oom);
+      return;
+    }
+    if (local.tooFewReplicas() && (isWrite(spec) || spec.name().equals("exec") && tx.inMulti()
+        && tx.queues(ClientSession::isWrite))) {
+      byte[] error = RespOut.errorBytes(tx.rejected(spec, LocalCommands.NOREPLICAS));
+      stats.rejected(lastCommand, error);
+      reply(error);
+      return;
     }
     if (pubsub.intercept(spec, argv, tx.inMulti())) {
       return; // Pub/Sub commands, PUBLISH, and what RESP2's subscribed mode refuses
@@ -274,7 +298,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         RespOut out = new RespOut();
         long t0 = System.nanoTime();
         boolean close = local.execute(spec, argv, this, out);
-        Slot s = new Slot();
+        Slot s = newSlot();
         s.reply = out.toByteArray();
         stats.executed(lastCommand, System.nanoTime() - t0, s.reply);
         s.reply = proto == 3 ? Resp3.convert(argv, s.reply) : s.reply;
@@ -382,6 +406,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     drain();
   }
 
+  /**
+   * Whether Redis 7.0 refuses the command while used memory is above maxmemory: one it flags
+   * {@code denyoom}; inside MULTI any command but EXEC, DISCARD, QUIT and RESET (queueing takes
+   * memory too); EXEC when it would run a {@code denyoom} command.
+   */
+  private boolean refusedOverMaxmemory(CommandSpec spec) {
+    String name = spec.name();
+    if (name.equals("exec")) {
+      return tx.inMulti() && tx.queues(ClientSession::denyOom);
+    }
+    return denyOom(spec) || tx.inMulti() && !name.equals("discard") && !name.equals("quit")
+        && !name.equals("reset");
+  }
+
+  /** Whether Redis flags the command {@code write} (refused while min-replicas-to-write is not met). */
+  private static boolean isWrite(CommandSpec spec) {
+    dev.raftkv.protocol.CommandMeta.Info info = dev.raftkv.protocol.CommandMeta.redis(spec.name());
+    return info != null && info.flags().contains("write");
+  }
+
+  /** Whether Redis flags the command {@code denyoom}. */
+  private static boolean denyOom(CommandSpec spec) {
+    dev.raftkv.protocol.CommandMeta.Info info = dev.raftkv.protocol.CommandMeta.redis(spec.name());
+    return info != null && info.flags().contains("denyoom");
+  }
+
   /** A linearizable read whose only purpose is to wait until this peer has applied the latest writes. */
   private static final byte[][] ACL_BARRIER = {Args.bytes("dbsize")};
 
@@ -424,6 +474,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     submit(route, argv, onReply, null);
   }
 
+  /**
+   * A write answered only once this peer has applied it: the write's own reply is not written;
+   * a linearizable read follows it (it starts once the write completed, so its read index covers
+   * the write, and it waits until this peer applied that far) and its reply is {@code onReply}
+   * of the write's. PUBLISH uses it: a follower learns that the leader applied an entry before it
+   * applies the entry itself, and its subscribers must have the message before the publisher
+   * hears back (a client that subscribes after the reply must not receive it).
+   */
+  void submitAppliedHere(byte[][] argv, UnaryOperator<byte[]> onReply) {
+    byte[][] written = new byte[1][];
+    boolean wasSilent = silent;
+    silent = true;
+    submit(Route.WRITE, () -> argv, r -> {
+      written[0] = r;
+      return r;
+    });
+    silent = wasSilent;
+    String cmd = lastCommand;
+    lastCommand = null; // counted once, as the write
+    submit(Route.READ, () -> ACL_BARRIER, r -> written[0] == null ? r : onReply.apply(written[0]));
+    lastCommand = cmd;
+  }
+
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv) {
     submit(route, argv, onReply, resp3Argv, null);
@@ -439,7 +512,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv, Blocked blocked) {
-    Slot slot = new Slot();
+    Slot slot = newSlot();
     slot.resp3Argv = resp3Argv;
     slot.cmd = lastCommand;
     slot.startNanos = System.nanoTime();
@@ -524,7 +597,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** Records a command's reply and dispatches what waited for it; the caller drains. */
   private void complete(Slot slot, byte[] reply) {
-    stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
+    if (slot.cmd != null) {
+      stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
+    }
     slot.reply = slot.resp3Argv == null ? reply : Resp3.convert(slot.resp3Argv, reply);
     inflight--;
     if (slot.blocking) {
@@ -553,9 +628,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     return proto == 3;
   }
 
+  /** A reply slot for the command being handled, silent when CLIENT REPLY says so. */
+  private Slot newSlot() {
+    Slot s = new Slot();
+    s.silent = silent;
+    return s;
+  }
+
+  /**
+   * CLIENT REPLY ON, OFF or SKIP, from the command itself: OFF and SKIP silence their own reply
+   * too; SKIP also silences the next command's.
+   */
+  void replyMode(String mode) {
+    switch (mode) {
+      case "on" -> {
+        replyOff = false;
+        silent = false;
+      }
+      case "off" -> {
+        replyOff = true;
+        silent = true;
+      }
+      case "skip" -> {
+        silent = true;
+        skipNext = !replyOff;
+      }
+      default -> throw new IllegalArgumentException(mode);
+    }
+  }
+
   @Override
   public void reply(byte[] r) {
-    Slot s = new Slot();
+    Slot s = newSlot();
     s.reply = r;
     replies.add(s);
     drain();
@@ -572,8 +676,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     Slot s;
     while ((s = replies.peek()) != null && s.reply != null) {
       replies.poll();
-      ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
-      wrote = true;
+      if (!s.silent || proto == 3 && s.reply.length > 0 && s.reply[0] == '>') {
+        ctx.write(ctx.alloc().buffer(s.reply.length).writeBytes(s.reply));
+        wrote = true;
+      }
       if (s.closeAfter) {
         if (s.after != null) {
           s.after.forEach(p -> p.written().run());
@@ -800,12 +906,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         } else if (c instanceof IntegerRedisMessage n) {
           argv[i] = Long.toString(n.value()).getBytes(StandardCharsets.US_ASCII);
         } else {
-          throw new ProtocolException("expected '$', got '" + c.getClass().getSimpleName() + "'");
+          throw new ProtocolException("expected '$', got '" + typeByte(c) + "'");
         }
       }
       return argv;
     }
     throw new ProtocolException("expected '*', got '" + msg.getClass().getSimpleName() + "'");
+  }
+
+  /** The first byte of an element that is not a bulk string, as Redis names it in its error. */
+  private static char typeByte(RedisMessage m) {
+    if (m instanceof InlineCommandRedisMessage inline) {
+      return inline.content().isEmpty() ? ' ' : inline.content().charAt(0); // a line without a type byte
+    }
+    return m instanceof ArrayRedisMessage ? '*' : m instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? '-' : '?';
   }
 
   static String lower(byte[] b) {

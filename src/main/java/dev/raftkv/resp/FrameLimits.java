@@ -144,6 +144,52 @@ final class FrameLimits extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * The RESP decoder's errors about a length line, in Redis's words: this handler knows whether
+   * the line was a request's argument count (outside an array) or an argument's length (inside
+   * one), the decoder does not. Like Redis, a request header with a negative count ({@code *-10})
+   * is skipped without a reply; a length that is not a number is {@code invalid multibulk length}
+   * or {@code invalid bulk length}, and the connection is closed.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    String m = cause instanceof io.netty.handler.codec.DecoderException
+        && cause.getCause() instanceof io.netty.handler.codec.redis.RedisCodecException e
+        ? e.getMessage() : null;
+    if (m == null || failed) {
+      ctx.fireExceptionCaught(cause);
+      return;
+    }
+    boolean notANumber = m.startsWith("no number to parse") || m.startsWith("bad byte in number")
+        || m.startsWith("too many characters");
+    if (remaining == 0 && m.startsWith("length: -") && m.endsWith("(expected: >= -1)")) {
+      // *-10: Redis ignores a request header whose count is not positive. The decoder stopped at
+      // the exception; what followed in the same read waits in its buffer: decode it now
+      ChannelHandlerContext decoder = ctx.pipeline().context(io.netty.handler.codec.redis.RedisDecoder.class);
+      if (decoder != null) {
+        ctx.executor().execute(() -> {
+          try {
+            ((io.netty.channel.ChannelInboundHandler) decoder.handler()).channelRead(decoder, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+          } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+          }
+        });
+      }
+      return;
+    }
+    if (!notANumber) {
+      ctx.fireExceptionCaught(cause);
+      return;
+    }
+    failed = true;
+    ClientSession session = ctx.pipeline().get(ClientSession.class);
+    if (session != null) {
+      session.protocolError(remaining > 0 ? "invalid bulk length" : "invalid multibulk length");
+    } else {
+      ctx.close();
+    }
+  }
+
   private boolean isWrite() {
     if (name == null || inFirst) {
       return false;

@@ -32,7 +32,7 @@ final class LocalCommands {
   static final Map<String, Integer> SUBCOMMANDS = Map.ofEntries(
       Map.entry("client|id", 2), Map.entry("client|getname", 2), Map.entry("client|setname", 3),
       Map.entry("client|info", 2), Map.entry("client|list", -2), Map.entry("client|setinfo", 4),
-      Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|no-touch", 3),
+      Map.entry("client|kill", -3), Map.entry("client|unblock", -3), Map.entry("client|no-evict", 3), Map.entry("client|reply", 3), Map.entry("client|no-touch", 3),
       Map.entry("command|count", 2), Map.entry("command|list", -2), Map.entry("command|info", -2),
       Map.entry("command|docs", -2), Map.entry("command|getkeys", -3), Map.entry("config|get", -3), Map.entry("config|set", -4),
       Map.entry("config|resetstat", 2), Map.entry("acl|setuser", -3), Map.entry("acl|deluser", -3),
@@ -45,6 +45,17 @@ final class LocalCommands {
   private final Backend backend;
   private final ServerStats stats;
   private final Map<String, String> config;
+  /**
+   * CONFIG SET maxmemory on this peer, in bytes (0: no limit). Like Redis with the noeviction
+   * policy, while the JVM's used heap is above it this peer refuses the commands Redis flags
+   * {@code denyoom} (resp.ClientSession), before they reach the log; nothing is evicted.
+   */
+  private volatile long maxmemory;
+  /**
+   * CONFIG SET min-replicas-to-write on this peer (0: off). Above the number of other peers that
+   * replicate this one's writes (WAIT's answer), writes get Redis's NOREPLICAS error.
+   */
+  private volatile long minReplicas;
 
   LocalCommands(Backend backend, ServerStats stats, Map<String, String> config) {
     this.backend = backend;
@@ -108,6 +119,15 @@ final class LocalCommands {
       case "hello" -> hello(a, session, out);
       case "auth" -> auth(a, session, out);
       case "acl" -> acl(a, session, out);
+      case "debug" -> {
+        if (a.length == 3 && is(a[1], "protocol")) {
+          debugProtocol(Args.str(a[2]).toLowerCase(Locale.ROOT), session.proto == 3, out);
+        } else {
+          // only PROTOCOL is here: the others inspect or change Redis's own internals
+          out.error("ERR unknown subcommand or wrong number of arguments for '" + Args.str(a[1])
+              + "'. Try DEBUG HELP.");
+        }
+      }
       case "client" -> {
         return client(a, session, out);
       }
@@ -323,6 +343,43 @@ final class LocalCommands {
     }
   }
 
+  /**
+   * DEBUG PROTOCOL: one reply of each RESP type, as Redis 7.0 sends it in the connection's
+   * protocol (RESP3 bytes are written as they are; the RESP3 conversion leaves them alone).
+   */
+  private static void debugProtocol(String type, boolean resp3, RespOut out) {
+    String r3 = switch (type) {
+      case "string" -> "$11\r\nHello World\r\n";
+      case "integer" -> ":12345\r\n";
+      case "double" -> resp3 ? ",3.141\r\n" : "$5\r\n3.141\r\n";
+      case "bignum" -> resp3 ? "(1234567999999999999999999999999999999\r\n"
+          : "$37\r\n1234567999999999999999999999999999999\r\n";
+      case "null" -> resp3 ? "_\r\n" : "$-1\r\n";
+      case "array" -> "*3\r\n:0\r\n:1\r\n:2\r\n";
+      case "set" -> (resp3 ? "~3" : "*3") + "\r\n:0\r\n:1\r\n:2\r\n";
+      case "map" -> resp3 ? "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"
+          : "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n";
+      case "attrib" -> (resp3 ? "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n" : "")
+          + "$39\r\nSome real reply following the attribute\r\n";
+      case "push" -> resp3
+          ? ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n$40\r\nSome real reply following the push reply\r\n"
+          : null;
+      case "verbatim" -> resp3 ? "=29\r\ntxt:This is a verbatim\nstring\r\n"
+          : "$25\r\nThis is a verbatim\nstring\r\n";
+      case "true" -> resp3 ? "#t\r\n" : ":1\r\n";
+      case "false" -> resp3 ? "#f\r\n" : ":0\r\n";
+      default -> "";
+    };
+    if (r3 == null) {
+      out.error("ERR RESP2 is not supported by this command");
+    } else if (r3.isEmpty()) {
+      out.error("ERR Wrong protocol type name. Please use one of the following: "
+          + "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+    } else {
+      out.append(r3.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
   /** CLIENT subcommands; returns true when the caller's own connection must close. */
   private boolean client(byte[][] a, ClientSession session, RespOut out) {
     switch (ClientSession.lower(a[1])) {
@@ -358,6 +415,15 @@ final class LocalCommands {
         return clientKill(a, session, out);
       }
       case "unblock" -> clientUnblock(a, out);
+      case "reply" -> {
+        String mode = ClientSession.lower(a[2]);
+        if (!mode.equals("on") && !mode.equals("off") && !mode.equals("skip")) {
+          out.error(SYNTAX);
+          return false;
+        }
+        session.replyMode(mode);
+        out.ok(); // written only for ON
+      }
       case "no-evict", "no-touch" -> {
         if (is(a[2], "on") || is(a[2], "off")) {
           out.ok(); // nothing is evicted and nothing tracks access times: accepted, no effect
@@ -716,7 +782,25 @@ final class LocalCommands {
           String key = ClientSession.lower(a[i]);
           String value = Args.str(a[i + 1]);
           long[] range = TUNABLE.get(key);
-          if (range != null) {
+          if (key.equals("min-replicas-to-write") || key.equals("min-slaves-to-write")) {
+            Long n = Args.parseLong(a[i + 1]);
+            if (n == null || n < 0 || n > Integer.MAX_VALUE) {
+              out.error("ERR CONFIG SET failed (possibly related to argument '" + key + "') - "
+                  + (n == null ? "argument couldn't be parsed into an integer"
+                      : "argument must be between 0 and " + Integer.MAX_VALUE + " inclusive"));
+              return;
+            }
+            changes.put("min-replicas-to-write", Long.toString(n));
+            changes.put("min-slaves-to-write", Long.toString(n));
+          } else if (key.equals("maxmemory")) {
+            long bytes = memoryBytes(value);
+            if (bytes < 0) {
+              out.error("ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument"
+                  + " must be a memory value");
+              return;
+            }
+            changes.put(key, Long.toString(bytes));
+          } else if (range != null) {
             Long n = Args.parseLong(a[i + 1]);
             String problem = n == null ? "argument couldn't be parsed into an integer"
                 : n < range[0] || n > range[1]
@@ -734,6 +818,12 @@ final class LocalCommands {
           }
         }
         config.putAll(changes); // Redis's encoding thresholds: this peer reports the new values
+        if (changes.containsKey("maxmemory")) {
+          maxmemory = Long.parseLong(changes.get("maxmemory"));
+        }
+        if (changes.containsKey("min-replicas-to-write")) {
+          minReplicas = Long.parseLong(changes.get("min-replicas-to-write"));
+        }
         out.ok();
       }
       case "resetstat" -> {
@@ -742,6 +832,53 @@ final class LocalCommands {
       }
       default -> throw new IllegalStateException("subcommand table and switch disagree");
     }
+  }
+
+  /**
+   * True when CONFIG SET maxmemory set a limit on this peer and the JVM's used heap is above it:
+   * the commands Redis flags {@code denyoom} are then refused with {@link #OOM}.
+   */
+  boolean overMaxmemory() {
+    long limit = maxmemory;
+    if (limit == 0) {
+      return false;
+    }
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory() > limit;
+  }
+
+  /** True when CONFIG SET min-replicas-to-write asks for more replicas than this peer has. */
+  boolean tooFewReplicas() {
+    long wanted = minReplicas;
+    return wanted > 0 && backend.otherPeers() < wanted;
+  }
+
+  /** Redis 7.0's reply to a write while min-replicas-to-write is not met. */
+  static final String NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
+
+  /** Redis 7.0's reply to a {@code denyoom} command while used memory is above maxmemory. */
+  static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+  /**
+   * A memory value as Redis's CONFIG SET reads it: digits with an optional unit (k kb m mb g gb,
+   * any case; k = 1000, kb = 1024); -1 when it is not one.
+   */
+  static long memoryBytes(String value) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,18})(k|kb|m|mb|g|gb)?")
+        .matcher(value.toLowerCase(java.util.Locale.ROOT));
+    if (!m.matches()) {
+      return -1;
+    }
+    long n = Long.parseLong(m.group(1));
+    long unit = m.group(2) == null ? 1 : switch (m.group(2)) {
+      case "k" -> 1000L;
+      case "kb" -> 1024L;
+      case "m" -> 1000L * 1000;
+      case "mb" -> 1024L * 1024;
+      case "g" -> 1000L * 1000 * 1000;
+      default -> 1024L * 1024 * 1024;
+    };
+    return n > Long.MAX_VALUE / unit ? -1 : n * unit;
   }
 
   /**

@@ -94,7 +94,8 @@ final class PubSubSession implements PubSubHub.Subscriber {
     if (name.equals("publish") || name.equals("spublish")) {
       // through the log; the reply counts this peer's receivers (docs/design.md "Pub/Sub")
       boolean shard = name.equals("spublish");
-      session.submit(Route.WRITE, () -> argv, r -> r.length > 0 && r[0] == ':'
+      // answered once this peer has applied it: its subscribers have the message by then
+      session.submitAppliedHere(argv, r -> r.length > 0 && r[0] == ':'
           ? new RespOut(16).integer(hub.receivers(shard, argv[1])).toByteArray() : r);
       return true;
     }

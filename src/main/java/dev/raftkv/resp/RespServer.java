@@ -133,6 +133,7 @@ public final class RespServer implements Closeable {
       h.add(new IdleStateHandler(0, 0, clientLimits.idleTimeoutSeconds(), TimeUnit.SECONDS));
     }
     h.add(new ConnectionLimits(slots, stats));
+    h.add(new LineLimit());
     h.add(new RedisDecoder(true));
     h.add(new FrameLimits(limits.maxArgs(), limits.maxBulkLen(), clientLimits.queryBufferLimit(),
         clientLimits.maxCommandBytes()));

@@ -84,6 +84,11 @@ final class Transaction {
     return multi;
   }
 
+  /** Whether a queued command is one {@code which} accepts. */
+  boolean queues(java.util.function.Predicate<CommandSpec> which) {
+    return queue.stream().anyMatch(q -> which.test(q.spec()));
+  }
+
   /**
    * A command was rejected before running (unknown command, wrong arity) with this error; returns
    * the error text to send. Inside MULTI it makes EXEC abort; a rejected EXEC discards at once.

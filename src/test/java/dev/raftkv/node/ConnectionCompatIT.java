@@ -56,6 +56,21 @@ class ConnectionCompatIT {
     }
 
     String call(String... args) throws IOException {
+      send(args);
+      ByteArrayOutputStream reply = new ByteArrayOutputStream();
+      readReply(reply);
+      return reply.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Reads one more reply. */
+    String read() throws IOException {
+      ByteArrayOutputStream reply = new ByteArrayOutputStream();
+      readReply(reply);
+      return reply.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Sends a command without reading a reply (for commands whose reply is not written). */
+    void send(String... args) throws IOException {
       ByteArrayOutputStream req = new ByteArrayOutputStream();
       req.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.UTF_8));
       for (String a : args) {
@@ -66,9 +81,6 @@ class ConnectionCompatIT {
       }
       out.write(req.toByteArray());
       out.flush();
-      ByteArrayOutputStream reply = new ByteArrayOutputStream();
-      readReply(reply);
-      return reply.toString(StandardCharsets.UTF_8);
     }
 
     private String line(ByteArrayOutputStream copy) throws IOException {
@@ -109,6 +121,12 @@ class ConnectionCompatIT {
             readReply(copy);
           }
         }
+        case '|' -> { // attributes, then the reply they describe
+          int n = Integer.parseInt(l.substring(1));
+          for (int i = 0; i < 2 * n + 1; i++) {
+            readReply(copy);
+          }
+        }
         default -> { } // + - : , _ # ( are one line
       }
     }
@@ -124,7 +142,8 @@ class ConnectionCompatIT {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")), "redis-server not installed");
     redisPort = TestCluster.freePort();
     redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(redisPort), "--bind",
-        "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "1")
+        "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "1",
+        "--enable-debug-command", "yes") // raft-kv has DEBUG PROTOCOL
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -148,6 +167,66 @@ class ConnectionCompatIT {
     if (redis != null) {
       redis.destroyForcibly().waitFor();
     }
+  }
+
+  /**
+   * CLIENT REPLY OFF silences every reply until ON; SKIP silences its own and the next command's;
+   * in RESP3, subscription confirmations are push frames and still arrive (Redis's pubsub.tcl,
+   * "PubSub messages with CLIENT REPLY OFF"). A silenced reply would be read in place of the
+   * next one and fail the comparison.
+   */
+  @Test
+  void clientReplyOffAndSkipSilenceRepliesButNotPushes() throws Exception {
+    for (RawClient c : List.of(toRedis, toRaftKv)) {
+      c.send("CLIENT", "REPLY", "OFF");
+      c.send("SET", "a", "1");
+      c.send("GET", "a");
+      c.send("NOSUCHCOMMAND");
+      c.send("CLIENT", "REPLY", "SKIP");
+    }
+    same("CLIENT", "REPLY", "ON");
+    for (RawClient c : List.of(toRedis, toRaftKv)) {
+      c.send("CLIENT", "REPLY", "SKIP");
+      c.send("SET", "b", "2");
+    }
+    same("GET", "b");
+    same("GET", "a");
+    same("CLIENT", "REPLY", "maybe");
+    both("HELLO", "3"); // the replies differ in server fields and the client id
+    for (RawClient c : List.of(toRedis, toRaftKv)) {
+      c.send("CLIENT", "REPLY", "OFF");
+    }
+    same("SUBSCRIBE", "ch");
+    same("PSUBSCRIBE", "c*");
+    for (RawClient c : List.of(toRedis, toRaftKv)) {
+      c.send("PING");
+    }
+    same("UNSUBSCRIBE", "ch");
+    same("CLIENT", "REPLY", "ON");
+    same("PUNSUBSCRIBE");
+  }
+
+  /**
+   * DEBUG PROTOCOL answers each RESP type as Redis does, in RESP2 and in RESP3 (Redis's
+   * protocol.tcl: attributes, big numbers, booleans, verbatim strings); DEBUG's other subcommands
+   * are not there.
+   */
+  @Test
+  void debugProtocolGivesEachReplyTypeInBothProtocols() throws Exception {
+    String[] types = {"string", "integer", "double", "bignum", "null", "array", "set", "map",
+        "attrib", "push", "verbatim", "true", "false", "nosuchtype"};
+    for (String t : types) {
+      same("DEBUG", "PROTOCOL", t);
+    }
+    same("DEBUG", "PROTOCOL");
+    both("HELLO", "3");
+    for (String t : types) {
+      same("DEBUG", "PROTOCOL", t);
+      if (t.equals("push")) {
+        assertEquals(toRedis.read(), toRaftKv.read(), "the reply after the push frame");
+      }
+    }
+    both("HELLO", "2");
   }
 
   @BeforeEach

@@ -311,4 +311,131 @@ class TransactionsCompatIT {
     assertEquals("2", diff.same("GET", "k"));
     assertNull(diff.same("GET", "other"));
   }
+
+  /**
+   * Redis's own suite (multi.tcl, "EXEC fails if there are errors while queueing commands #2"):
+   * another connection sets maxmemory to 1 byte while a transaction is open; the write queued then
+   * is refused with OOM, and EXEC aborts even though maxmemory is back to 0 when it arrives.
+   */
+  @Test
+  void aWriteRefusedForMaxmemoryWhileQueueingAbortsExec() throws Exception {
+    try (dev.raftkv.verify.RespClient redis = diff.redisClient();
+        dev.raftkv.verify.RespClient kv = new dev.raftkv.verify.RespClient("127.0.0.1",
+            diff.raftKvPort(), 2000, 15_000)) {
+      try {
+        maxmemoryScript(redis, kv);
+      } finally {
+        for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+          other.call("CONFIG", "SET", "maxmemory", "0");
+        }
+      }
+    }
+  }
+
+  private static void maxmemoryScript(dev.raftkv.verify.RespClient redis, dev.raftkv.verify.RespClient kv)
+      throws Exception {
+    diff.script("""
+        MULTI
+        SET foo1 bar1
+        """);
+    for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+      assertEquals("OK", other.call("CONFIG", "SET", "maxmemory", "1"));
+    }
+    diff.script("""
+        LPUSH mylist myvalue
+        PING
+        """);
+    for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+      assertEquals("OK", other.call("CONFIG", "SET", "maxmemory", "0"));
+    }
+    diff.script("""
+        SET foo2 bar2
+        EXEC
+        EXISTS foo1 foo2 mylist
+        """);
+    // outside a transaction: denyoom writes are refused, the others run; the setting reads back
+    for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+      assertEquals("OK", other.call("CONFIG", "SET", "maxmemory", "1"));
+    }
+    diff.script("""
+        SET a 1
+        APPEND a x
+        DEL a
+        GET a
+        CONFIG GET maxmemory
+        """);
+    for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+      assertEquals("OK", other.call("CONFIG", "SET", "maxmemory", "0"));
+    }
+    diff.script("""
+        CONFIG SET maxmemory 10mb
+        CONFIG GET maxmemory
+        CONFIG SET maxmemory 0
+        SET a 1
+        """);
+    // EXEC itself is refused when it would run a denyoom command; DISCARD never is
+    diff.script("""
+        MULTI
+        SET b 1
+        GET b
+        """);
+    for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+      assertEquals("OK", other.call("CONFIG", "SET", "maxmemory", "1"));
+    }
+    diff.script("""
+        EXEC
+        EXEC
+        MULTI
+        DISCARD
+        """);
+}
+
+  /**
+   * min-replicas-to-write above the replicas a server has: writes, and an EXEC that would write,
+   * get NOREPLICAS (multi.tcl, "exec with write commands and state change"). The redis-server has
+   * no replica, the raft-kv follower two other peers: each is asked for one more than it has.
+   */
+  @Test
+  void writesWithTooFewReplicasGetNoreplicas() throws Exception {
+    try (dev.raftkv.verify.RespClient redis = diff.redisClient();
+        dev.raftkv.verify.RespClient kv = new dev.raftkv.verify.RespClient("127.0.0.1",
+            diff.raftKvPort(), 2000, 15_000)) {
+      try {
+        assertEquals("OK", redis.call("CONFIG", "SET", "min-replicas-to-write", "1"));
+        assertEquals("OK", kv.call("CONFIG", "SET", "min-replicas-to-write", "3"));
+        diff.script("""
+            SET a 1
+            GET a
+            MULTI
+            GET a
+            INCR a
+            EXEC
+            """);
+        for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+          assertEquals("OK", other.call("CONFIG", "SET", "min-slaves-to-write", "0"));
+        }
+        diff.script("""
+            MULTI
+            INCR a
+            """);
+        assertEquals("OK", redis.call("CONFIG", "SET", "min-replicas-to-write", "1"));
+        assertEquals("OK", kv.call("CONFIG", "SET", "min-replicas-to-write", "3"));
+        diff.script("""
+            EXEC
+            MULTI
+            GET a
+            EXEC
+            CONFIG SET min-replicas-to-write x
+            CONFIG SET min-replicas-to-write -1
+            """);
+        // as many as there are: the follower's writes go on
+        assertEquals("OK", kv.call("CONFIG", "SET", "min-replicas-to-write", "2"));
+        assertEquals("OK", kv.call("SET", "a", "1"));
+      } finally {
+        for (dev.raftkv.verify.RespClient other : List.of(redis, kv)) {
+          other.call("CONFIG", "SET", "min-replicas-to-write", "0");
+        }
+      }
+    }
+  }
 }

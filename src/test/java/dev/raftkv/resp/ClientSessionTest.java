@@ -59,7 +59,7 @@ class ClientSessionTest {
 
   private EmbeddedChannel channel(long maxArgs, long maxBulk) {
     ServerStats stats = new ServerStats();
-    return new EmbeddedChannel(new RedisDecoder(true), new FrameLimits(maxArgs, maxBulk),
+    return new EmbeddedChannel(new LineLimit(), new RedisDecoder(true), new FrameLimits(maxArgs, maxBulk),
         new RedisBulkStringAggregator(), new RedisArrayAggregator(),
         new ClientSession(backend, stats, new LocalCommands(backend, stats, Map.of("save", "")), 100));
   }
@@ -166,6 +166,56 @@ class ClientSessionTest {
     assertTrue(out(ch).startsWith("-ERR Protocol error"));
     ch.runPendingTasks();
     assertFalse(ch.isOpen());
+  }
+
+  /** Redis's own suite, unit/protocol: the texts of its framing errors, and *-10 skipped. */
+  @Test
+  void malformedFramingGetsRedisTexts() {
+    EmbeddedChannel ch = channel(16, 1 << 20);
+    send(ch, "*-10\r\n");
+    assertEquals("", out(ch), "a negative count is skipped without a reply");
+    send(ch, "PING\r\n");
+    assertEquals("+PONG\r\n", out(ch));
+    assertTrue(ch.isOpen());
+    send(ch, "*-10\r\n*1\r\n$4\r\nPING\r\n"); // what follows in the same read is answered
+    ch.runPendingTasks();
+    assertEquals("+PONG\r\n", out(ch));
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n");
+    assertEquals("-ERR Protocol error: expected '$', got 'f'\r\n", out(ch));
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*1\r\nfoo\r\n");
+    assertEquals("-ERR Protocol error: expected '$', got 'f'\r\n", out(ch));
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n");
+    assertEquals("-ERR Protocol error: invalid bulk length\r\n", out(ch));
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen());
+
+    ch = channel(16, 1 << 20);
+    send(ch, "*x1\r\n");
+    assertEquals("-ERR Protocol error: invalid multibulk length\r\n", out(ch));
+
+    // a line that never ends: 64 KB of it close the connection (protocol.tcl's desync tests)
+    String a1k = "A".repeat(1024);
+    for (String start : List.of("*", "$", "\u0000")) {
+      ch = channel(16, 1 << 20);
+      send(ch, start);
+      for (int i = 0; i < 64 && ch.isOpen(); i++) {
+        send(ch, a1k);
+      }
+      assertTrue(out(ch).startsWith("-ERR Protocol error: too big "), start);
+      ch.runPendingTasks();
+      assertFalse(ch.isOpen());
+    }
+    // bulk payloads are passed over whole, newlines or not
+    ch = channel(16, 1 << 20);
+    String big = "x".repeat(100_000);
+    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n" + big + "\r\n*1\r\n$4\r\nPING\r\n");
+    assertTrue(ch.isOpen());
   }
 
   @Test

@@ -57,7 +57,17 @@ class CommandsDocTest {
         `CONFIG SET` accepts only the value a parameter already has (configuration is read at
         start-up: `--conf`, `-D`), except Redis's encoding thresholds (`hash-`/`zset-max-listpack-*`,
         `list-max-listpack-size`, `list-compress-depth`, `set-max-intset-entries` and their
-        `ziplist` aliases), which it sets on the peer it reaches, with Redis's range checks.
+        `ziplist` aliases), which it sets on the peer it reaches, with Redis's range checks, and
+        `maxmemory`, also per peer: while the JVM's used heap is above it, that peer refuses the
+        commands Redis flags `denyoom` (and, inside MULTI, all but `EXEC`/`DISCARD`) with Redis's
+        `OOM` error, before they reach the log; nothing is evicted (`noeviction`); and
+        `min-replicas-to-write` (alias `min-slaves-to-write`), per peer: above the number of other
+        peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`.
+      - `DEBUG` has only `DEBUG PROTOCOL <type>` (each RESP reply type, as Redis sends it with
+        `enable-debug-command yes`); its other subcommands (`RELOAD`, `SET-ACTIVE-EXPIRE`,
+        `DIGEST`, `OBJECT`, `QUICKLIST-PACKED-THRESHOLD`, `LOADAOF`, ...) inspect or change
+        Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
+        subcommand error.
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
         tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
         and group only.
@@ -135,6 +145,14 @@ class CommandsDocTest {
         in `..` concatenation as Java does (`tostring`, `redis.call` arguments and cjson use
         Lua's `%.14g`), and iterates tables in its own order (cjson objects may list members in
         another order).
+      - Keyspace notifications are not there: `notify-keyspace-events` stays empty and
+        `CONFIG SET` of another value is refused.
+      - Not there either (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
+        `SORT`, `DUMP`/`RESTORE`, `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
+        replication and script-timeout parameters (`repl-ping-replica-period`,
+        `lua-time-limit`, `replica-serve-stale-data`, `aof-*`) for `CONFIG SET`.
+      - Redis's own Tcl test suite, run against a follower: docs/verification.md ("Redis's own
+        test suite") lists per unit what passes and why each remaining failure fails.
 
       """;
 

@@ -139,6 +139,9 @@ class PubSubSessionTest {
     send(ch, "PUBLISH n m\r\n");
     assertEquals(List.of("W PUBLISH"), calls);
     futures.get(0).complete(":0\r\n".getBytes(StandardCharsets.UTF_8)); // the leader's count
+    assertEquals("", out(ch), "no reply before this peer has applied the write");
+    assertEquals(List.of("W PUBLISH", "R dbsize"), calls, "then a read: it waits for the local apply");
+    futures.get(1).complete(":5\r\n".getBytes(StandardCharsets.UTF_8));
     assertEquals(":1\r\n", out(ch), "the receiving peer's own subscriber");
     sub.close();
     assertEquals(0, hub.count(PubSubHub.Space.CHANNEL));
