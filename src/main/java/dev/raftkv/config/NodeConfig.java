@@ -25,6 +25,11 @@ public final class NodeConfig {
   public static final String MAX_BATCH_OPS = "raftkv.write.max-batch-ops";
   public static final String MAX_BATCH_BYTES = "raftkv.write.max-batch-bytes";
   public static final String MAX_INFLIGHT = "raftkv.write.max-inflight";
+  /**
+   * How long (ms) a leader may hold new entries for a follower while an AppendEntries with entries
+   * is still unanswered by it, so they go out together (0: send at once, Ratis' own behaviour).
+   */
+  public static final String REPLICATION_HOLD_MS = "raftkv.replication.hold-ms";
   public static final String REQUEST_TIMEOUT_MS = "raftkv.request.timeout-ms";
   public static final String SNAPSHOT_THRESHOLD = "raftkv.snapshot.auto-threshold";
   public static final String SNAPSHOT_RETAIN = "raftkv.snapshot.retain";
@@ -73,6 +78,7 @@ public final class NodeConfig {
     d.put(MAX_BATCH_BYTES, "4194304");
     d.put(MAX_INFLIGHT, "16");
     d.put(REQUEST_TIMEOUT_MS, "10000");
+    d.put(REPLICATION_HOLD_MS, "2");
     d.put(SNAPSHOT_THRESHOLD, "100000");
     d.put(SNAPSHOT_RETAIN, "2");
     d.put(LOG_PRESERVE, "1000");
@@ -191,16 +197,16 @@ public final class NodeConfig {
         MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,
         EXPIRY_ENTRIES_PER_SECOND, MAX_CLIENTS, CLIENT_QUERY_BUFFER_LIMIT, IDLE_TIMEOUT,
         MAX_COMMAND_BYTES, MAX_QUEUED_BYTES, MAX_VALUE_BYTES, PUBSUB_OUTPUT_LIMIT,
-        PUBSUB_OUTPUT_SOFT_LIMIT, PUBSUB_OUTPUT_SOFT_SECONDS}) {
+        PUBSUB_OUTPUT_SOFT_LIMIT, PUBSUB_OUTPUT_SOFT_SECONDS, REPLICATION_HOLD_MS}) {
       long n;
       try {
         n = Long.parseLong(get(key));
       } catch (NumberFormatException e) {
         throw new ConfigException(src + ": " + key + " must be a whole number, not '" + get(key) + "'");
       }
-      if (n < (key.equals(IDLE_TIMEOUT) || key.startsWith("raftkv.pubsub.") ? 0 : 1)) {
-        throw new ConfigException(src + ": " + key + " must be at least "
-            + (key.equals(IDLE_TIMEOUT) || key.startsWith("raftkv.pubsub.") ? 0 : 1) + ", not " + n);
+      int min = key.equals(IDLE_TIMEOUT) || key.startsWith("raftkv.pubsub.") || key.equals(REPLICATION_HOLD_MS) ? 0 : 1;
+      if (n < min) {
+        throw new ConfigException(src + ": " + key + " must be at least " + min + ", not " + n);
       }
     }
     long maxValue = Long.parseLong(get(MAX_VALUE_BYTES));

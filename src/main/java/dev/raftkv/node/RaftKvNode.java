@@ -338,6 +338,7 @@ public final class RaftKvNode implements Closeable {
     // unsynced tail after a power loss; LogCheck refuses to start when any other segment is damaged
     RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
     config.raftProperties().forEach(p::set);
+    p.set(CommitNudgingGrpc.HOLD_KEY, config.get(NodeConfig.REPLICATION_HOLD_MS));
     return p;
   }
 
