@@ -275,6 +275,12 @@ final class Formation implements AutoCloseable {
       return rejoin(leader.get());
     }
     if (groupRunning()) {
+      // caught up, a voter again, and elected before the rejoin saw it finish: no other peer
+      // reports a ready leader, so this peer asks its own group
+      Probe self = selfIfReadyLeader();
+      if (self != null) {
+        return rejoin(self);
+      }
       say("rejoining: waiting for a leader to finish adding this peer back");
       return false;
     }
@@ -497,6 +503,18 @@ final class Formation implements AutoCloseable {
   }
 
   /** This peer's Raft address, from its line of the peers file (RaftKvNode checked it is there). */
+  /** This peer's own report when its running group leads and is ready, else null. */
+  private Probe selfIfReadyLeader() throws IOException {
+    RaftServer.Division d = server.getDivision(RaftKvNode.GROUP_ID);
+    if (!d.getInfo().isLeader() || !d.getInfo().isLeaderReady()) {
+      return null;
+    }
+    try (RaftClient c = client(Map.of(id, ownAddress()))) {
+      Probe self = probeNow(c, id, ownAddress());
+      return self.report() != null && self.report().readyLeader() ? self : null;
+    }
+  }
+
   private String ownAddress() {
     return peers.find(id).orElseThrow().raft().toString();
   }

@@ -820,6 +820,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (closing) {
       return;
     }
+    LOG.debug("client {}: protocol error: {}", remoteAddress(), message);
     Slot s = new Slot();
     s.reply = RespOut.errorBytes("ERR Protocol error: " + message);
     s.closeAfter = true;
@@ -855,7 +856,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
     Throwable c = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException
         ? cause.getCause() : cause;
-    LOG.debug("client {}: {}", remoteAddress(), c.toString());
     protocolError(redisProtocolText(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage()));
   }
 

@@ -179,6 +179,21 @@ class ClusterModeIT {
     void set(String key, String value) throws Exception;
 
     String get(String key) throws Exception;
+
+    /** A client whose SET must answer OK. */
+    static Client of(java.util.function.BinaryOperator<String> set, java.util.function.UnaryOperator<String> get) {
+      return new Client() {
+        @Override
+        public void set(String key, String value) {
+          assertEquals("OK", set.apply(key, value));
+        }
+
+        @Override
+        public String get(String key) {
+          return get.apply(key);
+        }
+      };
+    }
   }
 
   /**
@@ -240,17 +255,7 @@ class ClusterModeIT {
       assertEquals("OK", jc.set("{t}a", "1"));
       assertEquals("OK", jc.mset("{t}b", "2", "{t}c", "3"));
       assertEquals(List.of("1", "2", "3"), jc.mget("{t}a", "{t}b", "{t}c"));
-      failoverDrill(new Client() {
-        @Override
-        public void set(String key, String value) {
-          assertEquals("OK", jc.set(key, value));
-        }
-
-        @Override
-        public String get(String key) {
-          return jc.get(key);
-        }
-      });
+      failoverDrill(Client.of(jc::set, jc::get));
     }
   }
 
@@ -272,17 +277,7 @@ class ClusterModeIT {
       assertEquals("127.0.0.1:" + port(cluster.leader()),
           c.getPartitions().getPartitionBySlot(12182).getUri().getHost() + ":"
               + c.getPartitions().getPartitionBySlot(12182).getUri().getPort());
-      failoverDrill(new Client() {
-        @Override
-        public void set(String key, String value) {
-          assertEquals("OK", sync.set(key, value));
-        }
-
-        @Override
-        public String get(String key) {
-          return sync.get(key);
-        }
-      });
+      failoverDrill(Client.of(sync::set, sync::get));
     } finally {
       client.shutdown();
     }
