@@ -59,6 +59,25 @@ class RedissonIT {
     }
   }
 
+  /**
+   * Every test starts on a healed cluster: one test stops and restarts the leader, and a test
+   * after it must not spend its lock leases waiting for an election (a 3 s lease once expired
+   * before a read through another peer could confirm it was held).
+   */
+  @org.junit.jupiter.api.BeforeEach
+  void everyPeerServes() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      int peer = i;
+      TestCluster.eventually(java.time.Duration.ofSeconds(60), () -> {
+        try (redis.clients.jedis.Jedis j = cluster.client(peer)) {
+          return "OK".equals(j.set("health:" + peer, "ok")) && "ok".equals(j.get("health:" + peer));
+        } catch (RuntimeException e) {
+          return false;
+        }
+      }, "peer " + i + " serves writes and reads");
+    }
+  }
+
   @AfterAll
   static void stop() {
     clients.forEach(RedissonClient::shutdown);
