@@ -112,11 +112,16 @@ class ClusterModeIT {
     }
   }
 
+  /** A cluster-mode memory cluster with this request timeout; returns its leader. */
+  private int startWithRequestTimeout(int ms) throws Exception {
+    cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory", "raftkv.cluster.enabled", "yes",
+        "raftkv.request.timeout-ms", Integer.toString(ms)));
+    return cluster.leader();
+  }
+
   @Test
   void duringAnElectionAKeyedCommandWaitsForTheLeaderInsteadOfFailingFast() throws Exception {
-    cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory", "raftkv.cluster.enabled", "yes",
-        "raftkv.request.timeout-ms", "20000"));
-    int leader = cluster.leader();
+    int leader = startWithRequestTimeout(20000);
     int survivor = cluster.aFollower();
     int other = otherThan(leader, survivor);
     try (Jedis s = cluster.client(survivor)) {
@@ -156,9 +161,7 @@ class ClusterModeIT {
 
   @Test
   void withNoLeaderWithinTheRequestTimeoutTheReplyIsClusterdown() throws Exception {
-    cluster = new TestCluster(dir, 3, Map.of("raftkv.store", "memory", "raftkv.cluster.enabled", "yes",
-        "raftkv.request.timeout-ms", "2000"));
-    int leader = cluster.leader();
+    int leader = startWithRequestTimeout(2000);
     int survivor = cluster.aFollower();
     cluster.stop(otherThan(leader, survivor));
     cluster.stop(leader);
