@@ -119,6 +119,17 @@ class ClusterModeIT {
     return cluster.leader();
   }
 
+  /** Waits until this peer's Raft group names no leader (its majority is gone and it has timed out). */
+  private void awaitNoLeaderKnownBy(int peer) throws Exception {
+    TestCluster.eventually(Duration.ofSeconds(10), () -> {
+      try {
+        return cluster.nodes[peer].raftServer().getDivision(RaftKvNode.GROUP_ID).getInfo().getLeaderId() == null;
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    }, "peer " + peer + " knows no leader");
+  }
+
   @Test
   void duringAnElectionAKeyedCommandWaitsForTheLeaderInsteadOfFailingFast() throws Exception {
     int leader = startWithRequestTimeout(20000);
@@ -128,13 +139,7 @@ class ClusterModeIT {
       s.readonly(); // (reads then stay on the survivor; the SET below still needs the leader)
       cluster.stop(leader);
       cluster.stop(other);
-      TestCluster.eventually(Duration.ofSeconds(10), () -> {
-        try {
-          return cluster.nodes[survivor].raftServer().getDivision(RaftKvNode.GROUP_ID).getInfo().getLeaderId() == null;
-        } catch (java.io.IOException e) {
-          return false;
-        }
-      }, "the survivor knows no leader");
+      awaitNoLeaderKnownBy(survivor);
       // two pipelined commands: the SET waits for a leader, the GET behind it, in order
       long t0 = System.nanoTime();
       java.util.concurrent.CompletableFuture<List<Object>> replies = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -165,6 +170,8 @@ class ClusterModeIT {
     int survivor = cluster.aFollower();
     cluster.stop(otherThan(leader, survivor));
     cluster.stop(leader);
+    // (until its election timeout the survivor still names the stopped leader, and redirects there)
+    awaitNoLeaderKnownBy(survivor);
     try (Jedis s = cluster.client(survivor)) {
       long t0 = System.nanoTime();
       JedisDataException e = assertThrows(JedisDataException.class, () -> s.set("foo", "1"));
