@@ -7,13 +7,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,10 +52,10 @@ class BeeQueueIT {
         others.add(cluster.redisPorts[i]);
       }
     }
-    Result r = run(work, 150, "node", "e2e.js", "127.0.0.1", Integer.toString(cluster.redisPorts[leader]),
+    NpmClient.Result r = run(work, 150, "node", "e2e.js", "127.0.0.1", Integer.toString(cluster.redisPorts[leader]),
         Integer.toString(others.get(0)), Integer.toString(others.get(1)), "60");
-    assertEquals(0, r.exit, r.output);
-    assertTrue(r.output.contains("bee-queue e2e: OK 60 jobs, each run once"), r.output);
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().contains("bee-queue e2e: OK 60 jobs, each run once"), r.output());
   }
 
   /**
@@ -106,53 +104,10 @@ class BeeQueueIT {
 
   /** The pinned bee-queue installed (npm ci) in a work directory; skipped without node and npm. */
   private static Path installed() throws Exception {
-    boolean ci = "true".equals(System.getenv("CI"));
-    boolean tools = run(Path.of("."), 30, "node", "--version").exit == 0
-        && run(Path.of("."), 30, "npm", "--version").exit == 0;
-    if (!ci) {
-      Assumptions.assumeTrue(tools, "node and npm are not installed");
-    }
-    assertTrue(tools, "CI must have node and npm (.ci/run installs them)");
-    Path work = dir.resolve("bee-queue");
-    if (Files.isDirectory(work.resolve("node_modules"))) {
-      return work;
-    }
-    Path src = Path.of(System.getProperty("raftkv.home", ".")).resolve("src/test/resources/clients/bee-queue");
-    Files.createDirectories(work);
-    for (String f : List.of("package.json", "package-lock.json", "e2e.js")) {
-      Files.copy(src.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Result install = run(work, 240, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
-    assertEquals(0, install.exit, "npm ci: " + install.output);
-    return work;
+    return NpmClient.installed(dir, "bee-queue", List.of("package.json", "package-lock.json", "e2e.js"));
   }
 
-  private record Result(int exit, String output) {}
-
-  private static Result run(Path cwd, int seconds, String... cmd) throws IOException, InterruptedException {
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      return new Result(-1, e.toString());
-    }
-    p.getOutputStream().close();
-    StringBuilder out = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try {
-        out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        out.append(e);
-      }
-    });
-    reader.start();
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor();
-      reader.join(5000);
-      return new Result(-2, "timed out after " + seconds + " s: " + out);
-    }
-    reader.join(5000);
-    return new Result(p.exitValue(), out.toString());
+  private static NpmClient.Result run(Path cwd, int seconds, String... cmd) throws IOException, InterruptedException {
+    return NpmClient.run(cwd, seconds, cmd);
   }
 }

@@ -374,6 +374,28 @@ class ClusterModeIT {
     assertTrue(r.contains("read 100") && r.contains("redis-py cluster: OK"), r);
   }
 
+  @Test
+  void ioredisClusterWritesAndReadsThroughAFollowerAndAfterTheLeaderStops() throws Exception {
+    Path work = NpmClient.installed(dir.resolve("npm"), "ioredis-cluster",
+        List.of("package.json", "package-lock.json", "cluster.js"));
+    start();
+    int follower = cluster.aFollower();
+    NpmClient.Result w = NpmClient.run(work, 120, "node", "cluster.js", "127.0.0.1", Integer.toString(port(follower)),
+        "write", "io", "0", "50");
+    assertTrue(w.exit() == 0 && w.output().contains("acked 50") && w.output().contains("ioredis cluster: OK"), w.output());
+    int leader = cluster.leader();
+    cluster.stop(leader);
+    // started right after the stop: ioredis retries (MOVED to the stopped leader, refused
+    // connections, CLUSTERDOWN) until the new leader answers
+    int survivor = otherThan(leader, -1);
+    w = NpmClient.run(work, 120, "node", "cluster.js", "127.0.0.1", Integer.toString(port(survivor)),
+        "write", "io", "50", "100");
+    assertTrue(w.exit() == 0 && w.output().contains("acked 50") && w.output().contains("ioredis cluster: OK"), w.output());
+    NpmClient.Result r = NpmClient.run(work, 120, "node", "cluster.js", "127.0.0.1",
+        Integer.toString(port(otherThan(leader, survivor))), "read", "io", "0", "100");
+    assertTrue(r.exit() == 0 && r.output().contains("read 100") && r.output().contains("ioredis cluster: OK"), r.output());
+  }
+
   private boolean probe(String python) {
     try {
       Process p = new ProcessBuilder(python, "-c", "import redis.cluster").redirectErrorStream(true)
