@@ -22,6 +22,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -492,7 +493,7 @@ public final class RaftGateway implements Closeable {
       inFlight = true;
       try {
         if (target.equals(selfId)) {
-          reply = server.submitClientRequestAsync(b.setServerId(selfId).build());
+          reply = submitToOwnDivision(b.setServerId(selfId).build());
         } else {
           reply = rpc.getClientRpc().sendRequestAsyncUnordered(b.setServerId(target).build());
         }
@@ -500,6 +501,20 @@ public final class RaftGateway implements Closeable {
         reply = CompletableFuture.failedFuture(e);
       }
       reply.whenComplete((r, e) -> onReply(target, r, e));
+    }
+
+    /**
+     * A write to this peer's own division, submitted on the calling thread. RaftServer's
+     * submitClientRequestAsync runs the same call on Ratis' client executor and parks the caller
+     * until it returns (RaftServerImpl.executeSubmitClientRequestAsync: supplyAsync, then join),
+     * which cost two thread hand-offs per log entry and nothing else: the call only appends the
+     * entry and returns the future of its reply.
+     */
+    private CompletableFuture<RaftClientReply> submitToOwnDivision(RaftClientRequest request) throws IOException {
+      if (server.getDivision(groupId) instanceof RaftClientAsynchronousProtocol division) {
+        return division.submitClientRequestAsync(request);
+      }
+      return server.submitClientRequestAsync(request);
     }
 
     /**
