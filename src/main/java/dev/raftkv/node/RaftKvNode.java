@@ -406,6 +406,48 @@ public final class RaftKvNode implements Closeable {
     }
   }
 
+  /**
+   * Keyless writes that act on the whole node, so on every group: FLUSHALL, FLUSHDB, SCRIPT LOAD
+   * and SCRIPT FLUSH (a script loaded once can then be run with EVALSHA on keys of any group).
+   */
+  private static boolean everyGroup(byte[][] argv) {
+    return is(argv[0], "flushall") || is(argv[0], "flushdb")
+        || is(argv[0], "script") && argv.length > 1 && (is(argv[1], "load") || is(argv[1], "flush"));
+  }
+
+  private static boolean is(byte[] arg, String name) {
+    return new String(arg, StandardCharsets.US_ASCII).equalsIgnoreCase(name);
+  }
+
+  /**
+   * Runs a command on every group, each through its own log (writes) or read path, and answers
+   * once all have: the first error if any; else, for a write, group 0's reply, for DBSIZE the sum.
+   * Not atomic across groups: each group applies its part on its own.
+   */
+  private CompletableFuture<byte[]> allGroups(byte[][] argv, boolean write) {
+    List<CompletableFuture<byte[]>> parts = new ArrayList<>(groups.size());
+    for (KvGroup g : groups) {
+      parts.add(write ? g.gateway().write(argv) : g.gateway().read(argv));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      long sum = 0;
+      for (CompletableFuture<byte[]> f : parts) {
+        byte[] r = f.join();
+        if (r.length == 0 || r[0] == '-') {
+          return r;
+        }
+        if (!write) {
+          if (r[0] != ':') {
+            return r;
+          }
+          sum += Long.parseLong(new String(r, 1, r.length - 3, StandardCharsets.US_ASCII));
+        }
+      }
+      return write ? parts.get(0).join()
+          : (":" + sum + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    });
+  }
+
   /** A blocked client's wake-up write, sent to the group of its keys. */
   private CompletableFuture<byte[]> wakeWrite(byte[][] argv) {
     return groups.get(groupOf(argv)).gateway().write(argv);
@@ -515,11 +557,17 @@ public final class RaftKvNode implements Closeable {
 
     @Override
     public CompletableFuture<byte[]> write(int group, byte[][] argv) {
+      if (group == 0 && groups.size() > 1 && everyGroup(argv)) {
+        return allGroups(argv, true);
+      }
       return groups.get(group).gateway().write(argv);
     }
 
     @Override
     public CompletableFuture<byte[]> read(int group, byte[][] argv) {
+      if (group == 0 && groups.size() > 1 && argv.length == 1 && is(argv[0], "dbsize")) {
+        return allGroups(argv, false);
+      }
       return groups.get(group).gateway().read(argv);
     }
 

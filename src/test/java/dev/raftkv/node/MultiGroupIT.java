@@ -123,6 +123,23 @@ class MultiGroupIT {
         return true;
       }, "n2 serves every key of its groups after its restart");
     }
+    // node-wide commands act on every group: DBSIZE counts them all (300 keys, a probe per group,
+    // after-restart), a script loaded once runs with EVALSHA in every group, FLUSHALL clears all
+    try (Jedis j = new Jedis("127.0.0.1", redisPorts[0], 15_000); JedisCluster jc = cluster()) {
+      assertEquals(KEYS + GROUPS + 1, j.dbSize());
+      String raft = j.info("raft");
+      assertTrue(raft.contains("raft_groups:3") && raft.contains("raft_group1:role=")
+          && raft.contains("raft_group2:role="), raft);
+      String sha = j.scriptLoad("return redis.call('GET', KEYS[1])");
+      for (int g = 0; g < GROUPS; g++) {
+        assertEquals("led", jc.evalsha(sha, 1, keyOfGroup(g)), "EVALSHA in group " + g);
+      }
+      assertEquals("OK", j.flushAll());
+      assertEquals(0L, j.dbSize());
+      for (String key : keys) {
+        assertEquals(null, jc.get(key), "FLUSHALL cleared every group");
+      }
+    }
     // groups 1 and 2 were added once, at the first start; the restart recovered them from storage
     for (int g = 1; g < GROUPS; g++) {
       String added = "n2: started Raft group " + g + " ";
