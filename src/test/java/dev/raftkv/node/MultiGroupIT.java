@@ -123,10 +123,29 @@ class MultiGroupIT {
         return true;
       }, "n2 serves every key of its groups after its restart");
     }
+    // a blocked BLPOP on a key of group 2 is woken by a push there; MULTI/EXEC runs in group 1
+    String list = keyOfGroup(2, "list:");
+    try (JedisCluster blocked = cluster(); JedisCluster jc = cluster()) {
+      java.util.concurrent.CompletableFuture<List<String>> popped =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> blocked.blpop(20, list));
+      Thread.sleep(500);
+      assertEquals(1L, jc.lpush(list, "x"));
+      assertEquals(List.of(list, "x"), popped.get(30, TimeUnit.SECONDS));
+    }
+    String tag = keyOfGroup(1, "tx"); // keys with this hash tag are in group 1
+    String a = "{" + tag + "}:a";
+    String b = "{" + tag + "}:b";
+    assertEquals(1, groupOfSlot(JedisClusterCRC16.getSlot(a)));
+    try (Jedis j = new Jedis("127.0.0.1", checkSlotsAndLeaders().get(1), 15_000)) {
+      redis.clients.jedis.Transaction t = j.multi();
+      t.set(a, "1");
+      t.incr(b);
+      assertEquals(List.of("OK", 1L), t.exec());
+    }
     // node-wide commands act on every group: DBSIZE counts them all (300 keys, a probe per group,
-    // after-restart), a script loaded once runs with EVALSHA in every group, FLUSHALL clears all
+    // after-restart, the transaction's two; the popped list is gone), a script loaded once runs with EVALSHA in every group, FLUSHALL clears all
     try (Jedis j = new Jedis("127.0.0.1", redisPorts[0], 15_000); JedisCluster jc = cluster()) {
-      assertEquals(KEYS + GROUPS + 1, j.dbSize());
+      assertEquals(KEYS + GROUPS + 3, j.dbSize());
       String raft = j.info("raft");
       assertTrue(raft.contains("raft_groups:3") && raft.contains("raft_group1:role=")
           && raft.contains("raft_group2:role="), raft);
@@ -171,7 +190,7 @@ class MultiGroupIT {
    * the same master on every peer, and that master accepts a write of the range's slots itself
    * (no MOVED): it leads the range's group.
    */
-  private void checkSlotsAndLeaders() throws Exception {
+  private List<Integer> checkSlotsAndLeaders() throws Exception {
     List<Integer> masters = null;
     for (int i = 0; i < 3; i++) {
       if (procs[i] == null) {
@@ -203,12 +222,18 @@ class MultiGroupIT {
         assertEquals("OK", j.set(key, "led"), "the master of group " + g + " serves its writes");
       }
     }
+    return masters;
   }
 
   /** A key whose slot is served by group {@code g}. */
   private static String keyOfGroup(int g) {
+    return keyOfGroup(g, "probe:");
+  }
+
+  /** A key {@code prefix + n} whose slot is served by group {@code g}. */
+  private static String keyOfGroup(int g, String prefix) {
     for (int i = 0; ; i++) {
-      String k = "probe:" + i;
+      String k = prefix + i;
       if (groupOfSlot(JedisClusterCRC16.getSlot(k)) == g) {
         return k;
       }
