@@ -232,9 +232,7 @@ public final class RaftKvNode implements Closeable {
       if (forceNewCluster) {
         LOG.warn("{}: --force-new-cluster ignored: this peer has Raft storage in {}", id, dataDir.resolve("raft"));
       }
-      if (!join) {
-        startOtherGroups();
-      }
+      startOtherGroups(); // a --join peer: refuses groups other than 0 with a clear error
     }
     for (KvGroup g : groups) {
       // group 0 watches the whole Raft dir as before; the others their own group's directory
