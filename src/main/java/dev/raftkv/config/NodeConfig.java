@@ -54,6 +54,13 @@ public final class NodeConfig {
   public static final String PUBSUB_OUTPUT_SOFT_SECONDS = "raftkv.pubsub.output-soft-limit-seconds";
   /** yes: the Redis Cluster protocol (CLUSTER, MOVED, CROSSSLOT; docs/operations.md "Cluster mode"). */
   public static final String CLUSTER_ENABLED = "raftkv.cluster.enabled";
+  /**
+   * How many Raft groups share the 16,384 slots (SlotTable.evenly); more than 1 needs cluster
+   * mode, so that a command's keys are in one slot, hence one group.
+   */
+  public static final String CLUSTER_GROUPS = "raftkv.cluster.groups";
+  /** The most groups raftkv.cluster.groups allows. */
+  public static final int MAX_GROUPS = 64;
   // security (docs/security.md)
   public static final String REQUIREPASS = "raftkv.requirepass";
   public static final String PROTECTED_MODE = "raftkv.protected-mode";
@@ -100,6 +107,7 @@ public final class NodeConfig {
     d.put(PUBSUB_OUTPUT_SOFT_LIMIT, "8388608");
     d.put(PUBSUB_OUTPUT_SOFT_SECONDS, "60");
     d.put(CLUSTER_ENABLED, "no");
+    d.put(CLUSTER_GROUPS, "1");
     d.put(REQUIREPASS, "");
     d.put(PROTECTED_MODE, "yes");
     d.put(TLS_PORT, "0");
@@ -192,6 +200,21 @@ public final class NodeConfig {
           src + ": " + READ_MODE + " must be linearizable or stale, not '" + mode + "'");
     }
     validateSecurity(src);
+    int groups;
+    try {
+      groups = Integer.parseInt(get(CLUSTER_GROUPS));
+    } catch (NumberFormatException e) {
+      groups = -1;
+    }
+    if (groups < 1 || groups > MAX_GROUPS) {
+      throw new ConfigException(src + ": " + CLUSTER_GROUPS + " must be a whole number from 1 to "
+          + MAX_GROUPS + ", not '" + get(CLUSTER_GROUPS) + "'");
+    }
+    if (groups > 1 && !get(CLUSTER_ENABLED).equals("yes")) {
+      throw new ConfigException(src + ": " + CLUSTER_GROUPS + " = " + groups + " needs "
+          + CLUSTER_ENABLED + " = yes (with several groups a command's keys must be in one slot,"
+          + " which only the Redis Cluster protocol guarantees)");
+    }
     for (String key : new String[] {MAX_BATCH_OPS, MAX_BATCH_BYTES, MAX_INFLIGHT,
         REQUEST_TIMEOUT_MS, SNAPSHOT_THRESHOLD, SNAPSHOT_RETAIN, LOG_PRESERVE, PROTO_MAX_BULK_LEN,
         MAX_ARGS, MAX_PENDING_PER_CLIENT, CATCH_UP_STUCK_MS, EXPIRY_KEYS_PER_ENTRY,

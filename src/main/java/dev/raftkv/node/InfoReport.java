@@ -280,5 +280,24 @@ final class InfoReport {
         .append("raft_read_index_requests:").append(reads.requests()).append("\r\n")
         .append("raft_configured_peers:").append(node.peers().peers().stream().map(Peer::id)
             .collect(Collectors.joining(","))).append("\r\n");
+    if (node.groupCount() > 1) {
+      // raftkv.cluster.groups > 1: the lines above are group 0's; one summary line per other group
+      sb.append("raft_groups:").append(node.groupCount()).append("\r\n");
+      for (int i = 1; i < node.groupCount(); i++) {
+        sb.append("raft_group").append(i).append(':');
+        try {
+          RaftServer.Division d = node.raftServer().getDivision(RaftKvNode.groupId(i));
+          DivisionInfo info = d.getInfo();
+          sb.append("role=").append(info.getCurrentRole().name().toLowerCase(Locale.ROOT))
+              .append(",leader=").append(info.getLeaderId() == null ? "" : info.getLeaderId().toString())
+              .append(",term=").append(info.getCurrentTerm())
+              .append(",commit=").append(d.getRaftLog().getLastCommittedIndex())
+              .append(",applied=").append(info.getLastAppliedIndex());
+        } catch (IOException e) {
+          sb.append("role=unknown");
+        }
+        sb.append("\r\n");
+      }
+    }
   }
 }

@@ -11,8 +11,6 @@ import dev.raftkv.raft.RaftGateway;
 import dev.raftkv.resp.Backend;
 import dev.raftkv.resp.RespServer;
 import dev.raftkv.resp.ServerStats;
-import dev.raftkv.store.MemoryStore;
-import dev.raftkv.store.RocksStore;
 import dev.raftkv.store.Store;
 import java.io.Closeable;
 import java.io.IOException;
@@ -27,7 +25,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -35,7 +32,6 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -56,19 +52,18 @@ public final class RaftKvNode implements Closeable {
   private final String id;
   private final PeersFile peers;
   private final NodeConfig config;
-  private final Store store;
-  private final KvStateMachine stateMachine;
+  /** This peer's Raft groups, by index; group 0 is the original group (GROUP_ID). */
+  private final List<KvGroup> groups;
+  /** Which group serves each slot: SlotTable.evenly(raftkv.cluster.groups). */
+  private final dev.raftkv.cluster.SlotTable slotTable;
+  private final boolean join;
   /** Pub/Sub fan-out to this peer's subscribers: a node-wide service (docs/design.md "Pub/Sub"). */
   private final dev.raftkv.pubsub.PubSubHub pubsub;
   private final RaftServer server;
-  private final RaftClient rpcClient;
-  private final RaftGateway gateway;
   /** Clients blocked in BLPOP and the like, woken by the keys each applied entry changes. */
   private final dev.raftkv.resp.BlockingWaiters blocking;
   private final RespServer resp;
-  private final CatchUpWatchdog watchdog;
   private final Formation formation; // null unless the Raft storage was empty at start
-  private final ExpirySweeper expiry;
   private final MetricsServer metrics; // null when raftkv.metrics.port is 0
   private final dev.raftkv.acl.Acl acl;
   /** Cluster mode's view of the groups and their leaders; null when raftkv.cluster.enabled is no. */
@@ -82,6 +77,7 @@ public final class RaftKvNode implements Closeable {
     this.id = id;
     this.peers = peers;
     this.config = config;
+    this.join = join;
     Peer self = peers.find(id).orElseThrow(() -> new ConfigException(
         peers.path() + ": peer id '" + id + "' is not in the peers file (ids: "
             + peers.peers().stream().map(Peer::id).toList() + ")"
@@ -105,19 +101,29 @@ public final class RaftKvNode implements Closeable {
     }
 
     Files.createDirectories(dataDir);
-    // raftkv.store is validated to be a store kind: rocksdb or memory
     dev.raftkv.raft.Restore.check(id, dataDir, config.get(NodeConfig.STORE));
-    Store s = config.get(NodeConfig.STORE).equals("memory") ? new MemoryStore()
-        : new RocksStore(dataDir.resolve("db"));
-    this.store = s;
-    this.stateMachine = new KvStateMachine(id, s, config.getInt(NodeConfig.SNAPSHOT_RETAIN), dataDir);
-    stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
+    int groupCount = groupCount(config);
+    this.groups = new ArrayList<>(groupCount);
+    try {
+      for (int i = 0; i < groupCount; i++) {
+        groups.add(KvGroup.open(id, i, dataDir, config));
+      }
+    } catch (IOException | RuntimeException e) {
+      groups.forEach(KvGroup::close);
+      throw e;
+    }
     this.acl = new dev.raftkv.acl.Acl(config.get(NodeConfig.REQUIREPASS));
-    stateMachine.setAclListener(acl::load);
     this.pubsub = new dev.raftkv.pubsub.PubSubHub(new dev.raftkv.pubsub.PubSubHub.OutputLimit(
         config.getLong(NodeConfig.PUBSUB_OUTPUT_LIMIT), config.getLong(NodeConfig.PUBSUB_OUTPUT_SOFT_LIMIT),
         config.getLong(NodeConfig.PUBSUB_OUTPUT_SOFT_SECONDS)));
-    stateMachine.setPublishListener(pubsub);
+    Map<RaftGroupId, KvGroup> byId = new java.util.HashMap<>();
+    for (KvGroup g : groups) {
+      byId.put(g.groupId, g);
+      g.stateMachine.onLogFailure(this::stopRaftAfterLogFailure);
+      g.stateMachine.setPublishListener(g.publishListener(pubsub));
+    }
+    // ACL users are replicated through group 0's log (ACL commands have no keys)
+    group0().stateMachine.setAclListener(acl::load);
 
     RaftProperties props = raftProperties(config, dataDir.resolve("raft"), raftBind, self.raft().port());
     RaftGroup group = group(peers);
@@ -130,17 +136,26 @@ public final class RaftKvNode implements Closeable {
       try {
         LogCheck.check(id, Formation.groupDir(dataDir.resolve("raft")).resolve("current"), props);
       } catch (IOException e) {
-        s.close();
+        groups.forEach(KvGroup::close);
         throw e;
       }
     }
     try {
       // A joining peer starts with an empty configuration, so it never starts an election; it
       // learns the real one from the leader once add-peer makes it a member. On a restart Ratis
-      // uses the configuration stored in its log and this group is ignored.
+      // uses the configuration stored in its log and this group is ignored. Ratis also recovers
+      // every other group it finds in its storage directory, each with its state machine from
+      // the registry.
       RaftServer.Builder builder = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(id))
-          .setStateMachine(stateMachine)
+          .setStateMachineRegistry(gid -> {
+            KvGroup g = byId.get(gid);
+            if (g == null) {
+              throw new IllegalStateException(id + ": Raft group " + gid + " in " + dataDir.resolve("raft")
+                  + " is none of the " + groupCount + " groups of " + NodeConfig.CLUSTER_GROUPS);
+            }
+            return g.stateMachine;
+          })
           .setProperties(props)
           .setParameters(raftParameters)
           .setOption(RaftStorage.StartupOption.RECOVER);
@@ -150,30 +165,28 @@ public final class RaftKvNode implements Closeable {
       this.server = builder.build();
       server.start();
       // entries already in the log are replayed, not published anew (no client is connected yet)
-      pubsub.goLive(empty ? 0 : lastLogIndex(server));
+      pubsub.goLive(empty ? 0 : lastLogIndex(server, GROUP_ID));
+      for (KvGroup g : groups) {
+        if (g.index > 0) {
+          g.goLive(lastLogIndex(server, g.groupId));
+        }
+      }
     } catch (IOException | RuntimeException e) {
-      s.close();
+      groups.forEach(KvGroup::close);
       throw new IOException("cannot start the Raft server on " + raftBind + ":" + self.raft().port()
           + ": " + e.getMessage(), e);
     }
-    this.rpcClient = RaftClient.newBuilder()
-        .setProperties(props)
-        .setParameters(raftParameters)
-        .setRaftGroup(group)
-        .setClientId(ClientId.randomId())
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build();
-    this.gateway = new RaftGateway(id, server, GROUP_ID, rpcClient, stateMachine,
-        new RaftGateway.Settings(config.getInt(NodeConfig.MAX_BATCH_OPS),
-            config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
-            config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
-            config.get(NodeConfig.READ_MODE).equals("stale"),
-            config.getLong(NodeConfig.MAX_COMMAND_BYTES), config.getLong(NodeConfig.MAX_QUEUED_BYTES),
-            config.getInt(NodeConfig.MAX_VALUE_BYTES)));
-    this.blocking = new dev.raftkv.resp.BlockingWaiters(id, gateway::write);
-    stateMachine.setKeysListener(blocking::keysChanged);
+    for (KvGroup g : groups) {
+      g.startServices(server, group(peers, g.groupId), props, raftParameters, config);
+    }
+    this.blocking = new dev.raftkv.resp.BlockingWaiters(id, this::wakeWrite);
+    for (KvGroup g : groups) {
+      g.stateMachine.setKeysListener(blocking::keysChanged);
+    }
+    this.slotTable = dev.raftkv.cluster.SlotTable.evenly(groupCount);
     this.topology = config.get(NodeConfig.CLUSTER_ENABLED).equals("yes")
-        ? new RaftTopology(id, server, GROUP_ID, peers, config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
+        ? new RaftTopology(id, server, groups.stream().map(g -> g.groupId).toList(), slotTable, peers,
+            config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
             RaftServerConfigKeys.Rpc.timeoutMin(props).toLong(java.util.concurrent.TimeUnit.MILLISECONDS) * 3 / 4)
         : null;
     Map<String, String> configView = InfoReport.configView(config, self.redis().port());
@@ -188,45 +201,48 @@ public final class RaftKvNode implements Closeable {
           configView, Math.max(2, Runtime.getRuntime().availableProcessors()),
           tlsBind == null ? null : new RespServer.Tls(new InetSocketAddress(tlsBind, tlsPort), clientTls));
     } catch (IOException e) {
-      gateway.close();
-      server.close();
-      rpcClient.close();
-      s.close();
+      closeGroups();
       throw e;
     }
-    this.expiry = new ExpirySweeper(id, server, GROUP_ID, s, gateway,
-        config.getInt(NodeConfig.EXPIRY_KEYS_PER_ENTRY),
-        config.getInt(NodeConfig.EXPIRY_ENTRIES_PER_SECOND));
     int metricsPort = config.getInt(NodeConfig.METRICS_PORT);
     try {
       this.metrics = metricsPort == 0 ? null : new MetricsServer(id,
           new InetSocketAddress(config.get(NodeConfig.METRICS_BIND), metricsPort), this, resp.stats());
     } catch (IOException e) {
-      expiry.close();
       resp.close();
-      gateway.close();
-      server.close();
-      rpcClient.close();
-      s.close();
+      closeGroups();
       throw e;
     }
+    RaftGateway gateway0 = group0().gateway();
     if (empty) {
+      for (KvGroup g : groups) {
+        g.gateway().refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet");
+      }
       this.formation = new Formation(id, server, peers, props, raftParameters, dataDir, forceNewCluster,
-          why -> gateway.refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet: " + why));
-      formation.formed().whenComplete((v, e) -> gateway.refuseAll(e == null ? null
-          : "CLUSTERDOWN " + id + " could not start its Raft group: " + e.getMessage()));
+          why -> gateway0.refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet: " + why));
+      formation.formed().whenComplete((v, e) -> {
+        gateway0.refuseAll(e == null ? null
+            : "CLUSTERDOWN " + id + " could not start its Raft group: " + e.getMessage());
+        if (e == null) {
+          startOtherGroups();
+        }
+      });
     } else {
       this.formation = null;
       if (forceNewCluster) {
         LOG.warn("{}: --force-new-cluster ignored: this peer has Raft storage in {}", id, dataDir.resolve("raft"));
       }
+      startOtherGroups(); // a --join peer: refuses groups other than 0 with a clear error
     }
-    this.watchdog = new CatchUpWatchdog(id, server, group, props, raftParameters, dataDir.resolve("raft"),
-        config.getLong(NodeConfig.CATCH_UP_STUCK_MS), 60_000);
+    for (KvGroup g : groups) {
+      // group 0 watches the whole Raft dir as before; the others their own group's directory
+      g.startWatchdog(server, group(peers, g.groupId), props, raftParameters, config, g.index == 0
+          ? dataDir.resolve("raft") : dataDir.resolve("raft").resolve(g.groupId.getUuid().toString()));
+    }
     LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}, Java {}", id,
         redisBind, self.redis().port(), tlsBind == null ? "" : " and with TLS on " + tlsBind + ":" + tlsPort,
         raftBind, self.raft().port(), config.get(NodeConfig.TLS_RAFT).equals("yes") ? " (TLS)" : "",
-        s.kind(), dataDir, Runtime.version());
+        group0().store.kind(), dataDir, Runtime.version());
   }
 
   /** Starts a peer; fails with a message naming the problem. */
@@ -311,11 +327,141 @@ public final class RaftKvNode implements Closeable {
   }
 
   public static RaftGroup group(PeersFile peers) {
+    return group(peers, GROUP_ID);
+  }
+
+  /** A group of every peer of the peers file. */
+  static RaftGroup group(PeersFile peers, RaftGroupId groupId) {
     List<RaftPeer> list = new ArrayList<>();
     for (Peer p : peers.peers()) {
       list.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.raft().toString()).build());
     }
-    return RaftGroup.valueOf(GROUP_ID, list);
+    return RaftGroup.valueOf(groupId, list);
+  }
+
+  /** raftkv.cluster.groups: how many Raft groups share the slots. */
+  static int groupCount(NodeConfig config) {
+    return config.getInt(NodeConfig.CLUSTER_GROUPS);
+  }
+
+  /** The Raft group id of group {@code index} (0: {@link #GROUP_ID}). */
+  public static RaftGroupId groupId(int index) {
+    return KvGroup.groupId(index);
+  }
+
+  private KvGroup group0() {
+    return groups.get(0);
+  }
+
+  /**
+   * Groups other than 0 that this peer's Raft server does not have yet (a new cluster, or
+   * raftkv.cluster.groups raised) are added with the peers file's members, as group 0 is by a
+   * new cluster. A peer started with --join serves group 0 only (add-peer changes group 0).
+   */
+  private void startOtherGroups() {
+    for (KvGroup g : groups) {
+      if (g.index == 0) {
+        continue;
+      }
+      if (join) {
+        g.gateway().refuseAll("CLUSTERDOWN " + id + " serves group 0 only (it joined with add-peer,"
+            + " which changes group 0): group " + g.index + " is not on this peer");
+        continue;
+      }
+      try {
+        boolean present = false;
+        for (RaftGroupId gid : server.getGroupIds()) {
+          present |= gid.equals(g.groupId);
+        }
+        if (!present) {
+          org.apache.ratis.protocol.RaftClientReply r = server.groupManagement(
+              org.apache.ratis.protocol.GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+                  g.index, group(peers, g.groupId), false));
+          if (!r.isSuccess()) {
+            throw new IOException(String.valueOf(r.getException()));
+          }
+          g.goLive(0);
+          LOG.info("{}: started Raft group {} ({}) with the peers of {}", id, g.index, g.groupId, peers.path());
+        }
+        g.gateway().refuseAll(null);
+      } catch (IOException | RuntimeException e) {
+        LOG.error("{}: cannot start Raft group {} ({}): {}", id, g.index, g.groupId, e.toString());
+        g.gateway().refuseAll("CLUSTERDOWN " + id + " could not start Raft group " + g.index + ": " + e);
+      }
+    }
+  }
+
+  /** The group whose slot the command's first key hashes to (0: no keys, or one group). */
+  private int groupOf(byte[][] argv) {
+    if (groups.size() == 1) {
+      return 0;
+    }
+    try {
+      List<byte[]> keys = dev.raftkv.command.Commands.lookup(argv[0]).keys(argv);
+      return keys.isEmpty() ? 0 : slotTable.group(dev.raftkv.cluster.Slots.slot(keys.get(0)));
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Keyless writes that act on the whole node, so on every group: FLUSHALL, FLUSHDB, SCRIPT LOAD
+   * and SCRIPT FLUSH (a script loaded once can then be run with EVALSHA on keys of any group).
+   */
+  private static boolean everyGroup(byte[][] argv) {
+    return is(argv[0], "flushall") || is(argv[0], "flushdb")
+        || is(argv[0], "script") && argv.length > 1 && (is(argv[1], "load") || is(argv[1], "flush"));
+  }
+
+  private static boolean is(byte[] arg, String name) {
+    return new String(arg, StandardCharsets.US_ASCII).equalsIgnoreCase(name);
+  }
+
+  /**
+   * Runs a command on every group, each through its own log (writes) or read path, and answers
+   * once all have: the first error if any; else, for a write, group 0's reply, for DBSIZE the sum.
+   * Not atomic across groups: each group applies its part on its own.
+   */
+  private CompletableFuture<byte[]> allGroups(byte[][] argv, boolean write) {
+    List<CompletableFuture<byte[]>> parts = new ArrayList<>(groups.size());
+    for (KvGroup g : groups) {
+      parts.add(write ? g.gateway().write(argv) : g.gateway().read(argv));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      long sum = 0;
+      for (CompletableFuture<byte[]> f : parts) {
+        byte[] r = f.join();
+        if (r.length == 0 || r[0] == '-') {
+          return r;
+        }
+        if (!write) {
+          if (r[0] != ':') {
+            return r;
+          }
+          sum += Long.parseLong(new String(r, 1, r.length - 3, StandardCharsets.US_ASCII));
+        }
+      }
+      return write ? parts.get(0).join()
+          : (":" + sum + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    });
+  }
+
+  /** A blocked client's wake-up write, sent to the group of its keys. */
+  private CompletableFuture<byte[]> wakeWrite(byte[][] argv) {
+    return groups.get(groupOf(argv)).gateway().write(argv);
+  }
+
+  private void closeGroups() {
+    for (KvGroup g : groups) {
+      g.closeExpiry();
+      g.closeGateway();
+    }
+    try {
+      server.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("{}: closing the Raft server: {}", id, e.toString());
+    }
+    groups.forEach(KvGroup::close);
   }
 
   static RaftProperties raftProperties(NodeConfig config, Path storage, String host, int port) {
@@ -364,15 +510,26 @@ public final class RaftKvNode implements Closeable {
     return resp.tlsAddress();
   }
 
+  /** Group 0's state machine. */
   public KvStateMachine stateMachine() {
-    return stateMachine;
+    return group0().stateMachine;
   }
 
-  /** The index of the last entry in this peer's log (0: none, or no group yet). */
-  private static long lastLogIndex(RaftServer server) {
+  /** The state machine of group {@code index}. */
+  public KvStateMachine stateMachine(int index) {
+    return groups.get(index).stateMachine;
+  }
+
+  /** How many Raft groups this peer serves (raftkv.cluster.groups). */
+  public int groupCount() {
+    return groups.size();
+  }
+
+  /** The index of the last entry in this peer's log of a group (0: none, or no group yet). */
+  private static long lastLogIndex(RaftServer server, RaftGroupId groupId) {
     try {
       org.apache.ratis.server.protocol.TermIndex last =
-          server.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
+          server.getDivision(groupId).getRaftLog().getLastEntryTermIndex();
       return last == null ? 0 : last.getIndex();
     } catch (IOException | RuntimeException e) {
       return 0;
@@ -388,12 +545,28 @@ public final class RaftKvNode implements Closeable {
   private final class NodeBackend implements Backend {
     @Override
     public CompletableFuture<byte[]> write(byte[][] argv) {
-      return gateway.write(argv);
+      return group0().gateway().write(argv);
     }
 
     @Override
     public CompletableFuture<byte[]> read(byte[][] argv) {
-      return gateway.read(argv);
+      return group0().gateway().read(argv);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> write(int group, byte[][] argv) {
+      if (group == 0 && groups.size() > 1 && everyGroup(argv)) {
+        return allGroups(argv, true);
+      }
+      return groups.get(group).gateway().write(argv);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> read(int group, byte[][] argv) {
+      if (group == 0 && groups.size() > 1 && argv.length == 1 && is(argv[0], "dbsize")) {
+        return allGroups(argv, false);
+      }
+      return groups.get(group).gateway().read(argv);
     }
 
     @Override
@@ -403,7 +576,12 @@ public final class RaftKvNode implements Closeable {
 
     @Override
     public boolean overloaded() {
-      return gateway.overloaded();
+      for (KvGroup g : groups) {
+        if (g.gateway().overloaded()) {
+          return true;
+        }
+      }
+      return false;
     }
 
     @Override
@@ -444,8 +622,9 @@ public final class RaftKvNode implements Closeable {
     return peers;
   }
 
+  /** Group 0's store. */
   Store store() {
-    return store;
+    return group0().store;
   }
 
   /**
@@ -460,8 +639,11 @@ public final class RaftKvNode implements Closeable {
       }
       raftFailed = true;
     }
-    RaftGateway g = gateway;
-    if (g != null) {
+    for (KvGroup kg : groups) {
+      RaftGateway g = kg.gateway();
+      if (g == null) {
+        continue;
+      }
       g.refuseAll("CLUSTERDOWN peer " + id + " has stopped: its Raft log could not be written ("
           + cause.getMessage() + "); the other peers serve; restart it once the disk is fixed");
     }
@@ -492,12 +674,14 @@ public final class RaftKvNode implements Closeable {
     return blocking.blockedClients();
   }
 
+  /** Group 0's gateway. */
   RaftGateway gateway() {
-    return gateway;
+    return group0().gateway();
   }
 
+  /** Group 0's expiry sweeper. */
   ExpirySweeper expirySweeper() {
-    return expiry;
+    return group0().expirySweeper();
   }
 
   long startMillis() {
@@ -514,29 +698,19 @@ public final class RaftKvNode implements Closeable {
     if (formation != null) {
       formation.close();
     }
-    watchdog.close();
+    groups.forEach(KvGroup::closeWatchdog);
     if (metrics != null) {
       metrics.close();
     }
-    expiry.close();
+    groups.forEach(KvGroup::closeExpiry);
     resp.close();
-    gateway.close();
+    groups.forEach(KvGroup::closeGateway);
     try {
       server.close();
     } catch (IOException e) {
       LOG.warn("{}: closing the Raft server: {}", id, e.toString());
     }
-    stateMachine.shutdownServices();
-    try {
-      rpcClient.close();
-    } catch (IOException e) {
-      LOG.warn("{}: closing the Raft client: {}", id, e.toString());
-    }
-    try {
-      store.close();
-    } catch (IOException e) {
-      LOG.warn("{}: closing the store: {}", id, e.toString());
-    }
+    groups.forEach(KvGroup::close);
     LOG.info("{}: stopped", id);
   }
 }

@@ -17,7 +17,8 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 
 /**
- * Cluster mode's view of this peer's Raft group(s): today one group, group 0, serving every slot.
+ * Cluster mode's view of this peer's Raft groups: group i serves the slots SlotTable.evenly(K)
+ * gives it (K = raftkv.cluster.groups; with one group, group 0 serves every slot).
  * Members are the group's voters with their RESP address from the peers file (a voter missing
  * from this peer's peers file cannot be named to clients and is left out). A follower that has
  * heard nothing from its leader for three quarters of the minimum election timeout (heartbeats come
@@ -27,18 +28,24 @@ import org.apache.ratis.server.RaftServer;
 final class RaftTopology implements Topology {
   private final String self;
   private final RaftServer server;
-  private final RaftGroupId groupId;
+  private final List<RaftGroupId> groupIds;
   private final PeersFile peers;
   private final long holdMillis;
   private final long leaderSilenceMillis;
-  private final SlotTable slots = SlotTable.single();
-  private volatile Member lastLeader;
+  private final SlotTable slots;
+  private final java.util.concurrent.atomic.AtomicReferenceArray<Member> lastLeader;
 
-  RaftTopology(String self, RaftServer server, RaftGroupId groupId, PeersFile peers, long holdMillis,
-      long leaderSilenceMillis) {
+  RaftTopology(String self, RaftServer server, List<RaftGroupId> groupIds, SlotTable slots, PeersFile peers,
+      long holdMillis, long leaderSilenceMillis) {
+    if (slots.groups() != groupIds.size()) {
+      throw new IllegalArgumentException("the slot table names " + slots.groups() + " groups, not "
+          + groupIds.size());
+    }
     this.self = self;
     this.server = server;
-    this.groupId = groupId;
+    this.groupIds = List.copyOf(groupIds);
+    this.slots = slots;
+    this.lastLeader = new java.util.concurrent.atomic.AtomicReferenceArray<>(groupIds.size());
     this.peers = peers;
     this.holdMillis = holdMillis;
     this.leaderSilenceMillis = leaderSilenceMillis;
@@ -61,15 +68,16 @@ final class RaftTopology implements Topology {
 
   @Override
   public Group group(int group) {
-    if (group != 0) {
-      throw new IllegalArgumentException("no group " + group + ": this cluster has one Raft group");
+    if (group < 0 || group >= groupIds.size()) {
+      throw new IllegalArgumentException("no group " + group + ": this cluster has " + groupIds.size()
+          + " Raft group(s)");
     }
     List<Member> voters = new ArrayList<>();
     Member leader = null;
     long term = 0;
     long applied = 0;
     try {
-      RaftServer.Division d = server.getDivision(groupId);
+      RaftServer.Division d = server.getDivision(groupIds.get(group));
       DivisionInfo info = d.getInfo();
       term = info.getCurrentTerm();
       applied = info.getLastAppliedIndex();
@@ -101,11 +109,12 @@ final class RaftTopology implements Topology {
       }
     }
     if (leader != null) {
-      lastLeader = leader;
+      lastLeader.set(group, leader);
     }
-    Member master = leader != null ? leader : lastLeader != null ? lastLeader
+    Member last = lastLeader.get(group);
+    Member master = leader != null ? leader : last != null ? last
         : voters.isEmpty() ? null : voters.get(0);
-    return new Group(0, voters, leader, master, term, applied);
+    return new Group(group, voters, leader, master, term, applied);
   }
 
   private boolean silent(DivisionInfo info) {

@@ -10,6 +10,19 @@ public interface Backend {
   /** A read, linearizable unless the peer is configured otherwise. */
   CompletableFuture<byte[]> read(byte[][] argv);
 
+  /**
+   * A write for Raft group {@code group} (cluster mode with raftkv.cluster.groups > 1: the group
+   * of the command's slot; otherwise 0).
+   */
+  default CompletableFuture<byte[]> write(int group, byte[][] argv) {
+    return write(argv);
+  }
+
+  /** A read served by Raft group {@code group}. */
+  default CompletableFuture<byte[]> read(int group, byte[][] argv) {
+    return read(argv);
+  }
+
   /** The text of {@code INFO} for the given sections (empty: the default sections). */
   String info(java.util.List<String> sections, ServerStats stats);
 

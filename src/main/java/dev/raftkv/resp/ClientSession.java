@@ -59,7 +59,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     boolean blocking; // a blocking command's slot: nothing of this connection runs until it completes
     /** CLIENT REPLY OFF or SKIP: the reply is not written (RESP3 push frames still are). */
     boolean silent;
+    /** The Raft group that serves the command (cluster mode: its slot's group; else 0). */
+    int group;
   }
+
+  /** The Raft group of the command being handled (set by the route step; 0 without keys). */
+  private int routedGroup;
 
   /** A Pub/Sub message for this connection; {@code written} runs once it left (or was dropped). */
   private record Push(byte[] frame, Runnable written) {}
@@ -206,6 +211,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** @param holdDeadline when the command already waits for a leader: until when (System.nanoTime()), else 0 */
   private void handle(byte[][] argv, long holdDeadline) {
+    routedGroup = 0;
     CommandSpec spec = Commands.lookup(argv[0]);
     if (spec == null || Commands.isInternal(spec)) {
       byte[] unknown = RespOut.errorBytes(tx.rejected(null, Commands.unknownCommandError(argv)));
@@ -266,7 +272,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (cluster != null && spec.name().equals("cluster")) {
       byte[][] read = dev.raftkv.cluster.ClusterCommands.keyspaceRead(argv);
       if (read != null) {
-        submit(Route.READ, read, argv); // COUNTKEYSINSLOT, GETKEYSINSLOT: a scan of the keyspace
+        routedGroup = cluster.slots().group(dev.raftkv.command.Args.parseLong(read[1]).intValue());
+        submit(Route.READ, read, argv); // COUNTKEYSINSLOT, GETKEYSINSLOT: a scan of the slot's group
         return;
       }
     }
@@ -355,7 +362,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     boolean expired = holdDeadline != 0 && System.nanoTime() - holdDeadline >= 0;
     dev.raftkv.cluster.Router.Decision d =
         dev.raftkv.cluster.Router.route(cluster, keys, read, readonly, expired);
-    if (d instanceof dev.raftkv.cluster.Router.Here) {
+    if (d instanceof dev.raftkv.cluster.Router.Here here) {
+      routedGroup = Math.max(0, here.group());
       return true;
     }
     if (d instanceof dev.raftkv.cluster.Router.Hold hold) {
@@ -516,6 +524,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     slot.resp3Argv = resp3Argv;
     slot.cmd = lastCommand;
     slot.startNanos = System.nanoTime();
+    slot.group = routedGroup;
     replies.add(slot);
     if (waiting.isEmpty() && mayStart(route, blocked)) {
       dispatch(slot, route, argv.get(), onReply, blocked);
@@ -560,7 +569,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
           blocked.timeoutMs(), ctx.executor());
       f = blockedOn.result();
     } else {
-      f = route == Route.WRITE ? backend.write(argv) : backend.read(argv);
+      f = route == Route.WRITE ? backend.write(slot.group, argv) : backend.read(slot.group, argv);
     }
     f.whenComplete((reply, err) -> {
       byte[] r = err == null ? reply : RespOut.errorBytes("ERR internal error: " + err);

@@ -1,0 +1,285 @@
+package dev.raftkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Three raft-kv processes (bin/raftkv server), each hosting three Raft groups
+ * ({@code raftkv.cluster.groups=3}) with cluster mode on: the slots are split in three ranges,
+ * each served by its own group and leader, and a cluster client spreads keys over all of them.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class MultiGroupIT {
+  private static final int GROUPS = 3;
+  private static final int KEYS = 300;
+
+  @TempDir Path dir;
+  private final Process[] procs = new Process[3];
+  private final int[] redisPorts = new int[3];
+  private Path peers;
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = 0; i < procs.length; i++) {
+      stop(i);
+    }
+  }
+
+  @Test
+  void threeGroupsServeTheirSlotRangesAndARestartedPeerLosesNoKey() throws Exception {
+    int[] ports = TestCluster.freePorts(6);
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      redisPorts[i] = ports[2 * i + 1];
+      lines.add("n" + (i + 1) + " 127.0.0.1:" + ports[2 * i] + " 127.0.0.1:" + redisPorts[i]);
+    }
+    peers = dir.resolve("peers.conf");
+    Files.write(peers, lines);
+    for (int i = 0; i < 3; i++) {
+      start(i);
+    }
+    awaitEveryGroupLed();
+
+    List<String> keys = new ArrayList<>();
+    Set<Integer> groupsUsed = new HashSet<>();
+    for (int k = 0; k < KEYS; k++) {
+      String key = "key:" + k;
+      keys.add(key);
+      groupsUsed.add(groupOfSlot(JedisClusterCRC16.getSlot(key)));
+    }
+    assertEquals(GROUPS, groupsUsed.size(), "the keys fall in every group");
+
+    try (JedisCluster jc = cluster()) {
+      for (String key : keys) {
+        assertEquals("OK", jc.set(key, "v-" + key));
+      }
+      for (String key : keys) {
+        assertEquals("v-" + key, jc.get(key));
+      }
+    }
+    // every group's store holds its own slots' keys and only those: DBSIZE (group 0) is not the total
+    checkSlotsAndLeaders();
+
+    // one process stopped (SIGTERM) and started again: no key is lost, every group has a leader
+    stop(1);
+    try (JedisCluster jc = cluster()) {
+      TestCluster.eventually(Duration.ofSeconds(60), () -> {
+        try {
+          return ("v-" + keys.get(0)).equals(jc.get(keys.get(0)));
+        } catch (JedisException e) {
+          return false;
+        }
+      }, "the two remaining peers serve");
+      for (String key : keys) {
+        assertEquals("v-" + key, jc.get(key), "with n2 stopped");
+      }
+    }
+    start(1);
+    awaitEveryGroupLed();
+    checkSlotsAndLeaders();
+    try (JedisCluster jc = cluster()) {
+      for (String key : keys) {
+        assertEquals("v-" + key, jc.get(key), "after n2's restart");
+      }
+      assertEquals("OK", jc.set("after-restart", "1"));
+    }
+    // the restarted peer caught up in every group: its follower reads (READONLY) see every key
+    try (Jedis j = new Jedis("127.0.0.1", redisPorts[1], 15_000)) {
+      assertEquals("OK", j.readonly());
+      TestCluster.eventually(Duration.ofSeconds(30), () -> {
+        for (String key : keys) {
+          try {
+            if (!("v-" + key).equals(j.get(key))) {
+              return false;
+            }
+          } catch (JedisException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("MOVED")) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }, "n2 serves every key of its groups after its restart");
+    }
+    // a blocked BLPOP on a key of group 2 is woken by a push there; MULTI/EXEC runs in group 1
+    String list = keyOfGroup(2, "list:");
+    try (JedisCluster blocked = cluster(); JedisCluster jc = cluster()) {
+      java.util.concurrent.CompletableFuture<List<String>> popped =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> blocked.blpop(20, list));
+      Thread.sleep(500);
+      assertEquals(1L, jc.lpush(list, "x"));
+      assertEquals(List.of(list, "x"), popped.get(30, TimeUnit.SECONDS));
+    }
+    String tag = keyOfGroup(1, "tx"); // keys with this hash tag are in group 1
+    String a = "{" + tag + "}:a";
+    String b = "{" + tag + "}:b";
+    assertEquals(1, groupOfSlot(JedisClusterCRC16.getSlot(a)));
+    try (Jedis j = new Jedis("127.0.0.1", checkSlotsAndLeaders().get(1), 15_000)) {
+      redis.clients.jedis.Transaction t = j.multi();
+      t.set(a, "1");
+      t.incr(b);
+      assertEquals(List.of("OK", 1L), t.exec());
+    }
+    // node-wide commands act on every group: DBSIZE counts them all (300 keys, a probe per group,
+    // after-restart, the transaction's two; the popped list is gone), a script loaded once runs with EVALSHA in every group, FLUSHALL clears all
+    try (Jedis j = new Jedis("127.0.0.1", redisPorts[0], 15_000); JedisCluster jc = cluster()) {
+      assertEquals(KEYS + GROUPS + 3, j.dbSize());
+      String raft = j.info("raft");
+      assertTrue(raft.contains("raft_groups:3") && raft.contains("raft_group1:role=")
+          && raft.contains("raft_group2:role="), raft);
+      String sha = j.scriptLoad("return redis.call('GET', KEYS[1])");
+      for (int g = 0; g < GROUPS; g++) {
+        assertEquals("led", jc.evalsha(sha, 1, keyOfGroup(g)), "EVALSHA in group " + g);
+      }
+      assertEquals("OK", j.flushAll());
+      assertEquals(0L, j.dbSize());
+      for (String key : keys) {
+        assertEquals(null, jc.get(key), "FLUSHALL cleared every group");
+      }
+    }
+    // groups 1 and 2 were added once, at the first start; the restart recovered them from storage
+    for (int g = 1; g < GROUPS; g++) {
+      String added = "n2: started Raft group " + g + " ";
+      assertEquals(1, log(1).split(java.util.regex.Pattern.quote(added), -1).length - 1,
+          "n2 added group " + g + " once, at its first start");
+    }
+    assertTrue(Files.isDirectory(dir.resolve("n2/groups/g1/db")), "group 1's store is under groups/g1");
+    assertTrue(Files.isDirectory(dir.resolve("n2/db")), "group 0 keeps the data dir's own db");
+  }
+
+  /** The group of a slot for 3 groups. */
+  private static int groupOfSlot(int slot) {
+    return dev.raftkv.cluster.SlotTable.evenly(GROUPS).group(slot);
+  }
+
+  private JedisCluster cluster() {
+    Set<HostAndPort> seeds = new HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      if (procs[i] != null) {
+        seeds.add(new HostAndPort("127.0.0.1", redisPorts[i]));
+      }
+    }
+    return new JedisCluster(seeds, DefaultJedisClientConfig.builder().socketTimeoutMillis(15_000).build(),
+        10, Duration.ofSeconds(60));
+  }
+
+  /**
+   * CLUSTER SLOTS on every running peer: three ranges covering 0-16383, one per group, each with
+   * the same master on every peer, and that master accepts a write of the range's slots itself
+   * (no MOVED): it leads the range's group.
+   */
+  private List<Integer> checkSlotsAndLeaders() throws Exception {
+    List<Integer> masters = null;
+    for (int i = 0; i < 3; i++) {
+      if (procs[i] == null) {
+        continue;
+      }
+      List<Integer> seen = new ArrayList<>();
+      try (Jedis j = new Jedis("127.0.0.1", redisPorts[i], 15_000)) {
+        List<Object> slots = j.clusterSlots();
+        assertEquals(GROUPS, slots.size(), "one range per group: " + slots);
+        long next = 0;
+        for (Object o : slots) {
+          List<?> range = (List<?>) o;
+          assertEquals(next, range.get(0), "ranges are contiguous");
+          next = (Long) range.get(1) + 1;
+          seen.add(((Long) ((List<?>) range.get(2)).get(1)).intValue());
+        }
+        assertEquals(16384L, next, "the ranges cover every slot");
+      }
+      if (masters == null) {
+        masters = seen;
+      } else {
+        assertEquals(masters, seen, "every peer names the same masters");
+      }
+    }
+    assertNotNull(masters);
+    for (int g = 0; g < GROUPS; g++) {
+      String key = keyOfGroup(g);
+      try (Jedis j = new Jedis("127.0.0.1", masters.get(g), 15_000)) {
+        assertEquals("OK", j.set(key, "led"), "the master of group " + g + " serves its writes");
+      }
+    }
+    return masters;
+  }
+
+  /** A key whose slot is served by group {@code g}. */
+  private static String keyOfGroup(int g) {
+    return keyOfGroup(g, "probe:");
+  }
+
+  /** A key {@code prefix + n} whose slot is served by group {@code g}. */
+  private static String keyOfGroup(int g, String prefix) {
+    for (int i = 0; ; i++) {
+      String k = prefix + i;
+      if (groupOfSlot(JedisClusterCRC16.getSlot(k)) == g) {
+        return k;
+      }
+    }
+  }
+
+  /** Every group has a leader that serves a write sent straight to it. */
+  private void awaitEveryGroupLed() throws InterruptedException {
+    TestCluster.eventually(Duration.ofSeconds(90), () -> {
+      try {
+        checkSlotsAndLeaders();
+        return true;
+      } catch (Exception | AssertionError e) {
+        return false;
+      }
+    }, "every group has a leader");
+  }
+
+  private void start(int i) throws IOException {
+    Path root = Path.of("").toAbsolutePath();
+    Path jar = root.resolve("target/raft-kv.jar");
+    assertTrue(Files.isRegularFile(jar), "run after mvn package: " + jar);
+    ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/raftkv").toString(), "server", "--id", "n" + (i + 1),
+        "--peers", peers.toString(), "--data-dir", dir.resolve("n" + (i + 1)).toString(),
+        "-D", "raftkv.cluster.enabled=yes", "-D", "raftkv.cluster.groups=" + GROUPS,
+        "-D", "raft.server.rpc.timeout.min=1s", "-D", "raft.server.rpc.timeout.max=2s")
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("n" + (i + 1) + ".log").toFile()));
+    pb.environment().put("RAFTKV_NO_BUILD", "1");
+    pb.environment().put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC");
+    procs[i] = pb.start();
+  }
+
+  private void stop(int i) throws Exception {
+    Process p = procs[i];
+    if (p == null) {
+      return;
+    }
+    procs[i] = null;
+    p.destroy(); // SIGTERM: a clean stop
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private String log(int i) throws IOException {
+    return Files.readString(dir.resolve("n" + (i + 1) + ".log"), StandardCharsets.UTF_8);
+  }
+}
