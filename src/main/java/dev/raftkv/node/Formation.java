@@ -160,8 +160,18 @@ final class Formation implements AutoCloseable {
     return !Files.isRegularFile(meta) || Files.exists(dataDir.resolve(MARKER));
   }
 
+  private volatile boolean newCluster;
+
   CompletableFuture<Void> formed() {
     return formed;
+  }
+
+  /**
+   * Once {@link #formed()}: whether this peer formed a new cluster (every peer was empty, or
+   * --force-new-cluster) rather than rejoining an existing one or being seeded from a peer's log.
+   */
+  boolean formedNewCluster() {
+    return newCluster;
   }
 
   String status() {
@@ -243,6 +253,7 @@ final class Formation implements AutoCloseable {
           + " checking the other peers; any data they hold is not part of it", id, peers.path(),
           fromFile.getPeers().stream().map(p -> p.getId().toString()).toList());
       addGroup(fromFile);
+      newCluster = true;
       return true;
     }
     mark("waiting");
@@ -261,6 +272,7 @@ final class Formation implements AutoCloseable {
             forming.map(p -> p.id() + " has formed it").orElse("every peer of the peers file answered"),
             peers.path());
         addGroup(fromFile);
+        newCluster = true;
         return true;
       }
       say("waiting to form a new cluster: a new cluster starts when every peer of " + peers.path()

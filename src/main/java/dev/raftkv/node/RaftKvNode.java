@@ -223,8 +223,13 @@ public final class RaftKvNode implements Closeable {
       formation.formed().whenComplete((v, e) -> {
         gateway0.refuseAll(e == null ? null
             : "CLUSTERDOWN " + id + " could not start its Raft group: " + e.getMessage());
-        if (e == null) {
+        if (e == null && formation.formedNewCluster()) {
           startOtherGroups();
+        } else if (e == null) {
+          refuseOtherGroups("it lost its Raft storage and rejoined group 0 through its leader (or was"
+              + " seeded from a peer's log); rejoining groups above 0 is not built yet, and starting them"
+              + " afresh from the peers file could let this empty voter help elect a leader that lacks"
+              + " acknowledged writes: those groups run on the other peers");
         }
       });
     } else {
@@ -364,8 +369,7 @@ public final class RaftKvNode implements Closeable {
         continue;
       }
       if (join) {
-        g.gateway().refuseAll("CLUSTERDOWN " + id + " serves group 0 only (it joined with add-peer,"
-            + " which changes group 0): group " + g.index + " is not on this peer");
+        refuse(g, "it joined with add-peer, which changes group 0");
         continue;
       }
       try {
@@ -389,6 +393,23 @@ public final class RaftKvNode implements Closeable {
         g.gateway().refuseAll("CLUSTERDOWN " + id + " could not start Raft group " + g.index + ": " + e);
       }
     }
+  }
+
+  /** Groups above 0 are not started on this peer: their commands get a CLUSTERDOWN saying why. */
+  private void refuseOtherGroups(String why) {
+    for (KvGroup g : groups) {
+      if (g.index != 0) {
+        refuse(g, why);
+      }
+    }
+    if (groups.size() > 1) {
+      LOG.warn("{}: serves Raft group 0 only: {}", id, why);
+    }
+  }
+
+  private void refuse(KvGroup g, String why) {
+    g.gateway().refuseAll("CLUSTERDOWN " + id + " serves group 0 only (" + why + "): group " + g.index
+        + " is not on this peer");
   }
 
   /** The group whose slot the command's first key hashes to (0: no keys, or one group). */

@@ -167,6 +167,42 @@ class MultiGroupIT {
     }
     assertTrue(Files.isDirectory(dir.resolve("n2/groups/g1/db")), "group 1's store is under groups/g1");
     assertTrue(Files.isDirectory(dir.resolve("n2/db")), "group 0 keeps the data dir's own db");
+
+    // a peer that lost its disk (n3: stopped, its data dir deleted, started again) rejoins group 0
+    // through its leader and refuses the groups above 0 instead of re-forming them afresh from the
+    // peers file (an empty voter could help elect a leader lacking acknowledged writes); the two
+    // other peers go on serving every group with every key
+    try (JedisCluster jc = cluster()) {
+      for (int g = 0; g < GROUPS; g++) {
+        assertEquals("OK", jc.set(keyOfGroup(g, "wipe:"), "w" + g));
+      }
+    }
+    stop(2);
+    dev.raftkv.util.Dirs.deleteRecursively(dir.resolve("n3"));
+    start(2);
+    TestCluster.eventually(Duration.ofSeconds(120), () -> {
+      try (Jedis j = new Jedis("127.0.0.1", redisPorts[2], 15_000)) {
+        j.readonly();
+        return "w0".equals(j.get(keyOfGroup(0, "wipe:")));
+      } catch (JedisException e) {
+        return false;
+      }
+    }, "the wiped n3 rejoined group 0 and reads its keys");
+    try (Jedis j = new Jedis("127.0.0.1", redisPorts[2], 15_000)) {
+      j.readonly();
+      JedisException refused = org.junit.jupiter.api.Assertions.assertThrows(JedisException.class,
+          () -> j.get(keyOfGroup(1, "wipe:")));
+      assertTrue(refused.getMessage().startsWith("CLUSTERDOWN n3 serves group 0 only"), refused.getMessage());
+      assertEquals(1, log(2).split(java.util.regex.Pattern.quote("n3: started Raft group 1 "), -1).length - 1,
+          "n3 formed group 1 once, with the new cluster, and not again after its wipe");
+    }
+    try (JedisCluster jc = new JedisCluster(Set.of(new HostAndPort("127.0.0.1", redisPorts[0])),
+        DefaultJedisClientConfig.builder().socketTimeoutMillis(15_000).build(), 10, Duration.ofSeconds(60))) {
+      for (int g = 0; g < GROUPS; g++) {
+        assertEquals("w" + g, jc.get(keyOfGroup(g, "wipe:")), "group " + g + " after n3's wipe");
+        assertEquals("OK", jc.set(keyOfGroup(g, "after-wipe:"), "a" + g), "group " + g + " takes writes");
+      }
+    }
   }
 
   /** The group of a slot for 3 groups. */
