@@ -177,7 +177,7 @@ public final class RaftKvNode implements Closeable {
           + ": " + e.getMessage(), e);
     }
     for (KvGroup g : groups) {
-      g.startServices(server, group(peers, g.groupId), props, raftParameters, config);
+      g.startServices(server, group(peers, g.index), props, raftParameters, config);
     }
     this.blocking = new dev.raftkv.resp.BlockingWaiters(id, this::wakeWrite);
     for (KvGroup g : groups) {
@@ -241,7 +241,7 @@ public final class RaftKvNode implements Closeable {
     }
     for (KvGroup g : groups) {
       // group 0 watches the whole Raft dir as before; the others their own group's directory
-      g.startWatchdog(server, group(peers, g.groupId), props, raftParameters, config, g.index == 0
+      g.startWatchdog(server, group(peers, g.index), props, raftParameters, config, g.index == 0
           ? dataDir.resolve("raft") : dataDir.resolve("raft").resolve(g.groupId.getUuid().toString()));
     }
     LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}, Java {}", id,
@@ -337,9 +337,29 @@ public final class RaftKvNode implements Closeable {
 
   /** A group of every peer of the peers file. */
   static RaftGroup group(PeersFile peers, RaftGroupId groupId) {
+    return group(peers, groupId, -1);
+  }
+
+  /**
+   * Group {@code index} of the peers file's members. In a group above 0 the peer at position
+   * {@code index mod N} of the file has priority 1 and the others 0: a Ratis leader hands its
+   * leadership to an up-to-date follower of higher priority, so the groups' leaders spread over
+   * the processes, and spread again once a peer that was down has caught up. Group 0 has none:
+   * its leader is wherever elections and {@code raftkv admin transfer-leader} put it, as with
+   * one group.
+   */
+  static RaftGroup group(PeersFile peers, int index) {
+    return group(peers, KvGroup.groupId(index), index <= 0 ? -1 : index % peers.peers().size());
+  }
+
+  private static RaftGroup group(PeersFile peers, RaftGroupId groupId, int preferred) {
     List<RaftPeer> list = new ArrayList<>();
     for (Peer p : peers.peers()) {
-      list.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.raft().toString()).build());
+      RaftPeer.Builder b = RaftPeer.newBuilder().setId(p.id()).setAddress(p.raft().toString());
+      if (preferred >= 0) {
+        b.setPriority(list.size() == preferred ? 1 : 0);
+      }
+      list.add(b.build());
     }
     return RaftGroup.valueOf(groupId, list);
   }
@@ -380,7 +400,7 @@ public final class RaftKvNode implements Closeable {
         if (!present) {
           org.apache.ratis.protocol.RaftClientReply r = server.groupManagement(
               org.apache.ratis.protocol.GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
-                  g.index, group(peers, g.groupId), false));
+                  g.index, group(peers, g.index), false));
           if (!r.isSuccess()) {
             throw new IOException(String.valueOf(r.getException()));
           }
