@@ -40,7 +40,10 @@ public final class Commands {
     local("time", 1);
     local("auth", -2);
     local("wait", 3);
-    local("debug", -2); // only DEBUG PROTOCOL: the RESP3 reply types, for client tests
+    // DEBUG PROTOCOL, SET-ACTIVE-EXPIRE and HELP are answered by the receiving peer; DIGEST,
+    // DIGEST-VALUE, OBJECT and RELOAD become the internal linearizable read below (resp.ClientSession)
+    local("debug", -2);
+    internal(DebugCommands.READ, -2, Route.READ, DebugCommands::read);
     local("reset", 1);
     local("readonly", 1);
     local("readwrite", 1);

@@ -270,6 +270,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         return;
       }
     }
+    if (spec.name().equals("debug")) {
+      byte[][] read = dev.raftkv.command.DebugCommands.keyspaceRead(argv);
+      if (read != null) {
+        submit(Route.READ, read, argv); // DIGEST, DIGEST-VALUE, OBJECT, RELOAD: read the keyspace
+        return;
+      }
+    }
     if (spec.name().equals("acl") && AclCommands.isWrite(argv)) {
       byte[][] log;
       try {

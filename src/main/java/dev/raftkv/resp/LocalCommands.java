@@ -42,6 +42,26 @@ final class LocalCommands {
       Map.entry("pubsub|shardchannels", -2), Map.entry("pubsub|shardnumsub", -2),
       Map.entry("pubsub|help", 2));
 
+  private static final String[] DEBUG_HELP = {
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
+      "OBJECT <key>",
+      "    Show low level info about the `key` and associated value.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
+      "RELOAD [option ...]",
+      "    Answer OK once this peer has applied every acknowledged write (its store is",
+      "    already durable: there is nothing to save or load).",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables this peer's expiry sweeper (it runs while the peer leads).",
+      "HELP",
+      "    Print this help."};
+
   private final Backend backend;
   private final ServerStats stats;
   private final Map<String, String> config;
@@ -122,8 +142,23 @@ final class LocalCommands {
       case "debug" -> {
         if (a.length == 3 && is(a[1], "protocol")) {
           debugProtocol(Args.str(a[2]).toLowerCase(Locale.ROOT), session.proto == 3, out);
+        } else if (a.length == 3 && is(a[1], "set-active-expire")) {
+          // this peer's expiry sweeper, which proposes deletions only while this peer leads
+          Long on = Args.parseLong(a[2]);
+          if (on == null) {
+            out.error("ERR value is not an integer or out of range");
+          } else {
+            backend.setActiveExpire(on != 0);
+            out.ok();
+          }
+        } else if (a.length == 2 && is(a[1], "help")) {
+          out.array(DEBUG_HELP.length);
+          for (String line : DEBUG_HELP) {
+            out.simple(line);
+          }
         } else {
-          // only PROTOCOL is here: the others inspect or change Redis's own internals
+          // DIGEST, DIGEST-VALUE, OBJECT and RELOAD are keyspace reads (command.DebugCommands);
+          // the others inspect or change Redis's own internals
           out.error("ERR unknown subcommand or wrong number of arguments for '" + Args.str(a[1])
               + "'. Try DEBUG HELP.");
         }
