@@ -63,10 +63,18 @@ class CommandsDocTest {
         `OOM` error, before they reach the log; nothing is evicted (`noeviction`); and
         `min-replicas-to-write` (alias `min-slaves-to-write`), per peer: above the number of other
         peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`.
-      - `DEBUG` has only `DEBUG PROTOCOL <type>` (each RESP reply type, as Redis sends it with
-        `enable-debug-command yes`); its other subcommands (`RELOAD`, `SET-ACTIVE-EXPIRE`,
-        `DIGEST`, `OBJECT`, `QUICKLIST-PACKED-THRESHOLD`, `LOADAOF`, ...) inspect or change
-        Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
+      - `DEBUG` has `PROTOCOL <type>` (each RESP reply type, as Redis sends it with
+        `enable-debug-command yes`), `HELP`, and: `DIGEST` and `DIGEST-VALUE key...`, Redis 7.0's
+        digest of the keyspace or of values (the same 40 hex digits as redis-server for the same
+        contents, the same on every peer; a linearizable read); `OBJECT key`, whose `encoding` is
+        `OBJECT ENCODING`'s and whose `at:` (always `0x0`), `lru` fields (0) and `serializedlength`
+        (the size of the stored record) are not Redis's; `RELOAD [MERGE|NOFLUSH|NOSAVE]`, which has
+        nothing to save or load (every applied write is already in the store) and answers `OK` after
+        a linearizable read, so it is a consistency point; `SET-ACTIVE-EXPIRE 0|1`, which stops or
+        starts the expiry sweeper of the peer it reaches (a peer sweeps only while it leads, so on a
+        follower it changes nothing; reads never return an expired key either way). Its other
+        subcommands (`QUICKLIST-PACKED-THRESHOLD`, `LOADAOF`, `SLEEP`, `HTSTATS`, ...) inspect or
+        change Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
         subcommand error.
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
         tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
