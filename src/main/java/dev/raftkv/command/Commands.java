@@ -354,7 +354,11 @@ public final class Commands {
     int mark = out.length();
     int savepoint = ks.savepoint();
     try {
+      byte[][] before = KeyspaceEvents.before(spec, argv, ks);
       spec.executor().execute(argv, ks, out);
+      if (before != null && !out.isErrorFrom(mark)) {
+        KeyspaceEvents.after(spec, argv, ks, before, out.isNilFrom(mark));
+      }
       ks.release(savepoint);
     } catch (CommandError | ValueTooLargeException e) {
       ks.rollback(savepoint);

@@ -827,6 +827,14 @@ final class LocalCommands {
             }
             changes.put("min-replicas-to-write", Long.toString(n));
             changes.put("min-slaves-to-write", Long.toString(n));
+          } else if (key.equals("notify-keyspace-events")) {
+            int flags = dev.raftkv.command.KeyspaceEvents.parse(value);
+            if (flags < 0) {
+              out.error("ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') -"
+                  + " Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+              return;
+            }
+            changes.put(key, dev.raftkv.command.KeyspaceEvents.format(flags));
           } else if (key.equals("maxmemory")) {
             long bytes = memoryBytes(value);
             if (bytes < 0) {
@@ -853,6 +861,11 @@ final class LocalCommands {
           }
         }
         config.putAll(changes); // Redis's encoding thresholds: this peer reports the new values
+        if (changes.containsKey("notify-keyspace-events")) {
+          // this peer's subscribers: the events every peer derives alike from the applied commands
+          backend.pubsub().setKeyspaceEvents(
+              dev.raftkv.command.KeyspaceEvents.parse(changes.get("notify-keyspace-events")));
+        }
         if (changes.containsKey("maxmemory")) {
           maxmemory = Long.parseLong(changes.get("maxmemory"));
         }

@@ -62,7 +62,15 @@ class CommandsDocTest {
         commands Redis flags `denyoom` (and, inside MULTI, all but `EXEC`/`DISCARD`) with Redis's
         `OOM` error, before they reach the log; nothing is evicted (`noeviction`); and
         `min-replicas-to-write` (alias `min-slaves-to-write`), per peer: above the number of other
-        peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`.
+        peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`;
+        and `notify-keyspace-events`, per peer: the keyspace notifications
+        (`__keyspace@0__:<key>`, `__keyevent@0__:<event>`) that peer's subscribers get. Every peer
+        derives the same events from each applied command (Redis's event names and order, from
+        the command and its keys' values before and after) and delivers them after the commit,
+        in log order, like `PUBLISH`; `expired` comes from the expiry sweeper's deletions (or a
+        write that finds the key past its deadline); there are no `evicted` (nothing is evicted),
+        stream (`t`), key-miss (`m`) or module events, nor events from `FLUSHALL`/`FLUSHDB`
+        or the `GEO*` writes.
       - `DEBUG` has `PROTOCOL <type>` (each RESP reply type, as Redis sends it with
         `enable-debug-command yes`), `HELP`, and: `DIGEST` and `DIGEST-VALUE key...`, Redis 7.0's
         digest of the keyspace or of values (the same 40 hex digits as redis-server for the same
