@@ -54,6 +54,8 @@ final class LocalCommands {
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
       "    true, false.",
+      "QUICKLIST-PACKED-THRESHOLD <size>",
+      "    Accepted and checked; raft-kv keeps each list in one record (no quicklist nodes).",
       "RELOAD [option ...]",
       "    Answer OK once this peer has applied every acknowledged write (its store is",
       "    already durable: there is nothing to save or load).",
@@ -149,6 +151,16 @@ final class LocalCommands {
             out.error("ERR value is not an integer or out of range");
           } else {
             backend.setActiveExpire(on != 0);
+            out.ok();
+          }
+        } else if (a.length == 3 && is(a[1], "quicklist-packed-threshold")) {
+          // Redis's size above which a list element gets a quicklist node of its own: raft-kv
+          // keeps a list in one record, so there is nothing to change; the argument is checked
+          String v = Args.str(a[2]);
+          long bytes = memoryBytes(v.matches("\\d+[bB]") ? v.substring(0, v.length() - 1) : v);
+          if (bytes < 0 || bytes > (1L << 32) - (1 << 20)) {
+            out.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+          } else {
             out.ok();
           }
         } else if (a.length == 2 && is(a[1], "help")) {

@@ -176,6 +176,14 @@ class ConnectionCompatIT {
    * next one and fail the comparison.
    */
   @Test
+  void debugQuicklistPackedThresholdChecksItsArgumentLikeRedis() throws Exception {
+    for (String size : new String[] {"1b", "5B", "1kb", "5gb", "abc", "-1", "0"}) {
+      same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", size);
+    }
+    same("DEBUG", "QUICKLIST-PACKED-THRESHOLD");
+  }
+
+  @Test
   void clientReplyOffAndSkipSilenceRepliesButNotPushes() throws Exception {
     for (RawClient c : List.of(toRedis, toRaftKv)) {
       c.send("CLIENT", "REPLY", "OFF");

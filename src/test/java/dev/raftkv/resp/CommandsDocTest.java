@@ -80,8 +80,10 @@ class CommandsDocTest {
         nothing to save or load (every applied write is already in the store) and answers `OK` after
         a linearizable read, so it is a consistency point; `SET-ACTIVE-EXPIRE 0|1`, which stops or
         starts the expiry sweeper of the peer it reaches (a peer sweeps only while it leads, so on a
-        follower it changes nothing; reads never return an expired key either way). Its other
-        subcommands (`QUICKLIST-PACKED-THRESHOLD`, `LOADAOF`, `SLEEP`, `HTSTATS`, ...) inspect or
+        follower it changes nothing; reads never return an expired key either way);
+        `QUICKLIST-PACKED-THRESHOLD <size>`, whose size is checked like Redis's and which changes
+        nothing (a list is one record, with no quicklist nodes to size). Its other
+        subcommands (`LOADAOF`, `SLEEP`, `HTSTATS`, ...) inspect or
         change Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
         subcommand error.
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
