@@ -772,6 +772,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     reply(r);
   }
 
+  /**
+   * A subscription confirmation: written even under CLIENT REPLY OFF or SKIP, as Redis 7.0 writes
+   * Pub/Sub replies (they are pushes in RESP3, and Redis flags them the same way in RESP2).
+   */
+  void replyLocalUnsilenced(byte[] r) {
+    stats.executed(lastCommand, 0, r);
+    Slot s = newSlot();
+    s.silent = false;
+    s.reply = r;
+    replies.add(s);
+    drain();
+  }
+
   /** A command refused in RESP2's subscribed mode. */
   void rejectInSubscribedMode(String error) {
     byte[] e = RespOut.errorBytes(error);

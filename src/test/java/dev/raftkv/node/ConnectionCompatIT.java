@@ -200,6 +200,13 @@ class ConnectionCompatIT {
     same("GET", "b");
     same("GET", "a");
     same("CLIENT", "REPLY", "maybe");
+    // RESP2 too: subscription confirmations are written under CLIENT REPLY OFF (Redis 7.0)
+    for (RawClient c : List.of(toRedis, toRaftKv)) {
+      c.send("CLIENT", "REPLY", "OFF");
+    }
+    same("PSUBSCRIBE", "x*");
+    same("PUNSUBSCRIBE", "x*");
+    same("CLIENT", "REPLY", "ON");
     both("HELLO", "3"); // the replies differ in server fields and the client id
     for (RawClient c : List.of(toRedis, toRaftKv)) {
       c.send("CLIENT", "REPLY", "OFF");
