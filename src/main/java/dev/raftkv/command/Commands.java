@@ -124,6 +124,9 @@ public final class Commands {
     write("rename", 3, AS_IS, KeyCommands::rename);
     write("renamenx", 3, AS_IS, KeyCommands::renamenx);
     write("copy", -3, KeyCommands::checkCopy, KeyCommands::copy);
+    // DUMP and RESTORE in Redis's RDB format (DumpCommands); RESTORE's TTL is logged as ABSTTL
+    read("dump", 2, DumpCommands::dump);
+    write("restore", -4, DumpCommands::normalizeRestore, DumpCommands::restore);
     // every EXPIRE variant is logged as an absolute PEXPIREAT
     write("expire", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
     write("pexpire", -3, KeyCommands::normalizeExpire, KeyCommands::expire);

@@ -207,6 +207,9 @@ public final class KeyspaceEvents {
         }
         return new String[] {Record.expireAt(now) == 0 ? "persist" : "expire", "g"};
       }
+      case "restore" -> {
+        return new String[] {"restore", "g"};
+      }
       case "persist" -> {
         return new String[] {"persist", "g"};
       }

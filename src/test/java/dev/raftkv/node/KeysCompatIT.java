@@ -85,6 +85,57 @@ class KeysCompatIT {
   }
 
   @Test
+  void dumpPayloadsRestoreOnRedisServerAndOnRaftKv() throws Exception {
+    StringBuilder bigList = new StringBuilder("RPUSH bl");
+    for (int i = 0; i < 300; i++) {
+      bigList.append(' ').append(i % 7 == 0 ? i : "x" + "y".repeat(i));
+    }
+    diff.script("""
+        SET s hello
+        SET n -12345
+        SET e ""
+        RPUSH l a b 127 32767 2147483647 9223372036854775808 0 12 c
+        SADD st x y 1 2 -3
+        HSET h f1 v1 f2 v2 n 7
+        ZADD z 1.5 a 2 b -3.25e-10 c 1e300 d inf e -inf f 0 g
+        """ + bigList + "\n");
+    try (redis.clients.jedis.Jedis toRedis = new redis.clients.jedis.Jedis("127.0.0.1", diff.redisPort());
+        redis.clients.jedis.Jedis toRaftKv = new redis.clients.jedis.Jedis("127.0.0.1", diff.raftKvPort())) {
+      for (String k : new String[] {"s", "n", "l", "st", "h", "z", "bl"}) {
+        byte[] payload = toRaftKv.dump(k);
+        assertNotNull(payload, k);
+        assertEquals("OK", toRedis.restore("r:" + k, 0, payload), k);
+        assertEquals("OK", toRaftKv.restore("r:" + k, 0, payload), k);
+        assertEquals("OK", toRaftKv.restore("t:" + k, 100_000, payload), k);
+        assertEquals("OK", toRedis.restore("t:" + k, 100_000, payload), k);
+      }
+    }
+    // each restored value is what redis-server read from raft-kv's payload
+    diff.script("""
+        DEBUG DIGEST-VALUE r:s r:n r:l r:st r:h r:z r:bl s n l st h z bl
+        GET r:s
+        LRANGE r:l 0 -1
+        HGETALL r:h
+        ZRANGE r:z 0 -1 WITHSCORES
+        LRANGE r:bl 0 -1
+        ~TTL t:z
+        ~TTL t:bl
+        DUMP nothing
+        RESTORE r:s 0 payload
+        RESTORE x 0 payload
+        RESTORE x -1 payload
+        RESTORE x abc payload
+        RESTORE x 0 payload FOO
+        RESTORE x 0 payload IDLETIME -1
+        RESTORE x 0 payload FREQ 256
+        RESTORE x 0 payload FREQ 1 IDLETIME 1
+        RESTORE x 0 payload IDLETIME
+        RESTORE x
+        DUMP
+        """);
+  }
+
+  @Test
   void renameKeepsTheValueAndTheDeadline() throws Exception {
     diff.script("""
         RENAME nothing x

@@ -163,10 +163,14 @@ class CommandsDocTest {
         in `..` concatenation as Java does (`tostring`, `redis.call` arguments and cjson use
         Lua's `%.14g`), and iterates tables in its own order (cjson objects may list members in
         another order).
-      - Keyspace notifications are not there: `notify-keyspace-events` stays empty and
-        `CONFIG SET` of another value is refused.
-      - Not there either (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
-        `SORT`, `DUMP`/`RESTORE`, `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
+      - `DUMP` writes Redis's RDB format (version 10, CRC-64) with the plain RDB types (string,
+        list, set, hash, sorted set with binary scores), which redis-server 7.0 restores.
+        `RESTORE` reads those and integer-encoded strings; the compact encodings redis-server
+        itself dumps (listpack, ziplist, intset, quicklist) and LZF-compressed strings get
+        `ERR Bad data format`. A relative TTL is logged as an absolute one (`ABSTTL`);
+        `IDLETIME` and `FREQ` are checked and not kept (no LRU/LFU here).
+      - Not there (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
+        `SORT`, `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
         replication and script-timeout parameters (`repl-ping-replica-period`,
         `lua-time-limit`, `replica-serve-stale-data`, `aof-*`) for `CONFIG SET`.
       - Redis's own Tcl test suite, run against a follower: docs/verification.md ("Redis's own
