@@ -124,6 +124,9 @@ public final class Commands {
     write("rename", 3, AS_IS, KeyCommands::rename);
     write("renamenx", 3, AS_IS, KeyCommands::renamenx);
     write("copy", -3, KeyCommands::checkCopy, KeyCommands::copy);
+    // SORT may STORE, so it goes through the log; SORT_RO is a read (SortCommands)
+    write("sort", -2, AS_IS, SortCommands::sort);
+    read("sort_ro", -2, SortCommands::sortRo);
     // DUMP and RESTORE in Redis's RDB format (DumpCommands); RESTORE's TTL is logged as ABSTTL
     read("dump", 2, DumpCommands::dump);
     write("restore", -4, DumpCommands::normalizeRestore, DumpCommands::restore);

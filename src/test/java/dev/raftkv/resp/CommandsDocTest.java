@@ -169,8 +169,12 @@ class CommandsDocTest {
         itself dumps (listpack, ziplist, intset, quicklist) and LZF-compressed strings get
         `ERR Bad data format`. A relative TTL is logged as an absolute one (`ABSTTL`);
         `IDLETIME` and `FREQ` are checked and not kept (no LRU/LFU here).
+      - `SORT` goes through the log (it may `STORE`), like `GEORADIUS`; `SORT_RO` is a read.
+        Ties of `ALPHA BY` keep the elements' order (Redis's quicksort leaves it undefined),
+        `ALPHA` compares bytes (as Redis in the C locale), and `BY nosort` on a set gives its
+        members in bytewise order (Redis: its hash table's order).
       - Not there (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
-        `SORT`, `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
+        `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
         replication and script-timeout parameters (`repl-ping-replica-period`,
         `lua-time-limit`, `replica-serve-stale-data`, `aof-*`) for `CONFIG SET`.
       - Redis's own Tcl test suite, run against a follower: docs/verification.md ("Redis's own
