@@ -122,6 +122,9 @@ public final class KeyspaceEvents {
       if (now != null && Record.isExpired(now, ks.now())) {
         now = null; // left in place by a command that did not touch it: absent all the same
       }
+      if (event(name, argv, i, was, now) == null && !name.equals(KeyCommands.EXPIRED)) {
+        continue; // a key this command only reads, or a script/EXEC: its own commands notify
+      }
       if (was != null && Record.isExpired(was, ks.now())) {
         if (!name.equals(KeyCommands.EXPIRED)) {
           emit(flags, EXPIRED, "expired", key, ks); // removed on access, as Redis does lazily
