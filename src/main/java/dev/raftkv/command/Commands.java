@@ -40,7 +40,10 @@ public final class Commands {
     local("time", 1);
     local("auth", -2);
     local("wait", 3);
-    local("debug", -2); // only DEBUG PROTOCOL: the RESP3 reply types, for client tests
+    // DEBUG PROTOCOL, SET-ACTIVE-EXPIRE and HELP are answered by the receiving peer; DIGEST,
+    // DIGEST-VALUE, OBJECT and RELOAD become the internal linearizable read below (resp.ClientSession)
+    local("debug", -2);
+    internal(DebugCommands.READ, -2, Route.READ, DebugCommands::read);
     local("reset", 1);
     local("readonly", 1);
     local("readwrite", 1);
@@ -121,6 +124,12 @@ public final class Commands {
     write("rename", 3, AS_IS, KeyCommands::rename);
     write("renamenx", 3, AS_IS, KeyCommands::renamenx);
     write("copy", -3, KeyCommands::checkCopy, KeyCommands::copy);
+    // SORT may STORE, so it goes through the log; SORT_RO is a read (SortCommands)
+    write("sort", -2, AS_IS, SortCommands::sort);
+    read("sort_ro", -2, SortCommands::sortRo);
+    // DUMP and RESTORE in Redis's RDB format (DumpCommands); RESTORE's TTL is logged as ABSTTL
+    read("dump", 2, DumpCommands::dump);
+    write("restore", -4, DumpCommands::normalizeRestore, DumpCommands::restore);
     // every EXPIRE variant is logged as an absolute PEXPIREAT
     write("expire", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
     write("pexpire", -3, KeyCommands::normalizeExpire, KeyCommands::expire);
@@ -351,7 +360,11 @@ public final class Commands {
     int mark = out.length();
     int savepoint = ks.savepoint();
     try {
+      byte[][] before = KeyspaceEvents.before(spec, argv, ks);
       spec.executor().execute(argv, ks, out);
+      if (before != null && !out.isErrorFrom(mark)) {
+        KeyspaceEvents.after(spec, argv, ks, before, out.isNilFrom(mark));
+      }
       ks.release(savepoint);
     } catch (CommandError | ValueTooLargeException e) {
       ks.rollback(savepoint);

@@ -107,4 +107,12 @@ public interface Keyspace {
   default long publish(boolean shard, byte[] channel, byte[] message) {
     return 0;
   }
+
+  /**
+   * The keyspace-notification flags ({@link KeyspaceEvents}) of the peer applying this entry;
+   * 0 (none) for reads and keyspaces outside a log entry.
+   */
+  default int keyspaceEvents() {
+    return 0;
+  }
 }

@@ -47,7 +47,7 @@ final class ObjectCommands {
     }
     switch (sub) {
       case "encoding" -> out.bulk(encoding(a[2], r, ks));
-      case "refcount" -> out.integer(isSharedInteger(r) ? Integer.MAX_VALUE : 1);
+      case "refcount" -> out.integer(refcount(r));
       case "idletime" -> out.integer(0); // not tracked: every key counts as just used
       default -> throw new CommandError("ERR An LFU maxmemory policy is not selected, access frequency not tracked."
           + " Please note that when switching between policies at runtime LRU and LFU data will take some time to"
@@ -111,6 +111,11 @@ final class ObjectCommands {
     return b.length <= 20 && Args.parseLong(b) != null;
   }
 
+  /** OBJECT REFCOUNT's answer for a live record. */
+  static long refcount(byte[] r) {
+    return isSharedInteger(r) ? Integer.MAX_VALUE : 1;
+  }
+
   private static boolean isSharedInteger(byte[] r) {
     if (Record.type(r) != Record.STRING) {
       return false;
@@ -121,7 +126,7 @@ final class ObjectCommands {
   }
 
   /** The encoding Redis 7.0 gives the same contents with its default thresholds. */
-  private static String encoding(byte[] key, byte[] r, Keyspace ks) throws CommandError {
+  static String encoding(byte[] key, byte[] r, Keyspace ks) throws CommandError {
     switch (Record.type(r)) {
       case Record.STRING -> {
         byte[] v = Record.payload(r);

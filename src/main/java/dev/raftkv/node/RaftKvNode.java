@@ -636,6 +636,11 @@ public final class RaftKvNode implements Closeable {
     }
 
     @Override
+    public void setActiveExpire(boolean on) {
+      expiry.setPaused(!on);
+    }
+
+    @Override
     public dev.raftkv.resp.BlockingWaiters blocking() {
       return blocking;
     }

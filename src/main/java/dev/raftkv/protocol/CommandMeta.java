@@ -89,6 +89,10 @@ public final class CommandMeta {
       expiretime|2|readonly,fast|1,1,1|@keyspace,@read,@fast|generic|7.0.0|Get the expiration Unix timestamp for a key
       pexpiretime|2|readonly,fast|1,1,1|@keyspace,@read,@fast|generic|7.0.0|Get the expiration Unix timestamp for a key in milliseconds
       persist|2|write,fast|1,1,1|@keyspace,@write,@fast|generic|2.2.0|Remove the expiration from a key
+      sort|-2|write,denyoom|1,1,1|@write,@set,@sortedset,@list,@slow,@dangerous|generic|1.0.0|Sort the elements in a list, set or sorted set
+      sort_ro|-2|readonly|1,1,1|@read,@set,@sortedset,@list,@slow,@dangerous|generic|7.0.0|Sort the elements in a list, set or sorted set. Read-only variant of SORT.
+      dump|2|readonly|1,1,1|@keyspace,@read,@slow|generic|2.6.0|Return a serialized version of the value stored at the specified key.
+      restore|-4|write,denyoom|1,1,1|@keyspace,@write,@slow,@dangerous|generic|2.6.0|Create a key using the provided serialized value, previously obtained using DUMP.
       randomkey|1|readonly|0,0,0|@keyspace,@read,@slow|generic|1.0.0|Return a random key from the keyspace
       dbsize|1|readonly,fast|0,0,0|@keyspace,@read,@fast|server|1.0.0|Return the number of keys in the selected database
       flushdb|-1|write|0,0,0|@keyspace,@write,@slow,@dangerous|server|1.0.0|Remove all keys from the current database

@@ -65,6 +65,16 @@ public final class RespOut {
     return new RespOut(text.length() + 3).error(text).toByteArray();
   }
 
+  /** Whether what was written from {@code mark} on is a nil reply (RESP2 {@code $-1} or RESP3 {@code _}). */
+  public boolean isNilFrom(int mark) {
+    return len - mark == 5 && buf[mark] == '$' && buf[mark + 1] == '-' || len - mark == 3 && buf[mark] == '_';
+  }
+
+  /** Whether what was written from {@code mark} on is an error reply. */
+  public boolean isErrorFrom(int mark) {
+    return len > mark && buf[mark] == '-';
+  }
+
   public RespOut error(String s) {
     ensure(1);
     buf[len++] = '-';

@@ -137,6 +137,18 @@ public final class PubSubHub implements KvStateMachine.PublishListener {
     });
   }
 
+  /** CONFIG SET notify-keyspace-events on this peer: which keyspace events its subscribers get. */
+  private volatile int keyspaceEvents;
+
+  @Override
+  public int keyspaceEvents() {
+    return keyspaceEvents;
+  }
+
+  public void setKeyspaceEvents(int flags) {
+    keyspaceEvents = flags;
+  }
+
   /** The subscribers that receive a message on {@code channel} now (patterns included). */
   @Override
   public long receivers(boolean shard, byte[] channel) {

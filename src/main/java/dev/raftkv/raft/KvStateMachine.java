@@ -99,6 +99,11 @@ public final class KvStateMachine extends BaseStateMachine implements StateMachi
     long receivers(boolean shard, byte[] channel);
 
     void published(long index, List<Keyspace.Published> messages);
+
+    /** This peer's notify-keyspace-events flags (dev.raftkv.command.KeyspaceEvents); 0: none. */
+    default int keyspaceEvents() {
+      return 0;
+    }
   }
 
   private volatile PublishListener publishListener;

@@ -219,6 +219,11 @@ public final class PendingKeyspace implements Keyspace {
     return publishListener == null ? 0 : publishListener.receivers(shard, channel);
   }
 
+  @Override
+  public int keyspaceEvents() {
+    return publishListener == null ? 0 : publishListener.keyspaceEvents();
+  }
+
   /** The messages this entry published, in order; empty when none. */
   public java.util.List<Published> published() {
     return published == null ? java.util.List.of() : published;

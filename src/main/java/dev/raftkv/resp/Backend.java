@@ -60,6 +60,9 @@ public interface Backend {
     return 0;
   }
 
+  /** DEBUG SET-ACTIVE-EXPIRE: starts or stops this peer's expiry sweeper. */
+  default void setActiveExpire(boolean on) {}
+
   /** This peer's Pub/Sub hub (node-wide); a hub of its own for backends without one (tests). */
   default dev.raftkv.pubsub.PubSubHub pubsub() {
     return DETACHED_HUB;

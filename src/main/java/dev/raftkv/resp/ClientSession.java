@@ -277,6 +277,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         return;
       }
     }
+    if (spec.name().equals("debug")) {
+      byte[][] read = dev.raftkv.command.DebugCommands.keyspaceRead(argv);
+      if (read != null) {
+        submit(Route.READ, read, argv); // DIGEST, DIGEST-VALUE, OBJECT, RELOAD: read the keyspace
+        return;
+      }
+    }
     if (spec.name().equals("acl") && AclCommands.isWrite(argv)) {
       byte[][] log;
       try {
@@ -772,6 +779,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   void replyLocal(byte[] r) {
     stats.executed(lastCommand, 0, r);
     reply(r);
+  }
+
+  /**
+   * A subscription confirmation: written even under CLIENT REPLY OFF or SKIP, as Redis 7.0 writes
+   * Pub/Sub replies (they are pushes in RESP3, and Redis flags them the same way in RESP2).
+   */
+  void replyLocalUnsilenced(byte[] r) {
+    stats.executed(lastCommand, 0, r);
+    Slot s = newSlot();
+    s.silent = false;
+    s.reply = r;
+    replies.add(s);
+    drain();
   }
 
   /** A command refused in RESP2's subscribed mode. */

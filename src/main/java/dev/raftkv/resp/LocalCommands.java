@@ -42,6 +42,28 @@ final class LocalCommands {
       Map.entry("pubsub|shardchannels", -2), Map.entry("pubsub|shardnumsub", -2),
       Map.entry("pubsub|help", 2));
 
+  private static final String[] DEBUG_HELP = {
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
+      "OBJECT <key>",
+      "    Show low level info about the `key` and associated value.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
+      "QUICKLIST-PACKED-THRESHOLD <size>",
+      "    Accepted and checked; raft-kv keeps each list in one record (no quicklist nodes).",
+      "RELOAD [option ...]",
+      "    Answer OK once this peer has applied every acknowledged write (its store is",
+      "    already durable: there is nothing to save or load).",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables this peer's expiry sweeper (it runs while the peer leads).",
+      "HELP",
+      "    Print this help."};
+
   private final Backend backend;
   private final ServerStats stats;
   private final Map<String, String> config;
@@ -122,8 +144,33 @@ final class LocalCommands {
       case "debug" -> {
         if (a.length == 3 && is(a[1], "protocol")) {
           debugProtocol(Args.str(a[2]).toLowerCase(Locale.ROOT), session.proto == 3, out);
+        } else if (a.length == 3 && is(a[1], "set-active-expire")) {
+          // this peer's expiry sweeper, which proposes deletions only while this peer leads
+          Long on = Args.parseLong(a[2]);
+          if (on == null) {
+            out.error("ERR value is not an integer or out of range");
+          } else {
+            backend.setActiveExpire(on != 0);
+            out.ok();
+          }
+        } else if (a.length == 3 && is(a[1], "quicklist-packed-threshold")) {
+          // Redis's size above which a list element gets a quicklist node of its own: raft-kv
+          // keeps a list in one record, so there is nothing to change; the argument is checked
+          String v = Args.str(a[2]);
+          long bytes = memoryBytes(v.matches("\\d+[bB]") ? v.substring(0, v.length() - 1) : v);
+          if (bytes < 0 || bytes > (1L << 32) - (1 << 20)) {
+            out.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+          } else {
+            out.ok();
+          }
+        } else if (a.length == 2 && is(a[1], "help")) {
+          out.array(DEBUG_HELP.length);
+          for (String line : DEBUG_HELP) {
+            out.simple(line);
+          }
         } else {
-          // only PROTOCOL is here: the others inspect or change Redis's own internals
+          // DIGEST, DIGEST-VALUE, OBJECT and RELOAD are keyspace reads (command.DebugCommands);
+          // the others inspect or change Redis's own internals
           out.error("ERR unknown subcommand or wrong number of arguments for '" + Args.str(a[1])
               + "'. Try DEBUG HELP.");
         }
@@ -792,6 +839,14 @@ final class LocalCommands {
             }
             changes.put("min-replicas-to-write", Long.toString(n));
             changes.put("min-slaves-to-write", Long.toString(n));
+          } else if (key.equals("notify-keyspace-events")) {
+            int flags = dev.raftkv.command.KeyspaceEvents.parse(value);
+            if (flags < 0) {
+              out.error("ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') -"
+                  + " Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+              return;
+            }
+            changes.put(key, dev.raftkv.command.KeyspaceEvents.format(flags));
           } else if (key.equals("maxmemory")) {
             long bytes = memoryBytes(value);
             if (bytes < 0) {
@@ -818,6 +873,11 @@ final class LocalCommands {
           }
         }
         config.putAll(changes); // Redis's encoding thresholds: this peer reports the new values
+        if (changes.containsKey("notify-keyspace-events")) {
+          // this peer's subscribers: the events every peer derives alike from the applied commands
+          backend.pubsub().setKeyspaceEvents(
+              dev.raftkv.command.KeyspaceEvents.parse(changes.get("notify-keyspace-events")));
+        }
         if (changes.containsKey("maxmemory")) {
           maxmemory = Long.parseLong(changes.get("maxmemory"));
         }

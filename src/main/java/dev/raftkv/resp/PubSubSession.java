@@ -88,7 +88,7 @@ final class PubSubSession implements PubSubHub.Subscriber {
     if (SUBSCRIPTION_COMMANDS.contains(name)) {
       RespOut out = new RespOut(64);
       execute(name, argv, out);
-      session.replyLocal(out.toByteArray());
+      session.replyLocalUnsilenced(out.toByteArray()); // like Redis 7, even with CLIENT REPLY OFF
       return true;
     }
     if (name.equals("publish") || name.equals("spublish")) {

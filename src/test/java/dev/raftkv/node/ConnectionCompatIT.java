@@ -176,6 +176,14 @@ class ConnectionCompatIT {
    * next one and fail the comparison.
    */
   @Test
+  void debugQuicklistPackedThresholdChecksItsArgumentLikeRedis() throws Exception {
+    for (String size : new String[] {"1b", "5B", "1kb", "5gb", "abc", "-1", "0"}) {
+      same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", size);
+    }
+    same("DEBUG", "QUICKLIST-PACKED-THRESHOLD");
+  }
+
+  @Test
   void clientReplyOffAndSkipSilenceRepliesButNotPushes() throws Exception {
     for (RawClient c : List.of(toRedis, toRaftKv)) {
       c.send("CLIENT", "REPLY", "OFF");
@@ -192,6 +200,13 @@ class ConnectionCompatIT {
     same("GET", "b");
     same("GET", "a");
     same("CLIENT", "REPLY", "maybe");
+    // RESP2 too: subscription confirmations are written under CLIENT REPLY OFF (Redis 7.0)
+    for (RawClient c : List.of(toRedis, toRaftKv)) {
+      c.send("CLIENT", "REPLY", "OFF");
+    }
+    same("PSUBSCRIBE", "x*");
+    same("PUNSUBSCRIBE", "x*");
+    same("CLIENT", "REPLY", "ON");
     both("HELLO", "3"); // the replies differ in server fields and the client id
     for (RawClient c : List.of(toRedis, toRaftKv)) {
       c.send("CLIENT", "REPLY", "OFF");

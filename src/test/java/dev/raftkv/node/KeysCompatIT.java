@@ -33,6 +33,109 @@ class KeysCompatIT {
   }
 
   @Test
+  void debugDigestIsRedisDigestOfTheSameContents() throws Exception {
+    // sets, hashes and sorted sets built in different orders, a sorted set past Redis's listpack
+    // size (skiplist there), scores printed with %.17g, deadlines, and the whole-keyspace digest
+    StringBuilder big = new StringBuilder("ZADD bigz");
+    for (int i = 0; i < 200; i++) {
+      big.append(' ').append(i * 1.1).append(" m").append(i);
+    }
+    diff.script("""
+        DEBUG DIGEST
+        DEBUG DIGEST-VALUE nothing
+        SET s hello
+        SET n 12345
+        RPUSH l a b c 7
+        SADD st x y 1 2
+        SADD st2 2 y 1 x
+        HSET h f1 v1 f2 v2
+        HSET h2 f2 v2 f1 v1
+        ZADD z 1.5 a 2 b -3.25e-10 c 1e300 d inf e 0.1 f 123456789012345678 g -0 h
+        SET e v EX 100
+        """ + big + """
+
+        DEBUG DIGEST-VALUE s n l st st2 h h2 z e bigz nothing
+        DEBUG DIGEST
+        DEBUG DIGEST-VALUE
+        DEBUG RELOAD FOO
+        DEBUG OBJECT nothing
+        DEBUG NOSUCHTHING
+        DEL st2 h2
+        DEBUG DIGEST
+        """);
+    // DEBUG OBJECT: the encoding OBJECT ENCODING names (the address and LRU fields are Redis's own)
+    diff.script("""
+        HSET smallhash foo bar
+        OBJECT ENCODING smallhash
+        """);
+    try (RespClient c = new RespClient("127.0.0.1", diff.raftKvPort(), 2000, 15_000)) {
+      Object o = c.call("DEBUG", "OBJECT", "smallhash");
+      assertTrue(o.toString().contains(" encoding:listpack "), o.toString());
+      assertEquals("OK", c.call("DEBUG", "RELOAD").toString());
+      assertEquals("OK", c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1").toString());
+    }
+    // every peer's store gives the same digest (a linearizable read on each)
+    Set<String> digests = new HashSet<>();
+    for (int port : diff.cluster().redisPorts) {
+      try (RespClient c = new RespClient("127.0.0.1", port, 2000, 15_000)) {
+        digests.add(c.call("DEBUG", "DIGEST").toString());
+      }
+    }
+    assertEquals(1, digests.size(), digests.toString());
+  }
+
+  @Test
+  void dumpPayloadsRestoreOnRedisServerAndOnRaftKv() throws Exception {
+    StringBuilder bigList = new StringBuilder("RPUSH bl");
+    for (int i = 0; i < 300; i++) {
+      bigList.append(' ').append(i % 7 == 0 ? i : "x" + "y".repeat(i));
+    }
+    diff.script("""
+        SET s hello
+        SET n -12345
+        SET e ""
+        RPUSH l a b 127 32767 2147483647 9223372036854775808 0 12 c
+        SADD st x y 1 2 -3
+        HSET h f1 v1 f2 v2 n 7
+        ZADD z 1.5 a 2 b -3.25e-10 c 1e300 d inf e -inf f 0 g
+        """ + bigList + "\n");
+    try (redis.clients.jedis.Jedis toRedis = new redis.clients.jedis.Jedis("127.0.0.1", diff.redisPort());
+        redis.clients.jedis.Jedis toRaftKv = new redis.clients.jedis.Jedis("127.0.0.1", diff.raftKvPort())) {
+      for (String k : new String[] {"s", "n", "l", "st", "h", "z", "bl"}) {
+        byte[] payload = toRaftKv.dump(k);
+        assertNotNull(payload, k);
+        assertEquals("OK", toRedis.restore("r:" + k, 0, payload), k);
+        assertEquals("OK", toRaftKv.restore("r:" + k, 0, payload), k);
+        assertEquals("OK", toRaftKv.restore("t:" + k, 100_000, payload), k);
+        assertEquals("OK", toRedis.restore("t:" + k, 100_000, payload), k);
+      }
+    }
+    // each restored value is what redis-server read from raft-kv's payload
+    diff.script("""
+        DEBUG DIGEST-VALUE r:s r:n r:l r:st r:h r:z r:bl s n l st h z bl
+        GET r:s
+        LRANGE r:l 0 -1
+        HGETALL r:h
+        ZRANGE r:z 0 -1 WITHSCORES
+        LRANGE r:bl 0 -1
+        ~TTL t:z
+        ~TTL t:bl
+        DUMP nothing
+        RESTORE r:s 0 payload
+        RESTORE x 0 payload
+        RESTORE x -1 payload
+        RESTORE x abc payload
+        RESTORE x 0 payload FOO
+        RESTORE x 0 payload IDLETIME -1
+        RESTORE x 0 payload FREQ 256
+        RESTORE x 0 payload FREQ 1 IDLETIME 1
+        RESTORE x 0 payload IDLETIME
+        RESTORE x
+        DUMP
+        """);
+  }
+
+  @Test
   void renameKeepsTheValueAndTheDeadline() throws Exception {
     diff.script("""
         RENAME nothing x

@@ -71,6 +71,52 @@ class ListsCompatIT {
   }
 
   @Test
+  void sortAndSortRoLikeRedis() throws Exception {
+    diff.script("""
+        RPUSH l 3 1 2 10 -1.5 1e2
+        SORT l
+        SORT l DESC
+        SORT l ALPHA
+        SORT l LIMIT 1 2
+        SORT l LIMIT -5 2
+        SORT l LIMIT 10 2
+        SORT l LIMIT 0 -1 DESC
+        SORT_RO l
+        SORT_RO l STORE x
+        MSET w_3 30 w_1 10 w_2 20 w_10 5 o_1 one o_2 two
+        HSET h_3 f c
+        HSET h_1 f a
+        SORT l BY w_*
+        SORT l BY w_* DESC GET # GET o_* GET h_*->f GET nothing
+        SORT l BY nosort
+        SORT l BY h_*->f ALPHA GET #
+        SORT l STORE dst
+        LRANGE dst 0 -1
+        SORT l BY nosort GET o_* STORE dst
+        LRANGE dst 0 -1
+        SORT nothing STORE dst
+        EXISTS dst
+        SADD s b a c 2 1
+        SORT s ALPHA
+        SORT s BY nosort STORE dst2
+        LRANGE dst2 0 -1
+        ZADD z 3 c 1 a 2 b
+        SORT z BY nosort
+        SORT z BY nosort LIMIT 1 1
+        SORT z ALPHA DESC
+        RPUSH bad 1 x
+        SORT bad
+        SORT bad ALPHA
+        SET str v
+        SORT str
+        SORT l LIMIT 1
+        SORT l FOO
+        SORT l LIMIT a b
+        SORT
+        """);
+  }
+
+  @Test
   void everyListCommandWithItsCommonCases() throws Exception {
     everyCommand(diff);
   }

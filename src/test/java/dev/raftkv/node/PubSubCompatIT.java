@@ -127,6 +127,49 @@ class PubSubCompatIT {
   }
 
   @Test
+  void keyspaceNotificationsAreRedisOnesInCommandOrder() throws Exception {
+    try (Pair sub = new Pair(); Pair w = new Pair()) {
+      w.same("CONFIG SET notify-keyspace-events KEA", "CONFIG GET notify-keyspace-events");
+      sub.same("PSUBSCRIBE *");
+      w.same("SET foo bar", "SET foo bar", "SETNX foo x", "SET foo y NX", "SET foo z XX", "EXPIRE foo 100",
+          "PERSIST foo", "PERSIST foo", "DEL foo nothing", "MSET a 1 b 2", "INCR a", "INCRBY a 0",
+          "INCRBYFLOAT a 1.5", "APPEND b x", "SETRANGE b 0 y", "GETDEL b", "RENAME a c", "COPY c d",
+          "SET e 1 EX 100", "GETEX e PERSIST", "EXPIRE e -1");
+      w.same("LPUSH l a b c", "RPUSH l d", "RPOP l", "LPOP l 2", "LSET l 0 x", "LINSERT l BEFORE x w",
+          "LREM l 0 w", "RPOPLPUSH l l2", "LMOVE l2 l3 LEFT RIGHT", "LPUSHX nothing a");
+      w.same("SADD s a b", "SADD s a", "SREM s x", "SREM s a", "SMOVE s s2 b", "SADD s3 1 2",
+          "SINTERSTORE s4 s3 s2", "SUNIONSTORE s4 s3 s2", "SREM s3 1", "SPOP s3");
+      w.same("HMSET h a 1 b 2", "HSET h a 1", "HSETNX h a 2", "HINCRBY h a 5", "HINCRBYFLOAT h b 1.5",
+          "HDEL h x", "HDEL h a b");
+      w.same("ZADD z 1 a 2 b", "ZADD z 1 a", "ZADD z INCR 1 a", "ZINCRBY z 1 b", "ZREM z x", "ZREM z a",
+          "ZADD z 3 c 4 d 5 e", "ZPOPMIN z", "ZPOPMAX z", "ZUNIONSTORE z2 1 z", "ZREMRANGEBYSCORE z 0 10",
+          "ZADD z 1 a", "ZREMRANGEBYRANK z 0 -1");
+      w.same("CONFIG SET notify-keyspace-events KEl", "SET masked 1", "LPUSH ml a");
+      w.same("CONFIG SET notify-keyspace-events En", "SET n1 1", "SET n1 2", "SET n2 1",
+          "EVAL return(redis.call('SET',KEYS[1],'1')) 1 n3"); // the script's SET notifies, once
+      w.same("CONFIG SET notify-keyspace-events Kg", "SET g 1", "EXPIRE g 100", "DEL g",
+          "EVAL return(redis.call('DEL',KEYS[1])) 1 n3", "MULTI", "SET g 1", "DEL g", "EXEC");
+      sub.sameOutput("the events of those commands");
+      w.same("CONFIG SET notify-keyspace-events gKE", "CONFIG GET notify-keyspace-events",
+          "CONFIG SET notify-keyspace-events $lshzxeKE", "CONFIG GET notify-keyspace-events",
+          "CONFIG SET notify-keyspace-events KA", "CONFIG GET notify-keyspace-events",
+          "CONFIG SET notify-keyspace-events EA", "CONFIG GET notify-keyspace-events",
+          "CONFIG SET notify-keyspace-events Kq", "CONFIG GET notify-keyspace-events",
+          "CONFIG SET notify-keyspace-events nmKE", "CONFIG GET notify-keyspace-events");
+      w.same("CONFIG SET notify-keyspace-events", "CONFIG SET notify-keyspace-events Ex");
+      // a key removed by the expiry sweeper (Redis's active expiry): 'expired', from every peer's log
+      sub.raftkv.send("PING");
+      sub.redis.send("PING");
+      sub.sameOutput("PING");
+      w.same("PSETEX t 100 1");
+      String expired = "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$22\r\n__keyevent@0__:expired\r\n$1\r\nt\r\n";
+      assertEquals(expired, sub.raftkv.readAtLeast(expired.length(), 10_000));
+      assertEquals(expired, sub.redis.readAtLeast(expired.length(), 10_000));
+      diff.both("CONFIG", "SET", "notify-keyspace-events", ""); // off again for the other tests
+    }
+  }
+
+  @Test
   void confirmationsSubscribedModeErrorsAndPingInResp2() throws Exception {
     try (Pair p = new Pair()) {
       p.same("UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "UNSUBSCRIBE nothing");

@@ -81,7 +81,7 @@ final class RedisDiff implements AutoCloseable, BeforeAllCallback, AfterAllCallb
     int port = TestCluster.freePort();
     redisPort = port;
     redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     TestCluster c = null;
     try {

@@ -62,11 +62,29 @@ class CommandsDocTest {
         commands Redis flags `denyoom` (and, inside MULTI, all but `EXEC`/`DISCARD`) with Redis's
         `OOM` error, before they reach the log; nothing is evicted (`noeviction`); and
         `min-replicas-to-write` (alias `min-slaves-to-write`), per peer: above the number of other
-        peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`.
-      - `DEBUG` has only `DEBUG PROTOCOL <type>` (each RESP reply type, as Redis sends it with
-        `enable-debug-command yes`); its other subcommands (`RELOAD`, `SET-ACTIVE-EXPIRE`,
-        `DIGEST`, `OBJECT`, `QUICKLIST-PACKED-THRESHOLD`, `LOADAOF`, ...) inspect or change
-        Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
+        peers (`WAIT`'s answer), writes and an `EXEC` that would write get Redis's `NOREPLICAS`;
+        and `notify-keyspace-events`, per peer: the keyspace notifications
+        (`__keyspace@0__:<key>`, `__keyevent@0__:<event>`) that peer's subscribers get. Every peer
+        derives the same events from each applied command (Redis's event names and order, from
+        the command and its keys' values before and after) and delivers them after the commit,
+        in log order, like `PUBLISH`; `expired` comes from the expiry sweeper's deletions (or a
+        write that finds the key past its deadline); there are no `evicted` (nothing is evicted),
+        stream (`t`), key-miss (`m`) or module events, nor events from `FLUSHALL`/`FLUSHDB`
+        or the `GEO*` writes.
+      - `DEBUG` has `PROTOCOL <type>` (each RESP reply type, as Redis sends it with
+        `enable-debug-command yes`), `HELP`, and: `DIGEST` and `DIGEST-VALUE key...`, Redis 7.0's
+        digest of the keyspace or of values (the same 40 hex digits as redis-server for the same
+        contents, the same on every peer; a linearizable read); `OBJECT key`, whose `encoding` is
+        `OBJECT ENCODING`'s and whose `at:` (always `0x0`), `lru` fields (0) and `serializedlength`
+        (the size of the stored record) are not Redis's; `RELOAD [MERGE|NOFLUSH|NOSAVE]`, which has
+        nothing to save or load (every applied write is already in the store) and answers `OK` after
+        a linearizable read, so it is a consistency point; `SET-ACTIVE-EXPIRE 0|1`, which stops or
+        starts the expiry sweeper of the peer it reaches (a peer sweeps only while it leads, so on a
+        follower it changes nothing; reads never return an expired key either way);
+        `QUICKLIST-PACKED-THRESHOLD <size>`, whose size is checked like Redis's and which changes
+        nothing (a list is one record, with no quicklist nodes to size). Its other
+        subcommands (`LOADAOF`, `SLEEP`, `HTSTATS`, ...) inspect or
+        change Redis's own internals, have no raft-kv counterpart, and answer Redis's unknown
         subcommand error.
       - `COMMAND INFO` reports Redis 7.0's name, arity, flags, key positions and ACL categories;
         tips, key specifications and subcommands are empty. `COMMAND DOCS` gives summary, since
@@ -145,10 +163,18 @@ class CommandsDocTest {
         in `..` concatenation as Java does (`tostring`, `redis.call` arguments and cjson use
         Lua's `%.14g`), and iterates tables in its own order (cjson objects may list members in
         another order).
-      - Keyspace notifications are not there: `notify-keyspace-events` stays empty and
-        `CONFIG SET` of another value is refused.
-      - Not there either (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
-        `SORT`, `DUMP`/`RESTORE`, `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
+      - `DUMP` writes Redis's RDB format (version 10, CRC-64) with the plain RDB types (string,
+        list, set, hash, sorted set with binary scores), which redis-server 7.0 restores.
+        `RESTORE` reads those and integer-encoded strings; the compact encodings redis-server
+        itself dumps (listpack, ziplist, intset, quicklist) and LZF-compressed strings get
+        `ERR Bad data format`. A relative TTL is logged as an absolute one (`ABSTTL`);
+        `IDLETIME` and `FREQ` are checked and not kept (no LRU/LFU here).
+      - `SORT` goes through the log (it may `STORE`), like `GEORADIUS`; `SORT_RO` is a read.
+        Ties of `ALPHA BY` keep the elements' order (Redis's quicksort leaves it undefined),
+        `ALPHA` compares bytes (as Redis in the C locale), and `BY nosort` on a set gives its
+        members in bytewise order (Redis: its hash table's order).
+      - Not there (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
+        `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
         replication and script-timeout parameters (`repl-ping-replica-period`,
         `lua-time-limit`, `replica-serve-stale-data`, `aof-*`) for `CONFIG SET`.
       - Redis's own Tcl test suite, run against a follower: docs/verification.md ("Redis's own
