@@ -637,7 +637,11 @@ public final class RaftKvNode implements Closeable {
 
     @Override
     public void setActiveExpire(boolean on) {
-      expiry.setPaused(!on);
+      for (KvGroup g : groups) {
+        if (g.expirySweeper() != null) {
+          g.expirySweeper().setPaused(!on);
+        }
+      }
     }
 
     @Override
