@@ -129,9 +129,10 @@ final class Formation implements AutoCloseable {
     }
   }
 
-  Formation(String id, RaftServer server, PeersFile peers, RaftProperties props, Parameters params,
-      Path dataDir, boolean forceNew, Consumer<String> onStatus) {
+  Formation(String id, RaftServer server, PeersFile peers, RaftGroup initialGroup, RaftProperties props,
+      Parameters params, Path dataDir, boolean forceNew, Consumer<String> onStatus) {
     this.id = id;
+    this.initialGroup = initialGroup;
     this.server = server;
     this.peers = peers;
     this.props = props;
@@ -161,6 +162,8 @@ final class Formation implements AutoCloseable {
   }
 
   private volatile boolean newCluster;
+  /** The group a new cluster starts with: the peers file's members (with their priorities). */
+  private final RaftGroup initialGroup;
 
   CompletableFuture<Void> formed() {
     return formed;
@@ -247,7 +250,7 @@ final class Formation implements AutoCloseable {
 
   /** One look at the others and, when it can, the start of the group. True once it runs. */
   private boolean step() throws IOException {
-    RaftGroup fromFile = RaftKvNode.group(peers);
+    RaftGroup fromFile = initialGroup;
     if (forceNew && !Files.exists(marker)) {
       LOG.warn("{}: --force-new-cluster: forming a NEW cluster from the peers file {} ({}) without"
           + " checking the other peers; any data they hold is not part of it", id, peers.path(),

@@ -177,7 +177,7 @@ public final class RaftKvNode implements Closeable {
           + ": " + e.getMessage(), e);
     }
     for (KvGroup g : groups) {
-      g.startServices(server, group(peers, g.index), props, raftParameters, config);
+      g.startServices(server, raftGroup(g), props, raftParameters, config);
     }
     this.blocking = new dev.raftkv.resp.BlockingWaiters(id, this::wakeWrite);
     for (KvGroup g : groups) {
@@ -218,7 +218,8 @@ public final class RaftKvNode implements Closeable {
       for (KvGroup g : groups) {
         g.gateway().refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet");
       }
-      this.formation = new Formation(id, server, peers, props, raftParameters, dataDir, forceNewCluster,
+      this.formation = new Formation(id, server, peers, raftGroup(group0()), props,
+          raftParameters, dataDir, forceNewCluster,
           why -> gateway0.refuseAll("CLUSTERDOWN " + id + " has not started its Raft group yet: " + why));
       formation.formed().whenComplete((v, e) -> {
         gateway0.refuseAll(e == null ? null
@@ -241,7 +242,7 @@ public final class RaftKvNode implements Closeable {
     }
     for (KvGroup g : groups) {
       // group 0 watches the whole Raft dir as before; the others their own group's directory
-      g.startWatchdog(server, group(peers, g.index), props, raftParameters, config, g.index == 0
+      g.startWatchdog(server, raftGroup(g), props, raftParameters, config, g.index == 0
           ? dataDir.resolve("raft") : dataDir.resolve("raft").resolve(g.groupId.getUuid().toString()));
     }
     LOG.info("{}: serving Redis clients on {}:{}{}, Raft on {}:{}{}, store {}, data dir {}, Java {}", id,
@@ -341,15 +342,15 @@ public final class RaftKvNode implements Closeable {
   }
 
   /**
-   * Group {@code index} of the peers file's members. In a group above 0 the peer at position
-   * {@code index mod N} of the file has priority 1 and the others 0: a Ratis leader hands its
-   * leadership to an up-to-date follower of higher priority, so the groups' leaders spread over
-   * the processes, and spread again once a peer that was down has caught up. Group 0 has none:
-   * its leader is wherever elections and {@code raftkv admin transfer-leader} put it, as with
-   * one group.
+   * Group {@code index} of the peers file's members. The peer at position {@code index mod N} of
+   * the file has priority 1 and the others 0: a Ratis leader hands its leadership to an up-to-date
+   * follower of higher priority, so the groups' leaders spread over the processes, and spread
+   * again once a peer that was down has caught up. Index -1: group 0 without priorities, as with
+   * one group (its leader is wherever elections and {@code raftkv admin transfer-leader} put it);
+   * with K > 1 groups, group 0 starts with the first peer preferred.
    */
   static RaftGroup group(PeersFile peers, int index) {
-    return group(peers, KvGroup.groupId(index), index <= 0 ? -1 : index % peers.peers().size());
+    return group(peers, KvGroup.groupId(Math.max(0, index)), index < 0 ? -1 : index % peers.peers().size());
   }
 
   private static RaftGroup group(PeersFile peers, RaftGroupId groupId, int preferred) {
@@ -362,6 +363,11 @@ public final class RaftKvNode implements Closeable {
       list.add(b.build());
     }
     return RaftGroup.valueOf(groupId, list);
+  }
+
+  /** {@code g}'s Raft group from the peers file: with priorities when there are several groups. */
+  private RaftGroup raftGroup(KvGroup g) {
+    return group(peers, groups.size() == 1 ? -1 : g.index);
   }
 
   /** raftkv.cluster.groups: how many Raft groups share the slots. */
@@ -400,7 +406,7 @@ public final class RaftKvNode implements Closeable {
         if (!present) {
           org.apache.ratis.protocol.RaftClientReply r = server.groupManagement(
               org.apache.ratis.protocol.GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
-                  g.index, group(peers, g.index), false));
+                  g.index, raftGroup(g), false));
           if (!r.isSuccess()) {
             throw new IOException(String.valueOf(r.getException()));
           }
