@@ -465,32 +465,171 @@ public final class RaftKvNode implements Closeable {
   }
 
   /**
-   * Runs a command on every group, each through its own log (writes) or read path, and answers
-   * once all have: the first error if any; else, for a write, group 0's reply, for DBSIZE the sum.
-   * Not atomic across groups: each group applies its part on its own.
+   * Runs a keyless write on every group, each through its own log, and answers once all have:
+   * the first error if any, else group 0's reply. Not atomic across groups: each group applies
+   * its part on its own.
    */
-  private CompletableFuture<byte[]> allGroups(byte[][] argv, boolean write) {
+  private CompletableFuture<byte[]> allGroups(byte[][] argv) {
     List<CompletableFuture<byte[]>> parts = new ArrayList<>(groups.size());
     for (KvGroup g : groups) {
-      parts.add(write ? g.gateway().write(argv) : g.gateway().read(argv));
+      parts.add(g.gateway().write(argv));
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      long sum = 0;
       for (CompletableFuture<byte[]> f : parts) {
         byte[] r = f.join();
         if (r.length == 0 || r[0] == '-') {
           return r;
         }
-        if (!write) {
-          if (r[0] != ':') {
-            return r;
-          }
-          sum += Long.parseLong(new String(r, 1, r.length - 3, StandardCharsets.US_ASCII));
+      }
+      return parts.get(0).join();
+    });
+  }
+
+  /** Keyless reads that answer for the node's slots: DBSIZE, KEYS pattern, RANDOMKEY, SCAN. */
+  private static boolean nodeScopedRead(byte[][] argv) {
+    return argv.length == 1 && (is(argv[0], "dbsize") || is(argv[0], "randomkey"))
+        || argv.length == 2 && is(argv[0], "keys") || argv.length >= 2 && is(argv[0], "scan");
+  }
+
+  /**
+   * The groups whose slots this peer answers for in node-scoped reads: those it leads, as a Redis
+   * Cluster master answers for its own slots (clients and {@code redis-cli --cluster} sum DBSIZE
+   * and KEYS over the masters); a peer that leads none (a replica of every group) answers for all.
+   */
+  private List<KvGroup> servedGroups() {
+    List<KvGroup> led = new ArrayList<>();
+    for (KvGroup g : groups) {
+      try {
+        if (server.getDivision(g.groupId).getInfo().isLeader()) {
+          led.add(g);
+        }
+      } catch (IOException e) {
+        // not on this peer (a wiped or joined peer): not served here
+      }
+    }
+    return led.isEmpty() ? groups : led;
+  }
+
+  /**
+   * DBSIZE, KEYS or RANDOMKEY over {@link #servedGroups()}, each group through its own
+   * linearizable read: the sum, the keys of all (one array), or the first key found (groups
+   * taken in a random order). The first error, if any, is the answer.
+   */
+  private CompletableFuture<byte[]> servedGroupsRead(byte[][] argv) {
+    List<KvGroup> served = new ArrayList<>(servedGroups());
+    java.util.Collections.shuffle(served);
+    List<CompletableFuture<byte[]>> parts = new ArrayList<>(served.size());
+    for (KvGroup g : served) {
+      parts.add(g.gateway().read(argv));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<byte[]> replies = new ArrayList<>(parts.size());
+      for (CompletableFuture<byte[]> f : parts) {
+        byte[] r = f.join();
+        if (r.length == 0 || r[0] == '-') {
+          return r;
+        }
+        replies.add(r);
+      }
+      return mergeNodeScoped(argv, replies);
+    });
+  }
+
+  /**
+   * One reply of several groups' RESP2 replies to DBSIZE (:n), KEYS (*n ...), RANDOMKEY ($...)
+   * or SCAN ([cursor, [keys]]).
+   */
+  static byte[] mergeNodeScoped(byte[][] argv, List<byte[]> replies) {
+    if (is(argv[0], "scan")) {
+      return mergeScans(replies);
+    }
+    if (is(argv[0], "randomkey")) {
+      for (byte[] r : replies) {
+        if (r[0] == '$' && r[1] != '-') {
+          return r;
         }
       }
-      return write ? parts.get(0).join()
-          : (":" + sum + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    });
+      return replies.get(0);
+    }
+    long total = 0;
+    java.io.ByteArrayOutputStream bodies = new java.io.ByteArrayOutputStream();
+    for (byte[] r : replies) {
+      int eol = 0;
+      while (r[eol] != '\r') {
+        eol++;
+      }
+      total += Long.parseLong(new String(r, 1, eol - 1, StandardCharsets.US_ASCII));
+      bodies.write(r, eol + 2, r.length - eol - 2);
+    }
+    char kind = is(argv[0], "dbsize") ? ':' : '*';
+    byte[] head = (kind + Long.toString(total) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] out = java.util.Arrays.copyOf(head, head.length + bodies.size());
+    System.arraycopy(bodies.toByteArray(), 0, out, head.length, bodies.size());
+    return out;
+  }
+
+  /**
+   * SCAN over several groups from one cursor. A SCAN cursor is a position in the 64-bit key hash
+   * order, the same in every group, and each group's reply covers the hashes from the cursor up to
+   * the cursor it returns (0: the end). So the merged reply covers up to the smallest of those:
+   * every group's keys below it, none above (those come with the next call, from there), which
+   * keeps SCAN's guarantee: every key present for the whole scan is returned.
+   */
+  private static byte[] mergeScans(List<byte[]> replies) {
+    long next = 0; // 0: every group reached the end
+    List<List<byte[]>> keys = new ArrayList<>();
+    for (byte[] r : replies) {
+      int[] at = {0};
+      expect(r, at, '*');
+      long cursor = Long.parseUnsignedLong(new String(bulk(r, at), StandardCharsets.US_ASCII));
+      long n = expect(r, at, '*');
+      List<byte[]> ks = new ArrayList<>();
+      for (long i = 0; i < n; i++) {
+        ks.add(bulk(r, at));
+      }
+      keys.add(ks);
+      if (cursor != 0 && (next == 0 || Long.compareUnsigned(cursor, next) < 0)) {
+        next = cursor;
+      }
+    }
+    dev.raftkv.protocol.RespOut out = new dev.raftkv.protocol.RespOut();
+    List<byte[]> found = new ArrayList<>();
+    for (List<byte[]> ks : keys) {
+      for (byte[] k : ks) {
+        if (next == 0 || Long.compareUnsigned(dev.raftkv.store.KeyHash.hash64(k), next) < 0) {
+          found.add(k);
+        }
+      }
+    }
+    out.array(2);
+    out.bulk(Long.toUnsignedString(next).getBytes(StandardCharsets.US_ASCII));
+    out.array(found.size());
+    for (byte[] k : found) {
+      out.bulk(k);
+    }
+    return out.toByteArray();
+  }
+
+  /** The number after a RESP2 type byte {@code type} at {@code at[0]}; moves past its line. */
+  private static long expect(byte[] r, int[] at, char type) {
+    if (r[at[0]] != type) {
+      throw new IllegalStateException("expected '" + type + "' at " + at[0] + " of a SCAN reply");
+    }
+    int eol = at[0];
+    while (r[eol] != '\r') {
+      eol++;
+    }
+    long n = Long.parseLong(new String(r, at[0] + 1, eol - at[0] - 1, StandardCharsets.US_ASCII));
+    at[0] = eol + 2;
+    return n;
+  }
+
+  /** The RESP2 bulk string at {@code at[0]}; moves past it. */
+  private static byte[] bulk(byte[] r, int[] at) {
+    int len = (int) expect(r, at, '$');
+    byte[] b = java.util.Arrays.copyOfRange(r, at[0], at[0] + len);
+    at[0] += len + 2;
+    return b;
   }
 
   /** A blocked client's wake-up write, sent to the group of its keys. */
@@ -603,15 +742,15 @@ public final class RaftKvNode implements Closeable {
     @Override
     public CompletableFuture<byte[]> write(int group, byte[][] argv) {
       if (group == 0 && groups.size() > 1 && everyGroup(argv)) {
-        return allGroups(argv, true);
+        return allGroups(argv);
       }
       return groups.get(group).gateway().write(argv);
     }
 
     @Override
     public CompletableFuture<byte[]> read(int group, byte[][] argv) {
-      if (group == 0 && groups.size() > 1 && argv.length == 1 && is(argv[0], "dbsize")) {
-        return allGroups(argv, false);
+      if (group == 0 && groups.size() > 1 && nodeScopedRead(argv)) {
+        return servedGroupsRead(argv);
       }
       return groups.get(group).gateway().read(argv);
     }

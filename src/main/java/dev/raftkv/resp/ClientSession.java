@@ -120,12 +120,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   boolean authenticated;
 
   ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending) {
+    this(backend, stats, local, maxPending, stats.clientIds.incrementAndGet());
+  }
+
+  /** With {@code id}: the connection's number, given in the order the listener accepted them. */
+  ClientSession(Backend backend, ServerStats stats, LocalCommands local, int maxPending, long id) {
     this.backend = backend;
     this.stats = stats;
     this.local = local;
     this.cluster = backend.cluster();
     this.maxPending = maxPending;
-    this.id = stats.clientIds.incrementAndGet();
+    this.id = id;
     this.authenticated = backend.acl().defaultOpen();
     this.pubsub = new PubSubSession(this, backend.pubsub());
   }

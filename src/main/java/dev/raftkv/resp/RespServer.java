@@ -87,6 +87,7 @@ public final class RespServer implements Closeable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
+        .handler(new ClientNumbering(stats))
         .childHandler(initializer(null, backend, local, limits, clientLimits, slots));
     try {
       channel = b.bind(bind).sync().channel();
@@ -115,9 +116,36 @@ public final class RespServer implements Closeable {
         if (ssl != null) {
           ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
         }
-        ch.pipeline().addLast(handlers(backend, stats, local, limits, clientLimits, slots));
+        Long id = ch.attr(CLIENT_ID).get();
+        ch.pipeline().addLast(handlers(backend, stats, local, limits, clientLimits, slots,
+            id == null ? stats.clientIds.incrementAndGet() : id));
       }
     };
+  }
+
+  /** A connection's client id (CLIENT ID, CLIENT LIST), set when the listener accepts it. */
+  private static final io.netty.util.AttributeKey<Long> CLIENT_ID = io.netty.util.AttributeKey.valueOf("raftkv.client-id");
+
+  /**
+   * Numbers the accepted connections on the listener's one accepting thread, in accept order (as
+   * Redis does), before each goes to one of the worker loops; numbering them when each becomes
+   * active on its loop let two connections opened back to back swap their order in CLIENT LIST.
+   */
+  @io.netty.channel.ChannelHandler.Sharable
+  private static final class ClientNumbering extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private final ServerStats stats;
+
+    ClientNumbering(ServerStats stats) {
+      this.stats = stats;
+    }
+
+    @Override
+    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof io.netty.channel.Channel child) {
+        child.attr(CLIENT_ID).set(stats.clientIds.incrementAndGet());
+      }
+      ctx.fireChannelRead(msg);
+    }
   }
 
   /** The TLS listener's address, or null. */
@@ -128,6 +156,11 @@ public final class RespServer implements Closeable {
   /** The handlers of one client connection, in pipeline order (tests run them on an EmbeddedChannel). */
   static ChannelHandler[] handlers(Backend backend, ServerStats stats, LocalCommands local, Limits limits,
       ClientLimits clientLimits, ConnectionLimits.Slots slots) {
+    return handlers(backend, stats, local, limits, clientLimits, slots, stats.clientIds.incrementAndGet());
+  }
+
+  private static ChannelHandler[] handlers(Backend backend, ServerStats stats, LocalCommands local, Limits limits,
+      ClientLimits clientLimits, ConnectionLimits.Slots slots, long clientId) {
     List<ChannelHandler> h = new ArrayList<>();
     if (clientLimits.idleTimeoutSeconds() > 0) {
       h.add(new IdleStateHandler(0, 0, clientLimits.idleTimeoutSeconds(), TimeUnit.SECONDS));
@@ -139,7 +172,7 @@ public final class RespServer implements Closeable {
         clientLimits.maxCommandBytes()));
     h.add(new RedisBulkStringAggregator());
     h.add(new RequestAggregator());
-    h.add(new ClientSession(backend, stats, local, limits.maxPendingPerClient()));
+    h.add(new ClientSession(backend, stats, local, limits.maxPendingPerClient(), clientId));
     return h.toArray(new ChannelHandler[0]);
   }
 

@@ -145,10 +145,30 @@ class MultiGroupIT {
       t.incr(b);
       assertEquals(List.of("OK", 1L), t.exec());
     }
-    // node-wide commands act on every group: DBSIZE counts them all (300 keys, a probe per group,
-    // after-restart, the transaction's two; the popped list is gone), a script loaded once runs with EVALSHA in every group, FLUSHALL clears all
+    // DBSIZE, KEYS and SCAN answer for the groups a peer leads, so summed over the masters (as clients
+    // and redis-cli --cluster do) they count every key once: 300 keys, a probe per group,
+    // after-restart and the transaction's two (the popped list is gone); a script loaded once runs
+    // with EVALSHA in every group; FLUSHALL clears all
+    long dbsizes = 0;
+    long keysListed = 0;
+    long scanned = 0;
+    for (int port : new java.util.TreeSet<>(checkSlotsAndLeaders())) {
+      try (Jedis m = new Jedis("127.0.0.1", port, 15_000)) {
+        dbsizes += m.dbSize();
+        keysListed += m.keys("*").size();
+        String cursor = "0";
+        do {
+          redis.clients.jedis.resps.ScanResult<String> page =
+              m.scan(cursor, new redis.clients.jedis.params.ScanParams().count(7));
+          scanned += page.getResult().size();
+          cursor = page.getCursor();
+        } while (!cursor.equals("0"));
+      }
+    }
+    assertEquals(KEYS + GROUPS + 3, scanned, "SCAN summed over the masters");
+    assertEquals(KEYS + GROUPS + 3, dbsizes, "DBSIZE summed over the masters");
+    assertEquals(KEYS + GROUPS + 3, keysListed, "KEYS summed over the masters");
     try (Jedis j = new Jedis("127.0.0.1", redisPorts[0], 15_000); JedisCluster jc = cluster()) {
-      assertEquals(KEYS + GROUPS + 3, j.dbSize());
       String raft = j.info("raft");
       assertTrue(raft.contains("raft_groups:3") && raft.contains("raft_group1:role=")
           && raft.contains("raft_group2:role="), raft);
