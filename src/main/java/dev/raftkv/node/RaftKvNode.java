@@ -7,6 +7,10 @@ import dev.raftkv.config.Peer;
 import dev.raftkv.config.PeersFile;
 import dev.raftkv.raft.CommitNudgingGrpc;
 import dev.raftkv.raft.KvStateMachine;
+import static dev.raftkv.command.Args.is;
+
+import dev.raftkv.protocol.RespOut;
+import dev.raftkv.protocol.RespReply;
 import dev.raftkv.raft.RaftGateway;
 import dev.raftkv.resp.Backend;
 import dev.raftkv.resp.RespServer;
@@ -333,12 +337,7 @@ public final class RaftKvNode implements Closeable {
   }
 
   public static RaftGroup group(PeersFile peers) {
-    return group(peers, GROUP_ID);
-  }
-
-  /** A group of every peer of the peers file. */
-  static RaftGroup group(PeersFile peers, RaftGroupId groupId) {
-    return group(peers, groupId, -1);
+    return group(peers, -1);
   }
 
   /**
@@ -350,10 +349,7 @@ public final class RaftKvNode implements Closeable {
    * with K > 1 groups, group 0 starts with the first peer preferred.
    */
   static RaftGroup group(PeersFile peers, int index) {
-    return group(peers, KvGroup.groupId(Math.max(0, index)), index < 0 ? -1 : index % peers.peers().size());
-  }
-
-  private static RaftGroup group(PeersFile peers, RaftGroupId groupId, int preferred) {
+    int preferred = index < 0 ? -1 : index % peers.peers().size();
     List<RaftPeer> list = new ArrayList<>();
     for (Peer p : peers.peers()) {
       RaftPeer.Builder b = RaftPeer.newBuilder().setId(p.id()).setAddress(p.raft().toString());
@@ -362,7 +358,7 @@ public final class RaftKvNode implements Closeable {
       }
       list.add(b.build());
     }
-    return RaftGroup.valueOf(groupId, list);
+    return RaftGroup.valueOf(KvGroup.groupId(Math.max(0, index)), list);
   }
 
   /** {@code g}'s Raft group from the peers file: with priorities when there are several groups. */
@@ -460,10 +456,6 @@ public final class RaftKvNode implements Closeable {
         || is(argv[0], "script") && argv.length > 1 && (is(argv[1], "load") || is(argv[1], "flush"));
   }
 
-  private static boolean is(byte[] arg, String name) {
-    return new String(arg, StandardCharsets.US_ASCII).equalsIgnoreCase(name);
-  }
-
   /**
    * Runs a keyless write on every group, each through its own log, and answers once all have:
    * the first error if any, else group 0's reply. Not atomic across groups: each group applies
@@ -474,14 +466,22 @@ public final class RaftKvNode implements Closeable {
     for (KvGroup g : groups) {
       parts.add(g.gateway().write(argv));
     }
+    return whenAll(parts, replies -> replies.get(0));
+  }
+
+  /** Once every part has answered: the first error among their replies, else {@code merge} of them. */
+  private static CompletableFuture<byte[]> whenAll(List<CompletableFuture<byte[]>> parts,
+      java.util.function.Function<List<byte[]>, byte[]> merge) {
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<byte[]> replies = new ArrayList<>(parts.size());
       for (CompletableFuture<byte[]> f : parts) {
         byte[] r = f.join();
         if (r.length == 0 || r[0] == '-') {
           return r;
         }
+        replies.add(r);
       }
-      return parts.get(0).join();
+      return merge.apply(replies);
     });
   }
 
@@ -522,50 +522,38 @@ public final class RaftKvNode implements Closeable {
     for (KvGroup g : served) {
       parts.add(g.gateway().read(argv));
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      List<byte[]> replies = new ArrayList<>(parts.size());
-      for (CompletableFuture<byte[]> f : parts) {
-        byte[] r = f.join();
-        if (r.length == 0 || r[0] == '-') {
-          return r;
-        }
-        replies.add(r);
-      }
-      return mergeNodeScoped(argv, replies);
-    });
+    return whenAll(parts, replies -> mergeNodeScoped(argv, replies));
   }
 
   /**
-   * One reply of several groups' RESP2 replies to DBSIZE (:n), KEYS (*n ...), RANDOMKEY ($...)
-   * or SCAN ([cursor, [keys]]).
+   * One reply of several groups' RESP2 replies to DBSIZE (the sum), KEYS (every group's keys),
+   * RANDOMKEY (the first key found) or SCAN (see {@link #mergeScans}).
    */
   static byte[] mergeNodeScoped(byte[][] argv, List<byte[]> replies) {
-    if (is(argv[0], "scan")) {
-      return mergeScans(replies);
-    }
+    List<RespReply> parsed = replies.stream().map(RespReply::parse).toList();
     if (is(argv[0], "randomkey")) {
-      for (byte[] r : replies) {
-        if (r[0] == '$' && r[1] != '-') {
-          return r;
+      for (int i = 0; i < parsed.size(); i++) {
+        if (!parsed.get(i).isNil()) {
+          return replies.get(i);
         }
       }
       return replies.get(0);
     }
-    long total = 0;
-    java.io.ByteArrayOutputStream bodies = new java.io.ByteArrayOutputStream();
-    for (byte[] r : replies) {
-      int eol = 0;
-      while (r[eol] != '\r') {
-        eol++;
+    if (is(argv[0], "dbsize")) {
+      long total = 0;
+      for (RespReply r : parsed) {
+        total += Long.parseLong(new String(r.text, StandardCharsets.US_ASCII));
       }
-      total += Long.parseLong(new String(r, 1, eol - 1, StandardCharsets.US_ASCII));
-      bodies.write(r, eol + 2, r.length - eol - 2);
+      return new RespOut().integer(total).toByteArray();
     }
-    char kind = is(argv[0], "dbsize") ? ':' : '*';
-    byte[] head = (kind + Long.toString(total) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    byte[] out = java.util.Arrays.copyOf(head, head.length + bodies.size());
-    System.arraycopy(bodies.toByteArray(), 0, out, head.length, bodies.size());
-    return out;
+    if (is(argv[0], "scan")) {
+      return mergeScans(parsed);
+    }
+    List<byte[]> keys = new ArrayList<>();
+    for (RespReply r : parsed) {
+      r.items.forEach(k -> keys.add(k.text));
+    }
+    return keys(null, keys);
   }
 
   /**
@@ -575,61 +563,35 @@ public final class RaftKvNode implements Closeable {
    * every group's keys below it, none above (those come with the next call, from there), which
    * keeps SCAN's guarantee: every key present for the whole scan is returned.
    */
-  private static byte[] mergeScans(List<byte[]> replies) {
+  private static byte[] mergeScans(List<RespReply> replies) {
     long next = 0; // 0: every group reached the end
-    List<List<byte[]>> keys = new ArrayList<>();
-    for (byte[] r : replies) {
-      int[] at = {0};
-      expect(r, at, '*');
-      long cursor = Long.parseUnsignedLong(new String(bulk(r, at), StandardCharsets.US_ASCII));
-      long n = expect(r, at, '*');
-      List<byte[]> ks = new ArrayList<>();
-      for (long i = 0; i < n; i++) {
-        ks.add(bulk(r, at));
-      }
-      keys.add(ks);
+    for (RespReply r : replies) {
+      long cursor = Long.parseUnsignedLong(new String(r.items.get(0).text, StandardCharsets.US_ASCII));
       if (cursor != 0 && (next == 0 || Long.compareUnsigned(cursor, next) < 0)) {
         next = cursor;
       }
     }
-    dev.raftkv.protocol.RespOut out = new dev.raftkv.protocol.RespOut();
     List<byte[]> found = new ArrayList<>();
-    for (List<byte[]> ks : keys) {
-      for (byte[] k : ks) {
-        if (next == 0 || Long.compareUnsigned(dev.raftkv.store.KeyHash.hash64(k), next) < 0) {
-          found.add(k);
+    for (RespReply r : replies) {
+      for (RespReply k : r.items.get(1).items) {
+        if (next == 0 || Long.compareUnsigned(dev.raftkv.store.KeyHash.hash64(k.text), next) < 0) {
+          found.add(k.text);
         }
       }
     }
-    out.array(2);
-    out.bulk(Long.toUnsignedString(next).getBytes(StandardCharsets.US_ASCII));
-    out.array(found.size());
-    for (byte[] k : found) {
-      out.bulk(k);
+    return keys(Long.toUnsignedString(next), found);
+  }
+
+  /** An array of {@code keys} (KEYS), or with a cursor in front: [cursor, [keys]] (SCAN). */
+  private static byte[] keys(String cursor, List<byte[]> keys) {
+    RespOut out = new RespOut();
+    if (cursor != null) {
+      out.array(2);
+      out.bulk(cursor.getBytes(StandardCharsets.US_ASCII));
     }
+    out.array(keys.size());
+    keys.forEach(out::bulk);
     return out.toByteArray();
-  }
-
-  /** The number after a RESP2 type byte {@code type} at {@code at[0]}; moves past its line. */
-  private static long expect(byte[] r, int[] at, char type) {
-    if (r[at[0]] != type) {
-      throw new IllegalStateException("expected '" + type + "' at " + at[0] + " of a SCAN reply");
-    }
-    int eol = at[0];
-    while (r[eol] != '\r') {
-      eol++;
-    }
-    long n = Long.parseLong(new String(r, at[0] + 1, eol - at[0] - 1, StandardCharsets.US_ASCII));
-    at[0] = eol + 2;
-    return n;
-  }
-
-  /** The RESP2 bulk string at {@code at[0]}; moves past it. */
-  private static byte[] bulk(byte[] r, int[] at) {
-    int len = (int) expect(r, at, '$');
-    byte[] b = java.util.Arrays.copyOfRange(r, at[0], at[0] + len);
-    at[0] += len + 2;
-    return b;
   }
 
   /** A blocked client's wake-up write, sent to the group of its keys. */

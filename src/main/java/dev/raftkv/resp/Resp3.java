@@ -1,11 +1,11 @@
 package dev.raftkv.resp;
 
 import dev.raftkv.protocol.RespOut;
+import dev.raftkv.protocol.RespReply;
 import static dev.raftkv.command.Args.is;
 
 import dev.raftkv.command.Args;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,31 +26,10 @@ public final class Resp3 {
   private static final byte[] NULL = "_\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CRLF = {'\r', '\n'};
 
-  /** A parsed RESP2 reply: a leaf (its type byte and text) or an array. */
-  private static final class Node {
-    final byte type;
-    final byte[] text; // for + - : $ (null for a nil)
-    final List<Node> items; // for * (null for a nil array)
-
-    Node(byte type, byte[] text, List<Node> items) {
-      this.type = type;
-      this.text = text;
-      this.items = items;
-    }
-
-    boolean isNil() {
-      return type == '$' ? text == null : type == '*' && items == null;
-    }
-
-    boolean isArray() {
-      return type == '*' && items != null;
-    }
-  }
-
   /** How to write one (sub)reply in RESP3. */
   @FunctionalInterface
   interface Shape {
-    void write(Node n, RespOut out);
+    void write(RespReply n, RespOut out);
   }
 
   /** Values as they are; nulls become {@code _}, arrays are walked. */
@@ -277,7 +256,7 @@ public final class Resp3 {
       return resp2; // statuses, errors, integers and non-nil bulks are the same in RESP3
     }
     try {
-      Node n = parse(resp2, new int[] {0});
+      RespReply n = RespReply.parse(resp2, new int[] {0});
       RespOut out = new RespOut(resp2.length + 16);
       shape.write(n, out);
       return out.toByteArray();
@@ -294,7 +273,7 @@ public final class Resp3 {
    */
   public static byte[] convertExec(List<byte[][]> queued, byte[] resp2) {
     int[] pos = {0};
-    Node n = parse(resp2, pos);
+    RespReply n = RespReply.parse(resp2, pos);
     if (!n.isArray() || n.items.size() != queued.size()) {
       RespOut out = new RespOut(resp2.length + 16);
       writeAny(n, out);
@@ -314,7 +293,7 @@ public final class Resp3 {
     return t == '*' || (t == '$' && r.length > 1 && r[1] == '-');
   }
 
-  private static void writeAny(Node n, RespOut out) {
+  private static void writeAny(RespReply n, RespOut out) {
     if (n.isNil()) {
       out.append(NULL);
     } else if (n.type == '*') {
@@ -332,42 +311,5 @@ public final class Resp3 {
     b[0] = (byte) type;
     System.arraycopy(text, 0, b, 1, text.length);
     return b;
-  }
-
-  /** Parses one RESP2 reply starting at pos[0]; advances pos[0] past it. */
-  private static Node parse(byte[] b, int[] pos) {
-    byte type = b[pos[0]++];
-    int eol = pos[0];
-    while (b[eol] != '\r') {
-      eol++;
-    }
-    byte[] line = java.util.Arrays.copyOfRange(b, pos[0], eol);
-    pos[0] = eol + 2;
-    switch (type) {
-      case '$' -> {
-        int len = Integer.parseInt(new String(line, StandardCharsets.US_ASCII));
-        if (len < 0) {
-          return new Node(type, null, null);
-        }
-        byte[] data = java.util.Arrays.copyOfRange(b, pos[0], pos[0] + len);
-        pos[0] += len + 2;
-        return new Node(type, data, null);
-      }
-      case '*' -> {
-        int count = Integer.parseInt(new String(line, StandardCharsets.US_ASCII));
-        if (count < 0) {
-          return new Node(type, null, null);
-        }
-        List<Node> items = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-          items.add(parse(b, pos));
-        }
-        return new Node(type, null, items);
-      }
-      case '+', '-', ':' -> {
-        return new Node(type, line, null);
-      }
-      default -> throw new IllegalArgumentException("not a RESP2 reply: type byte " + type);
-    }
   }
 }

@@ -267,7 +267,7 @@ class MultiGroupIT {
           List<?> range = (List<?>) o;
           assertEquals(next, range.get(0), "ranges are contiguous");
           next = (Long) range.get(1) + 1;
-          seen.add(((Long) ((List<?>) range.get(2)).get(1)).intValue());
+          seen.add(masterPort(range));
         }
         assertEquals(16384L, next, "the ranges cover every slot");
       }
@@ -285,6 +285,11 @@ class MultiGroupIT {
       }
     }
     return masters;
+  }
+
+  /** The RESP port of the master of one CLUSTER SLOTS range: [start, end, [host, port, id], ...]. */
+  private static int masterPort(List<?> range) {
+    return ((Long) ((List<?>) range.get(2)).get(1)).intValue();
   }
 
   /** A key whose slot is served by group {@code g}. */
@@ -342,7 +347,7 @@ class MultiGroupIT {
       try (Jedis j = new Jedis("127.0.0.1", redisPorts[0], 15_000)) {
         masters = new ArrayList<>();
         for (Object o : j.clusterSlots()) {
-          masters.add(((Long) ((List<?>) ((List<?>) o).get(2)).get(1)).intValue());
+          masters.add(masterPort((List<?>) o));
         }
         if (masters.get(0) == redisPorts[0] && masters.get(1) == redisPorts[1] && masters.get(2) == redisPorts[2]) {
           checkSlotsAndLeaders(); // and they serve their groups' writes
