@@ -30,6 +30,12 @@ public final class NodeConfig {
    * is still unanswered by it, so they go out together (0: send at once, Ratis' own behaviour).
    */
   public static final String REPLICATION_HOLD_MS = "raftkv.replication.hold-ms";
+  /**
+   * yes: a follower sends its write batches and read index requests to the leader on raft-kv's
+   * own gRPC stream, submitted where they arrive (raft.DirectForward); no: through Ratis' client
+   * service (two more thread hand-offs per batch on the leader).
+   */
+  public static final String FORWARD_DIRECT = "raftkv.forward.direct";
   public static final String REQUEST_TIMEOUT_MS = "raftkv.request.timeout-ms";
   public static final String SNAPSHOT_THRESHOLD = "raftkv.snapshot.auto-threshold";
   public static final String SNAPSHOT_RETAIN = "raftkv.snapshot.retain";
@@ -86,6 +92,7 @@ public final class NodeConfig {
     d.put(MAX_INFLIGHT, "16");
     d.put(REQUEST_TIMEOUT_MS, "10000");
     d.put(REPLICATION_HOLD_MS, "2");
+    d.put(FORWARD_DIRECT, "yes");
     d.put(SNAPSHOT_THRESHOLD, "100000");
     d.put(SNAPSHOT_RETAIN, "2");
     d.put(LOG_PRESERVE, "1000");
@@ -249,7 +256,7 @@ public final class NodeConfig {
   private void validateSecurity(String src) throws ConfigException {
     for (String[] choice : new String[][] {{PROTECTED_MODE, "yes", "no"},
         {TLS_AUTH_CLIENTS, "yes", "no", "optional"}, {TLS_RAFT, "yes", "no"},
-        {CLUSTER_ENABLED, "yes", "no"}}) {
+        {CLUSTER_ENABLED, "yes", "no"}, {FORWARD_DIRECT, "yes", "no"}}) {
       if (!java.util.Arrays.asList(choice).subList(1, choice.length).contains(get(choice[0]))) {
         throw new ConfigException(src + ": " + choice[0] + " must be "
             + String.join(" or ", java.util.Arrays.asList(choice).subList(1, choice.length))

@@ -246,6 +246,7 @@ final class InfoReport {
           .append("raft_snapshot_index:").append(node.stateMachine().lastSnapshotIndex()).append("\r\n")
           .append("raft_log_start_index:").append(d.getRaftLog().getStartIndex()).append("\r\n")
           .append("raft_log_dir_syncs:").append(node.stateMachine().logDirSyncs()).append("\r\n")
+          .append("raft_forwarded_in:").append(node.forwardedIn()).append("\r\n")
           .append("raft_peers:").append(d.getGroup().getPeers().stream()
               .map(p -> p.getId() + "@" + p.getAddress()).sorted().collect(Collectors.joining(",")))
           .append("\r\n");

@@ -2,6 +2,7 @@ package dev.raftkv.node;
 
 import dev.raftkv.command.Keyspace;
 import dev.raftkv.config.NodeConfig;
+import dev.raftkv.raft.DirectForward;
 import dev.raftkv.raft.KvStateMachine;
 import dev.raftkv.raft.RaftGateway;
 import dev.raftkv.store.MemoryStore;
@@ -45,6 +46,8 @@ final class KvGroup implements AutoCloseable {
   final KvStateMachine stateMachine;
   private final String peerId;
   private RaftClient rpcClient;
+  /** Carries this group's forwarded writes and read index requests to its leader (null: Ratis' client). */
+  private DirectForward.Client forward;
   private RaftGateway gateway;
   private ExpirySweeper expiry;
   private CatchUpWatchdog watchdog;
@@ -134,7 +137,9 @@ final class KvGroup implements AutoCloseable {
         .setClientId(ClientId.randomId())
         .setRetryPolicy(RetryPolicies.noRetry())
         .build();
-    this.gateway = new RaftGateway(name, server, groupId, rpcClient, stateMachine,
+    this.forward = config.get(NodeConfig.FORWARD_DIRECT).equals("yes")
+        ? new DirectForward.Client(name, props, raftParameters) : null;
+    this.gateway = new RaftGateway(name, server, groupId, rpcClient, forward, stateMachine,
         new RaftGateway.Settings(config.getInt(NodeConfig.MAX_BATCH_OPS),
             config.getLong(NodeConfig.MAX_BATCH_BYTES), config.getInt(NodeConfig.MAX_INFLIGHT),
             config.getLong(NodeConfig.REQUEST_TIMEOUT_MS),
@@ -183,6 +188,9 @@ final class KvGroup implements AutoCloseable {
   @Override
   public void close() {
     stateMachine.shutdownServices();
+    if (forward != null) {
+      forward.close();
+    }
     if (rpcClient != null) {
       try {
         rpcClient.close();

@@ -74,6 +74,8 @@ public final class RaftKvNode implements Closeable {
   private final dev.raftkv.cluster.Topology topology;
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
+  /** Receives the requests other peers forward to this one (raft.DirectForward). */
+  private dev.raftkv.raft.DirectForward.Receiver forwardReceiver;
   private boolean raftFailed;
 
   private RaftKvNode(String id, PeersFile peers, Path dataDir, NodeConfig config, boolean join,
@@ -150,6 +152,9 @@ public final class RaftKvNode implements Closeable {
       // uses the configuration stored in its log and this group is ignored. Ratis also recovers
       // every other group it finds in its storage directory, each with its state machine from
       // the registry.
+      // followers' forwarded batches arrive on raft-kv's own stream on the Ratis client port
+      java.util.concurrent.atomic.AtomicReference<RaftServer> built = new java.util.concurrent.atomic.AtomicReference<>();
+      this.forwardReceiver = dev.raftkv.raft.DirectForward.register(raftParameters, built::get);
       RaftServer.Builder builder = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(id))
           .setStateMachineRegistry(gid -> {
@@ -167,6 +172,7 @@ public final class RaftKvNode implements Closeable {
         builder.setGroup(join ? RaftGroup.valueOf(GROUP_ID, List.of()) : group);
       }
       this.server = builder.build();
+      built.set(server);
       server.start();
       // entries already in the log are replayed, not published anew (no client is connected yet)
       pubsub.goLive(empty ? 0 : lastLogIndex(server, GROUP_ID));
@@ -685,6 +691,11 @@ public final class RaftKvNode implements Closeable {
   }
 
   /** This peer's Pub/Sub hub (INFO). */
+  /** Requests (write batches, read index requests) other peers forwarded to this one. */
+  public long forwardedIn() {
+    return forwardReceiver == null ? 0 : forwardReceiver.received();
+  }
+
   public dev.raftkv.pubsub.PubSubHub pubsub() {
     return pubsub;
   }

@@ -25,6 +25,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -75,6 +76,7 @@ public final class RaftGateway implements Closeable {
   private final RaftGroupId groupId;
   private final RaftPeerId selfId;
   private final RaftClient rpc;
+  private final DirectForward.Client forward;
   private final KvStateMachine stateMachine;
   private final Settings settings;
   private final ClientId clientId = ClientId.randomId();
@@ -105,7 +107,17 @@ public final class RaftGateway implements Closeable {
 
   public RaftGateway(String peerName, RaftServer server, RaftGroupId groupId, RaftClient rpc,
       KvStateMachine stateMachine, Settings settings) {
+    this(peerName, server, groupId, rpc, null, stateMachine, settings);
+  }
+
+  /**
+   * {@code forward}: how this peer's writes and read index requests reach another peer that
+   * leads ({@link DirectForward}); null: through {@code rpc}, Ratis' client.
+   */
+  public RaftGateway(String peerName, RaftServer server, RaftGroupId groupId, RaftClient rpc,
+      DirectForward.Client forward, KvStateMachine stateMachine, Settings settings) {
     this.peerName = peerName;
+    this.forward = forward;
     this.server = server;
     this.groupId = groupId;
     this.selfId = server.getId();
@@ -277,7 +289,7 @@ public final class RaftGateway implements Closeable {
     try {
       RaftClientRequest request = ReadFence.message(clientId, groupId, leader, callIds.incrementAndGet(),
           ReadFence.readIndexRequest(info(), selfId, leader), remainingMs);
-      return rpc.getClientRpc().sendRequestAsyncUnordered(request).thenApply(r -> {
+      return sendToLeader(leader, request, remainingMs).thenApply(r -> {
         if (!r.isSuccess()) {
           throw new CompletionException(r.getException());
         }
@@ -285,6 +297,28 @@ public final class RaftGateway implements Closeable {
       });
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Sends a request to another peer (the leader): on the {@link DirectForward} stream when this
+   * gateway has one and knows the peer's address, else through Ratis' client.
+   */
+  private CompletableFuture<RaftClientReply> sendToLeader(RaftPeerId leader, RaftClientRequest request,
+      long timeoutMs) throws IOException {
+    if (forward != null) {
+      RaftPeer peer = server.getDivision(groupId).getRaftConf().getPeer(leader);
+      if (peer != null) {
+        return forward.send(peer, request, timeoutMs);
+      }
+    }
+    return rpc.getClientRpc().sendRequestAsyncUnordered(request);
+  }
+
+  /** After a failed request to {@code peer} through Ratis' client: it reconnects next time. */
+  private void resetRatisClient(RaftPeerId peer, Throwable cause) {
+    if (forward == null) {
+      rpc.getClientRpc().handleException(peer, cause, true);
     }
   }
 
@@ -495,7 +529,7 @@ public final class RaftGateway implements Closeable {
         if (target.equals(selfId)) {
           reply = submitToOwnDivision(b.setServerId(selfId).build());
         } else {
-          reply = rpc.getClientRpc().sendRequestAsyncUnordered(b.setServerId(target).build());
+          reply = sendToLeader(target, b.setServerId(target).build(), remainingMs);
         }
       } catch (IOException | RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
@@ -540,7 +574,7 @@ public final class RaftGateway implements Closeable {
       Throwable cause = unwrap(error);
       LOG.debug("{}: read {} via {} failed: {}", peerName, callId, leader, String.valueOf(cause));
       if (!leader.equals(selfId)) {
-        rpc.getClientRpc().handleException(leader, cause, true);
+        resetRatisClient(leader, cause);
       }
       if (result.isDone()) {
         return;
@@ -582,7 +616,7 @@ public final class RaftGateway implements Closeable {
       LOG.debug("{}: call {} to {} failed: {}", peerName, callId, target, String.valueOf(cause));
       if (!target.equals(selfId)) {
         // Ratis' gRPC stream to that peer may be closed after a failure: reconnect next time
-        rpc.getClientRpc().handleException(target, cause, true);
+        resetRatisClient(target, cause);
       }
       if (result.isDone()) {
         return; // expired meanwhile

@@ -25,12 +25,32 @@ class FollowerReadAfterWriteIT {
 
   @Test
   void aReadOnAFollowerRightAfterAWriteDoesNotWaitForAHeartbeat() throws Exception {
+    followerWritesAndReads("yes", dir.resolve("direct"));
+  }
+
+  /** The same through Ratis' own client service ({@code raftkv.forward.direct=no}). */
+  @Test
+  void theSameThroughRatisClientService() throws Exception {
+    followerWritesAndReads("no", dir.resolve("ratis"));
+  }
+
+  private static long forwardedIn(TestCluster cluster, int peer) {
+    try (Jedis j = cluster.client(peer)) {
+      return Long.parseLong(j.info("raft").lines().filter(l -> l.startsWith("raft_forwarded_in:"))
+          .findFirst().orElseThrow().substring("raft_forwarded_in:".length()).trim());
+    }
+  }
+
+  private static void followerWritesAndReads(String direct, Path dir) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
     try (TestCluster cluster = new TestCluster(dir, 3, Map.of(
         "raftkv.store", "memory",
+        "raftkv.forward.direct", direct,
         "raft.server.rpc.timeout.min", "6s",
         "raft.server.rpc.timeout.max", "9s"))) {
-      cluster.awaitLeader();
+      int leader = cluster.awaitLeader();
       int follower = cluster.aFollower();
+      long forwardedBefore = forwardedIn(cluster, leader);
       try (Jedis j = cluster.client(follower)) {
         j.set("warm", "up"); // the first requests open the connections between the peers
         assertEquals("up", j.get("warm"));
@@ -46,6 +66,14 @@ class FollowerReadAfterWriteIT {
         Arrays.sort(sorted);
         assertTrue(sorted[sorted.length / 2] < 1000,
             "a read after a write on a follower waited for a heartbeat (3 s period): " + Arrays.toString(readMs) + " ms");
+      }
+      // each write batch and each read index request of the follower reached the leader on
+      // raft-kv's own stream (DirectForward), or none did with it off
+      long forwarded = forwardedIn(cluster, leader) - forwardedBefore;
+      if (direct.equals("yes")) {
+        assertTrue(forwarded >= 32, "forwarded to the leader on the direct stream: " + forwarded);
+      } else {
+        assertEquals(0, forwarded, "with raftkv.forward.direct=no nothing uses the direct stream");
       }
     }
   }

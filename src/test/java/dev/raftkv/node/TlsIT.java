@@ -130,10 +130,14 @@ class TlsIT {
   void redisCliWritesOverTlsAndEveryPeerReadsItBack() throws Exception {
     List<String> tls = List.of("--tls", "--cacert", ca.resolve("ca.crt").toString(),
         "--cert", ca.resolve("client.crt").toString(), "--key", ca.resolve("client.key").toString());
-    List<String> set = cli(0);
+    // through a follower: the write reaches the leader on the forwarding stream, over TLS too
+    int leader = leader();
+    long forwardedBefore = nodes[leader].forwardedIn();
+    List<String> set = cli((leader + 1) % 3);
     set.addAll(tls);
     set.addAll(List.of("SET", "tls:cli", "over TLS"));
     assertEquals("OK", run(set));
+    assertTrue(nodes[leader].forwardedIn() > forwardedBefore, "the follower's write came on the forwarding stream");
     for (int peer = 0; peer < 3; peer++) {
       List<String> get = cli(peer);
       get.addAll(tls);
