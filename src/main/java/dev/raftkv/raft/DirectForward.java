@@ -7,9 +7,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.impl.ClientProtoUtils;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -23,6 +25,7 @@ import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
@@ -187,6 +190,8 @@ public final class DirectForward {
     private final SslContext tls;
     private final int maxMessageBytes;
     private final int flowControlWindow;
+    /** One attempt's timeout: Ratis' client request timeout ({@code raft.client.rpc.request.timeout}). */
+    private final long attemptTimeoutMs;
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -196,6 +201,7 @@ public final class DirectForward {
       this.tls = tlsConfig == null ? null : GrpcUtil.buildSslContextForClient(tlsConfig);
       this.maxMessageBytes = GrpcConfigKeys.messageSizeMax(properties, s -> { }).getSizeInt();
       this.flowControlWindow = GrpcConfigKeys.flowControlWindow(properties, s -> { }).getSizeInt();
+      this.attemptTimeoutMs = RaftClientConfigKeys.Rpc.requestTimeout(properties).toLong(TimeUnit.MILLISECONDS);
     }
 
     /** Sends {@code request} to {@code leader}; completes with its reply, or fails after {@code timeoutMs}. */
@@ -255,13 +261,32 @@ public final class DirectForward {
             }
             Attempt a = current;
             a.pending.put(callId, f);
-            f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> a.pending.remove(callId, f));
+            f.orTimeout(Math.min(timeoutMs, attemptTimeoutMs), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+              a.pending.remove(callId, f);
+              if (e instanceof TimeoutException) {
+                abandon(a, e); // as Ratis' client does: the next attempt reconnects
+              }
+            });
             a.requests.onNext(proto);
           }
         } catch (RuntimeException e) {
           f.completeExceptionally(new IOException(name + ": cannot send to " + address, e));
         }
-        return f;
+        // an attempt that timed out is retried by the gateway (Ratis' client fails it with a
+        // TimeoutIOException too); only the gateway's own deadline ends a call
+        return f.exceptionallyCompose(e -> CompletableFuture.failedFuture(e instanceof TimeoutException
+            ? new TimeoutIOException(name + ": no reply from " + address + " within "
+                + Math.min(timeoutMs, attemptTimeoutMs) + " ms", e) : e));
+      }
+
+      /** Gives up on {@code a} (no reply in time): it is cancelled, the next send opens a new stream. */
+      private void abandon(Attempt a, Throwable cause) {
+        ended(a, cause);
+        try {
+          a.requests.onError(Status.CANCELLED.withDescription("no reply in time").asRuntimeException());
+        } catch (RuntimeException ignored) {
+          // already ended
+        }
       }
 
       /** {@code a} ended: the next send opens a new stream; what was outstanding on {@code a} fails. */
