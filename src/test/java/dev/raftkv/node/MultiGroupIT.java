@@ -88,6 +88,7 @@ class MultiGroupIT {
     checkSlotsAndLeaders();
     awaitBalanced("after the writes");
     eachGroupIsVisibleInInfoAdminStatusAndMetrics(keys);
+    oneGroupsLeadershipMovesWithAdminTransferLeader(keys);
 
     // one process stopped (SIGTERM) and started again: no key is lost, every group has a leader
     stop(1);
@@ -409,6 +410,51 @@ class MultiGroupIT {
         }
       }, "n" + (i + 1) + "'s /metrics has every group's store and Raft samples");
     }
+  }
+
+  /**
+   * {@code raftkv admin transfer-leader --group 2 --to n1}: group 2's leadership moves from n3 to
+   * n1 and stays there (n1 is now the group's preferred peer, so leader balance keeps it), the
+   * other groups keep their leaders, and the group's keys are served through its new master; then
+   * it is moved back to n3 the same way, which the rest of the test expects.
+   */
+  private void oneGroupsLeadershipMovesWithAdminTransferLeader(List<String> keys) throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.raftkv.cli.Main.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    int code = cl.execute("admin", "--peers", peers.toString(), "--timeout", "30000", "transfer-leader",
+        "--group", "2", "--to", "n1");
+    assertEquals(0, code, out + "\n" + err);
+    assertTrue(out.toString().contains("leader of group 2 is now n1"), out.toString());
+    Thread.sleep(5000); // longer than raft.server.rpc.timeout.max: leader balance would have moved it back
+    List<Integer> want = List.of(redisPorts[0], redisPorts[1], redisPorts[0]);
+    TestCluster.eventually(Duration.ofSeconds(15), () -> {
+      try {
+        return want.equals(checkSlotsAndLeaders());
+      } catch (Exception | AssertionError e) {
+        return false;
+      }
+    }, "group 2 led by n1, the others unchanged, on every peer");
+    try (JedisCluster jc = cluster()) {
+      for (String key : keys) {
+        assertEquals("v-" + key, jc.get(key), "after group 2 moved to n1");
+      }
+    }
+    // errors name the problem: a group that does not exist
+    java.io.StringWriter err2 = new java.io.StringWriter();
+    picocli.CommandLine bad = dev.raftkv.cli.Main.commandLine();
+    bad.setErr(new java.io.PrintWriter(err2, true));
+    bad.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    assertTrue(bad.execute("admin", "--peers", peers.toString(), "transfer-leader", "--group", "7", "--to", "n1") != 0);
+    assertTrue(err2.toString().contains("no Raft group 7"), err2.toString());
+
+    picocli.CommandLine back = dev.raftkv.cli.Main.commandLine();
+    back.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    assertEquals(0, back.execute("admin", "--peers", peers.toString(), "--timeout", "30000", "transfer-leader",
+        "--group", "2", "--to", "n3"));
+    awaitBalanced("after group 2 moved back to n3");
   }
 
   /**
