@@ -327,6 +327,10 @@ public final class Nemesis implements Runnable {
       }
       case BUSIEST -> {
         Map<Integer, Peer> leaders = cluster.leaders();
+        for (int look = 0; leaders.isEmpty() && look < 10 && running; look++) {
+          Thread.sleep(500); // an election under way, or INFO slow under load: look again for 5 s
+          leaders = cluster.leaders();
+        }
         Map<Peer, List<Integer>> led = new java.util.LinkedHashMap<>();
         for (Peer q : cluster.peers()) {
           led.put(q, new ArrayList<>());
