@@ -101,9 +101,10 @@ public final class RespClient implements Closeable {
    * slot host:port} reply (the command did not run) makes this client reconnect to that peer and
    * send the command again there, up to 5 times; it then stays there. Never while a WATCH or MULTI
    * is open (moving would drop it: the caller gets the MOVED). A redirect to a peer that does not
-   * answer, or one redirect too many, is answered {@code -CLUSTERDOWN} by this client (the command
-   * was not run anywhere). With {@code readonly}, every connection first sends READONLY, so the
-   * peer serves reads of groups it follows itself (linearizable follower reads).
+   * answer throws {@link Redirected}, and one redirect too many is answered {@code -CLUSTERDOWN} by
+   * this client: either way the command was not run anywhere. With {@code readonly}, every
+   * connection first sends READONLY, so the peer serves reads of groups it follows itself
+   * (linearizable follower reads).
    */
   public RespClient followMoved(boolean readonly) throws IOException {
     this.followMoved = true;
