@@ -57,7 +57,7 @@ public final class Nemesis implements Runnable {
      */
     POWER;
 
-    /** Parses a comma list; {@code mixed} means all but SLOW, CLOCK and BUSIEST. */
+    /** Parses a comma list (one group); {@code mixed} means kill, leader, pause, wipe, partition, transfer. */
     public static Set<Fault> parse(String list) {
       return parse(list, 1);
     }
