@@ -357,7 +357,10 @@ final class AdminCommand implements Runnable {
   }
 
   @Command(name = "transfer-leader", mixinStandardHelpOptions = true,
-      description = "Move leadership to the given voter; blocks until it is leader.")
+      description = {"Move leadership to the given voter; blocks until it is leader.",
+          "With --group N (raftkv.cluster.groups > 1): move Raft group N's leadership, and make the"
+              + " voter that group's preferred peer (Raft priority 1, the others 0), so leader balance"
+              + " keeps it there."})
   static final class TransferLeader implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     AdminCommand admin;
@@ -365,8 +368,15 @@ final class AdminCommand implements Runnable {
     @Option(names = "--to", required = true)
     String to;
 
+    @Option(names = "--group", description = "The Raft group, from 0 (default: group 0 without changing"
+        + " preferences, as with one group).")
+    Integer group;
+
     @Override
     public Integer call() throws Exception {
+      if (group != null) {
+        return new AdminGroupTransfer(admin).transfer(group, to);
+      }
       ClusterView view = admin.probe();
       view.requireLeader();
       if (view.voter(to).isEmpty()) {

@@ -21,7 +21,10 @@ import picocli.CommandLine.Command;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Each peer's id, addresses, role, term, commit and applied index, lag, last"
         + " snapshot index, store and uptime; the leader is marked with *.",
-        "LAG = the leader's commit index - the peer's applied index. Exit code 1 when there is no leader."})
+        "LAG = the leader's commit index - the peer's applied index.",
+        "With several Raft groups, a second table: one row per group and peer (role, leader, term, commit,"
+            + " applied, lag), the group's leader marked with *.",
+        "Exit code 1 when there is no leader (of group 0, or of any group)."})
 final class AdminStatus implements Callable<Integer> {
   static final String FORMAT = "%-10s %-22s %-22s %-12s %5s %9s %9s %7s %9s %-8s %s%n";
 
@@ -88,8 +91,14 @@ final class AdminStatus implements Callable<Integer> {
           + (AdminCommand.isTransitional(view) ? " (changing)" : "")
           + "; removed ids: " + (view.removed.isEmpty() ? "-" : String.join(",", view.removed)));
     }
+    List<Integer> leaderless = groupTable(view, out);
     for (String n : notes) {
       out.println("note: " + n);
+    }
+    if (!leaderless.isEmpty()) {
+      out.println("no leader in group" + (leaderless.size() > 1 ? "s " : " ")
+          + leaderless.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
+          + ": the slots of " + (leaderless.size() > 1 ? "those groups" : "that group") + " cannot serve writes");
     }
     if (view.leader == null) {
       out.println("no leader: the cluster cannot serve writes");
@@ -98,7 +107,93 @@ final class AdminStatus implements Callable<Integer> {
     }
     out.println("leader: " + view.leader);
     out.flush();
-    return 0;
+    return leaderless.isEmpty() ? 0 : 1;
+  }
+
+  static final String GROUP_FORMAT = "%-6s %-10s %-12s %-8s %5s %9s %9s %7s%n";
+
+  /**
+   * With several Raft groups (raftkv.cluster.groups > 1, INFO raft's {@code raft_groups}): one row
+   * per group and peer, from group 0's usual lines and the {@code raft_groupI} lines, the group's
+   * leader marked with {@code *}; LAG = the group leader's commit index - the peer's applied
+   * index. Returns the groups no reachable peer leads.
+   */
+  static List<Integer> groupTable(ClusterView view, PrintWriter out) {
+    int groups = 1;
+    for (PeerState s : view.states) {
+      groups = (int) Math.max(groups, s.getLong("raft_groups", 1));
+    }
+    if (groups <= 1) {
+      return List.of();
+    }
+    out.println();
+    out.printf(GROUP_FORMAT, "GROUP", "ID", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED", "LAG");
+    List<Integer> leaderless = new ArrayList<>();
+    for (int g = 0; g < groups; g++) {
+      Map<String, Map<String, String>> rows = new java.util.LinkedHashMap<>();
+      String leader = null;
+      long leaderTerm = -1;
+      long leaderCommit = -1;
+      for (PeerState s : view.states) {
+        Map<String, String> row = groupRow(s, g);
+        rows.put(s.peer().id(), row);
+        long term = parse(row.get("term"));
+        if ("leader".equals(row.get("role")) && term > leaderTerm) {
+          leader = s.peer().id();
+          leaderTerm = term;
+          leaderCommit = parse(row.get("commit"));
+        }
+      }
+      if (leader == null) {
+        leaderless.add(g);
+      }
+      for (Map.Entry<String, Map<String, String>> e : rows.entrySet()) {
+        Map<String, String> row = e.getValue();
+        long applied = parse(row.get("applied"));
+        out.printf(GROUP_FORMAT, g, e.getKey() + (e.getKey().equals(leader) ? "*" : ""),
+            row.getOrDefault("role", "-"), row.getOrDefault("leader", "-").isEmpty() ? "-" : row.get("leader"),
+            row.getOrDefault("term", "-"), row.getOrDefault("commit", "-"), row.getOrDefault("applied", "-"),
+            leaderCommit < 0 || applied < 0 ? "-" : Long.toString(Math.max(0, leaderCommit - applied)));
+      }
+    }
+    return leaderless;
+  }
+
+  /** Group {@code g} of one peer: role, leader, term, commit, applied ("unreachable" when it is). */
+  private static Map<String, String> groupRow(PeerState s, int g) {
+    Map<String, String> row = new HashMap<>();
+    if (!s.reachable()) {
+      row.put("role", "unreachable");
+      return row;
+    }
+    if (g == 0) {
+      row.put("role", s.getOrDefault("raft_role", "-"));
+      row.put("leader", s.getOrDefault("raft_leader_id", ""));
+      row.put("term", s.getOrDefault("raft_term", "-"));
+      row.put("commit", s.getOrDefault("raft_commit_index", "-"));
+      row.put("applied", s.getOrDefault("raft_applied_index", "-"));
+      return row;
+    }
+    String line = s.get("raft_group" + g);
+    if (line == null) {
+      row.put("role", "-");
+      return row;
+    }
+    for (String kv : line.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        row.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return row;
+  }
+
+  private static long parse(String v) {
+    try {
+      return v == null ? -1 : Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** 45s, 12m30s, 3h04m, 2d05h. */

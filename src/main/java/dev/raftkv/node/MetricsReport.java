@@ -24,7 +24,9 @@ import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
 
 /**
  * The text of {@code /metrics}, in Prometheus' text exposition format (version 0.0.4): raft-kv's
- * own metrics ({@code raftkv_*}), then every Apache Ratis metric of this JVM ({@code ratis_*}).
+ * own metrics ({@code raftkv_*}; those of a Raft group, store and Raft state, with a {@code group}
+ * label, the group's index), then every Apache Ratis metric of this JVM ({@code ratis_*}; those of
+ * a group's member with a {@code group} label too).
  * Every name is documented in docs/operations.md.
  */
 final class MetricsReport {
@@ -57,7 +59,11 @@ final class MetricsReport {
     } catch (IOException e) {
       // no group: no peer labels
     }
-    r.ratis(peerIds);
+    java.util.Map<String, Integer> groupOfId = new java.util.HashMap<>();
+    for (int g = 0; g < node.groupCount(); g++) {
+      groupOfId.put(RaftKvNode.groupId(g).toString(), g);
+    }
+    r.ratis(peerIds, groupOfId);
     StringBuilder sb = new StringBuilder(r.own);
     r.families.forEach((name, f) -> {
       sb.append("# HELP ").append(name).append(' ').append(f.help).append('\n');
@@ -128,38 +134,72 @@ final class MetricsReport {
     stats.errorStats().forEach((code, n) -> sample("raftkv_error_replies_total",
         "code=\"" + escape(code) + "\"", n));
 
-    // store
-    long[] sizes = node.stateMachine().readStore(s -> new long[] {s.count(), s.approximateBytes()});
-    single("raftkv_store_keys", "gauge", "Keys in this peer's store (expired ones not yet removed included).",
-        sizes[0]);
-    single("raftkv_store_approximate_bytes", "gauge",
-        "Approximate bytes of data in this peer's store (RocksDB: live data and memtables).", sizes[1]);
+    // store and Raft: one sample per Raft group (label group, "0" with one group)
+    int k = node.groupCount();
+    long[][] sizes = new long[k][];
+    for (int g = 0; g < k; g++) {
+      sizes[g] = node.stateMachine(g).readStore(s -> new long[] {s.count(), s.approximateBytes()});
+    }
+    head("raftkv_store_keys", "gauge", "Keys in this peer's store of the group (expired ones not yet removed"
+        + " included).");
+    for (int g = 0; g < k; g++) {
+      sample("raftkv_store_keys", group(g), sizes[g][0]);
+    }
+    head("raftkv_store_approximate_bytes", "gauge",
+        "Approximate bytes of data in this peer's store of the group (RocksDB: live data and memtables).");
+    for (int g = 0; g < k; g++) {
+      sample("raftkv_store_approximate_bytes", group(g), sizes[g][1]);
+    }
 
-    // Raft
-    try {
-      RaftServer.Division d = node.raftServer().getDivision(RaftKvNode.GROUP_ID);
-      DivisionInfo info = d.getInfo();
-      String role = info.getCurrentRole().name().toLowerCase(Locale.ROOT);
-      head("raftkv_raft_role", "gauge", "1 for this peer's current Raft role, 0 for the others.");
-      for (String r : ROLES) {
-        sample("raftkv_raft_role", "role=\"" + r + "\"", r.equals(role) ? 1 : 0);
+    List<RaftServer.Division> divisions = new ArrayList<>();
+    List<Integer> indexes = new ArrayList<>();
+    for (int g = 0; g < k; g++) {
+      try {
+        divisions.add(node.raftServer().getDivision(RaftKvNode.groupId(g)));
+        indexes.add(g);
+      } catch (IOException e) {
+        // the group does not run on this peer (yet): no Raft samples for it
       }
-      single("raftkv_raft_leader_ready", "gauge", "1 when this peer is the leader and ready to serve.",
-          info.isLeader() && info.isLeaderReady() ? 1 : 0);
-      single("raftkv_raft_term", "gauge", "Current Raft term.", info.getCurrentTerm());
-      single("raftkv_raft_commit_index", "gauge", "Highest log index known to be committed.",
-          d.getRaftLog().getLastCommittedIndex());
-      single("raftkv_raft_applied_index", "gauge", "Highest log index applied to the store.",
-          info.getLastAppliedIndex());
-      single("raftkv_raft_snapshot_index", "gauge", "Log index of the latest snapshot (-1: none).",
-          node.stateMachine().lastSnapshotIndex());
-      single("raftkv_raft_log_start_index", "gauge",
-          "First index still in the Raft log (earlier entries were purged behind a snapshot).",
-          d.getRaftLog().getStartIndex());
-      single("raftkv_raft_peers", "gauge", "Peers in the current Raft configuration.",
-          d.getGroup().getPeers().size());
-    } catch (IOException e) {
-      // the Raft server is not running: no Raft samples
+    }
+    if (divisions.isEmpty()) {
+      return;
+    }
+    head("raftkv_raft_role", "gauge", "1 for this peer's current Raft role in the group, 0 for the others.");
+    for (int i = 0; i < divisions.size(); i++) {
+      String role = divisions.get(i).getInfo().getCurrentRole().name().toLowerCase(Locale.ROOT);
+      for (String r : ROLES) {
+        sample("raftkv_raft_role", group(indexes.get(i)) + ",role=\"" + r + "\"", r.equals(role) ? 1 : 0);
+      }
+    }
+    perGroup(divisions, indexes, "raftkv_raft_leader_ready",
+        "1 when this peer is the group's leader and ready to serve.",
+        (d, g) -> d.getInfo().isLeader() && d.getInfo().isLeaderReady() ? 1 : 0);
+    perGroup(divisions, indexes, "raftkv_raft_term", "Current Raft term of the group.",
+        (d, g) -> d.getInfo().getCurrentTerm());
+    perGroup(divisions, indexes, "raftkv_raft_commit_index", "Highest log index of the group known to be committed.",
+        (d, g) -> d.getRaftLog().getLastCommittedIndex());
+    perGroup(divisions, indexes, "raftkv_raft_applied_index", "Highest log index of the group applied to its store.",
+        (d, g) -> d.getInfo().getLastAppliedIndex());
+    perGroup(divisions, indexes, "raftkv_raft_snapshot_index", "Log index of the group's latest snapshot (-1: none).",
+        (d, g) -> node.stateMachine(g).lastSnapshotIndex());
+    perGroup(divisions, indexes, "raftkv_raft_log_start_index",
+        "First index still in the group's Raft log (earlier entries were purged behind a snapshot).",
+        (d, g) -> d.getRaftLog().getStartIndex());
+    perGroup(divisions, indexes, "raftkv_raft_peers", "Peers in the group's current Raft configuration.",
+        (d, g) -> d.getGroup().getPeers().size());
+  }
+
+  /** The label of Raft group {@code g}. */
+  private static String group(int g) {
+    return "group=\"" + g + "\"";
+  }
+
+  /** A gauge with one sample per running group. */
+  private void perGroup(List<RaftServer.Division> divisions, List<Integer> indexes, String name, String help,
+      java.util.function.ToDoubleBiFunction<RaftServer.Division, Integer> value) {
+    head(name, "gauge", help);
+    for (int i = 0; i < divisions.size(); i++) {
+      sample(name, group(indexes.get(i)), value.applyAsDouble(divisions.get(i), indexes.get(i)));
     }
   }
 
@@ -172,7 +212,7 @@ final class MetricsReport {
    * registry}, {@code peer}), so one metric has one name on every peer: {@code
    * ratis_log_appender_match_index{registry="n1@group-...",peer="n2"}}.
    */
-  private void ratis(java.util.Set<String> peerIds) {
+  private void ratis(java.util.Set<String> peerIds, java.util.Map<String, Integer> groupOfId) {
     for (RatisMetricRegistry registry : MetricRegistries.global().getMetricRegistries()) {
       if (!(registry instanceof RatisMetricRegistryImpl impl)) {
         continue;
@@ -189,6 +229,11 @@ final class MetricsReport {
           rest = rest.substring(prefix.length() + 1);
         }
         String labels = "registry=\"" + escape(prefix) + "\"";
+        int at = prefix.indexOf('@');
+        Integer group = at < 0 ? null : groupOfId.get(prefix.substring(at + 1));
+        if (group != null) {
+          labels += "," + group(group); // a member id, PEER@group-...: which of raft-kv's groups
+        }
         for (String id : peerIds) {
           for (String p : new String[] {"follower_" + id + "_", id + "_"}) {
             if (rest.startsWith(p) && rest.length() > p.length()) {

@@ -72,6 +72,11 @@ public final class LocalCluster implements AutoCloseable {
     public Path powerfs;
     /** powerfs: a file's fsync makes its name durable too (ext4/xfs); else only a directory fsync. */
     public boolean namesWithData;
+    /**
+     * Raft groups per peer ({@code raftkv.cluster.groups}); above 1 the peers run with {@code
+     * raftkv.cluster.enabled=yes}, as several groups need.
+     */
+    public int groups = 1;
   }
 
   /** Debian's libfaketime (package faketime), multi-threaded variant. */
@@ -352,6 +357,10 @@ public final class LocalCluster implements AutoCloseable {
     conf.put("raftkv.raft.bind", "127.0.0.1");
     conf.put("raftkv.redis.bind", "127.0.0.1");
     conf.putAll(options.config);
+    if (options.groups > 1) {
+      conf.put("raftkv.cluster.enabled", "yes");
+      conf.put("raftkv.cluster.groups", Integer.toString(options.groups));
+    }
     for (Map.Entry<String, String> e : conf.entrySet()) {
       cmd.add("-D");
       cmd.add(e.getKey() + "=" + e.getValue());
@@ -593,6 +602,16 @@ public final class LocalCluster implements AutoCloseable {
    * configured addresses name peers by host names only the peers resolve).
    */
   public void transferLeader(Peer from, Peer to, long timeoutMs) throws IOException {
+    transferLeader(0, from, to, timeoutMs);
+  }
+
+  /**
+   * {@link #transferLeader(Peer, Peer, long)} in Raft group {@code group}. With several groups the
+   * configuration change back restores the group's own priorities (its preferred peer, the one at
+   * position group mod N of the peers file, at 1), and {@code to} is raised above them (2).
+   */
+  public void transferLeader(int group, Peer from, Peer to, long timeoutMs) throws IOException {
+    org.apache.ratis.protocol.RaftGroupId gid = RaftKvNode.groupId(group);
     List<RaftPeer> direct = new ArrayList<>();
     for (Peer p : peers) {
       direct.add(RaftPeer.newBuilder().setId(p.id).setAddress("127.0.0.1:" + p.raftPort).build());
@@ -602,36 +621,43 @@ public final class LocalCluster implements AutoCloseable {
         org.apache.ratis.util.TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
     try (RaftClient c = RaftClient.newBuilder()
         .setProperties(props)
-        .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, direct))
+        .setRaftGroup(RaftGroup.valueOf(gid, direct))
         .setLeaderId(RaftPeerId.valueOf(from.id))
         .setRetryPolicy(RetryPolicies.noRetry())
         .build()) {
-      ok(c.admin().setConfiguration(configuration(to)), "raise the priority of " + to.id);
+      ok(c.admin().setConfiguration(configuration(group, to)), "raise the priority of " + to.id);
       try {
         ok(c.admin().transferLeadership(RaftPeerId.valueOf(to.id), timeoutMs),
             "transfer leadership to " + to.id);
       } finally {
         try (RaftClient c2 = RaftClient.newBuilder()
             .setProperties(props)
-            .setRaftGroup(RaftGroup.valueOf(RaftKvNode.GROUP_ID, direct))
+            .setRaftGroup(RaftGroup.valueOf(gid, direct))
             .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
                 org.apache.ratis.util.TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
             .setLeaderId(RaftPeerId.valueOf(to.id))
             .build()) {
-          ok(c2.admin().setConfiguration(configuration(null)), "reset priorities");
+          ok(c2.admin().setConfiguration(configuration(group, null)), "reset priorities");
         }
       }
     }
-    log.accept("leadership moved from " + from.id + " to " + to.id);
+    log.accept("leadership" + (options.groups > 1 ? " of group " + group : "") + " moved from " + from.id
+        + " to " + to.id);
   }
 
-  /** The configuration as the peers file has it, with {@code preferred} at a higher priority. */
-  private List<RaftPeer> configuration(Peer preferred) {
+  /**
+   * Group {@code group}'s configuration as the peers file and the product give it (with several
+   * groups, priority 1 for the peer at position group mod N, as RaftKvNode.group does), with
+   * {@code raised} above every other peer.
+   */
+  private List<RaftPeer> configuration(int group, Peer raised) {
     List<RaftPeer> out = new ArrayList<>();
+    int preferred = options.groups > 1 ? group % peers.size() : -1;
     for (Peer p : peers) {
+      int priority = p == raised ? (options.groups > 1 ? 2 : 1) : p.index - 1 == preferred ? 1 : 0;
       out.add(RaftPeer.newBuilder().setId(p.id)
           .setAddress((options.proxies ? p.id : "127.0.0.1") + ":" + p.raftPort)
-          .setPriority(p == preferred ? 1 : 0).build());
+          .setPriority(priority).build());
     }
     return out;
   }
@@ -701,21 +727,67 @@ public final class LocalCluster implements AutoCloseable {
     return m;
   }
 
-  /** The peer that says it is leader, with the highest term if several do. */
+  /** The peer that says it is leader (of group 0), with the highest term if several do. */
   public Optional<Peer> leader() {
-    Peer best = null;
-    long bestTerm = -1;
+    return leader(0);
+  }
+
+  /** Raft groups per peer (raftkv.cluster.groups). */
+  public int groups() {
+    return options.groups;
+  }
+
+  /** One group as a peer's INFO raft shows it. */
+  public record GroupView(String role, String leader, long term, long commit, long applied) {}
+
+  /**
+   * Group {@code group} in a peer's INFO raft: group 0 from the usual lines, group i > 0 from
+   * {@code raft_groupI:role=...,leader=...,term=...,commit=...,applied=...}; null when absent.
+   */
+  public static GroupView groupView(Map<String, String> info, int group) {
+    if (group == 0) {
+      return info.get("raft_role") == null ? null : new GroupView(info.get("raft_role"),
+          info.getOrDefault("raft_leader_id", ""), parseLong(info.get("raft_term")),
+          parseLong(info.get("raft_commit_index")), parseLong(info.get("raft_applied_index")));
+    }
+    String line = info.get("raft_group" + group);
+    if (line == null) {
+      return null;
+    }
+    Map<String, String> f = new HashMap<>();
+    for (String kv : line.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        f.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return new GroupView(f.getOrDefault("role", "unknown"), f.getOrDefault("leader", ""),
+        parseLong(f.get("term")), parseLong(f.get("commit")), parseLong(f.get("applied")));
+  }
+
+  /** The peer that says it leads group {@code group}, with the highest term if several do. */
+  public Optional<Peer> leader(int group) {
+    return Optional.ofNullable(leaders().get(group));
+  }
+
+  /**
+   * Every group's leader (index to peer; a group with no leader known is absent), from one round
+   * of INFO raft: per group the peer that says it leads it, with the highest term if several do.
+   */
+  public Map<Integer, Peer> leaders() {
+    Map<Integer, Peer> best = new HashMap<>();
+    Map<Integer, Long> bestTerm = new HashMap<>();
     for (Peer p : peers) {
       Map<String, String> info = raftInfo(p);
-      if ("leader".equalsIgnoreCase(info.get("raft_role"))) {
-        long term = parseLong(info.get("raft_term"));
-        if (term > bestTerm) {
-          best = p;
-          bestTerm = term;
+      for (int g = 0; g < options.groups; g++) {
+        GroupView v = groupView(info, g);
+        if (v != null && "leader".equalsIgnoreCase(v.role()) && v.term() > bestTerm.getOrDefault(g, -1L)) {
+          best.put(g, p);
+          bestTerm.put(g, v.term());
         }
       }
     }
-    return Optional.ofNullable(best);
+    return best;
   }
 
   private static long parseLong(String s) {
@@ -744,6 +816,10 @@ public final class LocalCluster implements AutoCloseable {
    * whole again.
    */
   public void awaitHealthy(long timeoutMs) throws InterruptedException {
+    if (options.groups > 1) {
+      awaitHealthyGroups(timeoutMs);
+      return;
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     String lastProblem = "";
     for (Peer p : peers) {
@@ -771,6 +847,57 @@ public final class LocalCluster implements AutoCloseable {
               + lastProblem);
         }
         Thread.sleep(250);
+      }
+    }
+  }
+
+  /** A key of group {@code group}'s slots (raftkv.cluster.groups = K: SlotTable.evenly(K)). */
+  public String keyOfGroup(String prefix, int group) {
+    dev.raftkv.cluster.SlotTable table = dev.raftkv.cluster.SlotTable.evenly(options.groups);
+    for (int i = 0; ; i++) {
+      String key = prefix + i;
+      if (table.group(dev.raftkv.cluster.Slots.slot(key.getBytes(StandardCharsets.UTF_8))) == group) {
+        return key;
+      }
+    }
+  }
+
+  /**
+   * Several groups (cluster mode): every group takes a write (sent to each running peer and
+   * following MOVED to the group's leader) and every running peer answers a READONLY read of a
+   * key of every group itself.
+   */
+  private void awaitHealthyGroups(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    String lastProblem = "";
+    for (Peer p : peers) {
+      if (!p.isUp()) {
+        continue;
+      }
+      for (int g = 0; g < options.groups; g++) {
+        String key = keyOfGroup("verify:health:" + p.id + ":", g);
+        while (true) {
+          String step = "connect";
+          try (RespClient w = client(p, 15_000); RespClient r = client(p, 15_000)) {
+            step = "SET";
+            Object set = w.followMoved(false).call("SET", key, Long.toString(System.nanoTime()));
+            step = "READONLY";
+            Object ro = r.call("READONLY");
+            step = "GET";
+            Object get = r.call("GET", key);
+            if ("OK".equals(set) && "OK".equals(ro) && get instanceof String) {
+              break;
+            }
+            lastProblem = p.id + ", group " + g + ": SET -> " + set + " (at " + w.address() + "), GET -> " + get;
+          } catch (IOException e) {
+            lastProblem = p.id + ", group " + g + ": " + step + " -> " + e;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("cluster not healthy within " + timeoutMs + " ms: "
+                + lastProblem);
+          }
+          Thread.sleep(250);
+        }
       }
     }
   }

@@ -26,8 +26,13 @@ public final class Nemesis implements Runnable {
   public enum Fault {
     /** kill -9 a random peer, restart it after the hold. */
     KILL,
-    /** kill -9 the leader, restart it after the hold. */
+    /** kill -9 the leader (of a random group, with several), restart it after the hold. */
     LEADER,
+    /**
+     * kill -9 the process leading the most Raft groups (raftkv.cluster.groups > 1), restart it
+     * after the hold: every group it led elects a new leader at once.
+     */
+    BUSIEST,
     /** SIGSTOP the leader or a random peer, SIGCONT after the hold. */
     PAUSE,
     /** kill -9 a random peer, delete its data dir, start it empty after the hold. */
@@ -52,8 +57,39 @@ public final class Nemesis implements Runnable {
      */
     POWER;
 
-    /** Parses a comma list; {@code mixed} means all but SLOW and CLOCK. */
+    /** Parses a comma list (one group); {@code mixed} means kill, leader, pause, wipe, partition, transfer. */
     public static Set<Fault> parse(String list) {
+      return parse(list, 1);
+    }
+
+    /**
+     * Parses a comma list for a cluster of {@code groups} Raft groups. With one group {@code mixed}
+     * is every fault but SLOW, CLOCK and POWER (and BUSIEST, which is LEADER there); with several,
+     * {@code mixed} also has BUSIEST and has no WIPE, and WIPE is refused: a peer that lost its
+     * disk rejoins group 0 only (docs/verification.md, "Several Raft groups").
+     */
+    public static Set<Fault> parse(String list, int groups) {
+      Set<Fault> out = parseList(list);
+      if (groups > 1) {
+        if (listed(list, "wipe")) {
+          throw new IllegalArgumentException("fault 'wipe' is not possible with several Raft groups: a"
+              + " peer that lost its disk rejoins group 0 only and serves no other group until it is"
+              + " replaced (docs/verification.md, \"Several Raft groups\")");
+        }
+        if (listed(list, "mixed")) {
+          out.remove(WIPE);
+          out.add(BUSIEST);
+        }
+      }
+      return out;
+    }
+
+    private static boolean listed(String list, String name) {
+      return list != null && java.util.Arrays.stream(list.split(","))
+          .anyMatch(s -> s.trim().equalsIgnoreCase(name));
+    }
+
+    private static Set<Fault> parseList(String list) {
       Set<Fault> out = EnumSet.noneOf(Fault.class);
       if (list == null || list.isBlank() || list.equalsIgnoreCase("none")) {
         return out;
@@ -72,7 +108,7 @@ public final class Nemesis implements Runnable {
             out.add(Fault.valueOf(t));
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown fault '" + s.trim()
-                + "' (expected kill, leader, pause, wipe, partition, slow, clock, transfer or mixed)");
+                + "' (expected kill, leader, busiest, pause, wipe, partition, slow, clock, transfer, power or mixed)");
           }
         }
       }
@@ -265,7 +301,10 @@ public final class Nemesis implements Runnable {
   }
 
   private void inject(Fault f, long hold) throws IOException, InterruptedException {
-    Optional<Peer> leader = cluster.leader();
+    // with several groups, faults aimed at "the leader" aim at a random group's leader
+    int group = cluster.groups() > 1 ? rnd.nextInt(cluster.groups()) : 0;
+    String ofGroup = cluster.groups() > 1 ? " of group " + group : "";
+    Optional<Peer> leader = cluster.leader(group);
     long t0 = clock.now();
     String what;
     boolean leaderLoss;
@@ -273,7 +312,7 @@ public final class Nemesis implements Runnable {
       case KILL -> {
         Peer p = randomPeer();
         leaderLoss = leader.filter(l -> l == p).isPresent();
-        what = "kill -9 " + p.id + (leaderLoss ? " (leader)" : "");
+        what = "kill -9 " + p.id + (leaderLoss ? " (leader" + ofGroup + ")" : "");
         cluster.kill(p);
         sleep(hold);
         cluster.start(p);
@@ -281,7 +320,34 @@ public final class Nemesis implements Runnable {
       case LEADER -> {
         Peer p = leader.orElseGet(this::randomPeer);
         leaderLoss = leader.isPresent();
-        what = "kill -9 leader " + p.id + (leaderLoss ? "" : " (no leader known: random peer)");
+        what = "kill -9 leader" + ofGroup + " " + p.id + (leaderLoss ? "" : " (no leader known: random peer)");
+        cluster.kill(p);
+        sleep(hold);
+        cluster.start(p);
+      }
+      case BUSIEST -> {
+        Map<Integer, Peer> leaders = cluster.leaders();
+        for (int look = 0; leaders.isEmpty() && look < 10 && running; look++) {
+          Thread.sleep(500); // an election under way, or INFO slow under load: look again for 5 s
+          leaders = cluster.leaders();
+        }
+        Map<Peer, List<Integer>> led = new java.util.LinkedHashMap<>();
+        for (Peer q : cluster.peers()) {
+          led.put(q, new ArrayList<>());
+        }
+        leaders.forEach((g, q) -> led.get(q).add(g));
+        int most = led.values().stream().mapToInt(List::size).max().orElse(0);
+        List<Peer> top = new ArrayList<>();
+        led.forEach((q, gs) -> {
+          if (gs.size() == most) {
+            top.add(q);
+          }
+        });
+        Peer p = most == 0 ? randomPeer() : top.get(rnd.nextInt(top.size()));
+        leaderLoss = most > 0;
+        what = "kill -9 busiest " + p.id + (most == 0 ? " (no leader known: random peer)"
+            : " (leader of groups " + led.get(p).stream().sorted().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(",")) + " of " + cluster.groups() + ")");
         cluster.kill(p);
         sleep(hold);
         cluster.start(p);
@@ -289,7 +355,7 @@ public final class Nemesis implements Runnable {
       case PAUSE -> {
         Peer p = leader.isPresent() && rnd.nextBoolean() ? leader.get() : randomPeer();
         leaderLoss = leader.filter(l -> l == p).isPresent();
-        what = "pause " + p.id + (leaderLoss ? " (leader)" : "");
+        what = "pause " + p.id + (leaderLoss ? " (leader" + ofGroup + ")" : "");
         cluster.pause(p);
         sleep(hold);
         cluster.resume(p);
@@ -347,7 +413,7 @@ public final class Nemesis implements Runnable {
         boolean tear = rnd.nextBoolean();
         leaderLoss = leader.filter(hit::contains).isPresent();
         what = "power loss of " + (hit.size() == ps.size() ? "every peer" : hit.toString())
-            + (shape == 0 && leader.isPresent() ? " (leader)" : "") + (tear ? ", torn pages" : "");
+            + (shape == 0 && leader.isPresent() ? " (leader" + ofGroup + ")" : "") + (tear ? ", torn pages" : "");
         for (Peer p : hit) {
           cluster.powerLoss(p, tear);
         }
@@ -362,7 +428,7 @@ public final class Nemesis implements Runnable {
         int shape = rnd.nextInt(3);
         if (shape == 0 && leader.isPresent()) {
           Peer l = leader.get();
-          what = "partition: isolate leader " + l.id;
+          what = "partition: isolate leader" + ofGroup + " " + l.id;
           leaderLoss = true;
           cluster.isolate(l);
         } else if (shape == 1 || !leader.isPresent()) {
@@ -402,7 +468,7 @@ public final class Nemesis implements Runnable {
       case CLOCK -> {
         Peer p = leader.isPresent() && rnd.nextBoolean() ? leader.get() : randomPeer();
         long seconds = (1 + rnd.nextInt(300)) * (rnd.nextBoolean() ? 1L : -1L);
-        what = "clock of " + p.id + (leader.filter(l -> l == p).isPresent() ? " (leader)" : "")
+        what = "clock of " + p.id + (leader.filter(l -> l == p).isPresent() ? " (leader" + ofGroup + ")" : "")
             + " skewed by " + seconds + " s";
         leaderLoss = false;
         cluster.skewClock(p, seconds);
@@ -417,10 +483,10 @@ public final class Nemesis implements Runnable {
         List<Peer> others = new ArrayList<>(cluster.peers());
         others.remove(leader.get());
         Peer to = others.get(rnd.nextInt(others.size()));
-        what = "transfer leadership " + leader.get().id + " -> " + to.id;
+        what = "transfer leadership" + ofGroup + " " + leader.get().id + " -> " + to.id;
         leaderLoss = false;
         try {
-          cluster.transferLeader(leader.get(), to, Math.max(3000, hold));
+          cluster.transferLeader(group, leader.get(), to, Math.max(3000, hold));
         } catch (IOException e) {
           what += " (failed: " + e.getMessage() + ")";
         }

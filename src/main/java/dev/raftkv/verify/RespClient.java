@@ -40,11 +40,20 @@ public final class RespClient implements Closeable {
     }
   }
 
-  private final String host;
-  private final int port;
-  private final Socket socket;
-  private final InputStream in;
-  private final OutputStream out;
+  private String host;
+  private int port;
+  private Socket socket;
+  private InputStream in;
+  private OutputStream out;
+  private final int connectTimeoutMs;
+  private int readTimeoutMs;
+  /** Cluster mode: follow {@code -MOVED} (see {@link #followMoved}). */
+  private boolean followMoved;
+  /** Cluster mode: send READONLY on every connection, so a follower serves reads. */
+  private boolean readonly;
+  /** A WATCH or MULTI is open on this connection: never move it to another peer. */
+  private boolean inTransaction;
+  private long redirects;
 
   /**
    * Connects to {@code host:port}.
@@ -54,6 +63,12 @@ public final class RespClient implements Closeable {
    */
   public RespClient(String host, int port, int connectTimeoutMs, int readTimeoutMs)
       throws IOException {
+    this.connectTimeoutMs = connectTimeoutMs;
+    this.readTimeoutMs = readTimeoutMs;
+    connect(host, port);
+  }
+
+  private void connect(String host, int port) throws IOException {
     this.host = host;
     this.port = port;
     Socket s = new Socket();
@@ -77,11 +92,91 @@ public final class RespClient implements Closeable {
 
   /** Changes the read timeout for the following calls. */
   public void setReadTimeout(int ms) throws IOException {
+    readTimeoutMs = ms;
     socket.setSoTimeout(ms);
+  }
+
+  /**
+   * Redis Cluster mode (raftkv.cluster.groups > 1), as a cluster client does it: a {@code -MOVED
+   * slot host:port} reply (the command did not run) makes this client reconnect to that peer and
+   * send the command again there, up to 5 times; it then stays there. Never while a WATCH or MULTI
+   * is open (moving would drop it: the caller gets the MOVED). A redirect to a peer that does not
+   * answer throws {@link Redirected}, and one redirect too many is answered {@code -CLUSTERDOWN} by
+   * this client: either way the command was not run anywhere. With {@code readonly}, every
+   * connection first sends READONLY, so the peer serves reads of groups it follows itself
+   * (linearizable follower reads).
+   */
+  public RespClient followMoved(boolean readonly) throws IOException {
+    this.followMoved = true;
+    this.readonly = readonly;
+    if (readonly) {
+      expectOk(call("READONLY"));
+    }
+    return this;
+  }
+
+  /** How many MOVED replies this client followed. */
+  public long redirects() {
+    return redirects;
+  }
+
+  private static void expectOk(Object r) throws IOException {
+    if (!"OK".equals(r)) {
+      throw new IOException("READONLY answered " + r);
+    }
   }
 
   /** Sends one command and waits for its reply. */
   public Object call(String... args) throws IOException {
+    Object r = send(args);
+    for (int hop = 0; followMoved && !inTransaction && r instanceof Error e && e.code().equals("MOVED"); hop++) {
+      if (hop == 5) {
+        return new Error("CLUSTERDOWN (client) still redirected after 5 hops: " + e.message());
+      }
+      String[] parts = e.message().split(" ");
+      int colon = parts.length == 3 ? parts[2].lastIndexOf(':') : -1;
+      if (colon < 0) {
+        return r;
+      }
+      String to = parts[2];
+      close();
+      try {
+        connect(to.substring(0, colon), Integer.parseInt(to.substring(colon + 1)));
+        if (readonly) {
+          expectOk(send(new String[] {"READONLY"}));
+        }
+      } catch (IOException ex) {
+        // the command was sent nowhere else: a definite failure, not an unknown outcome
+        throw new Redirected("redirected by " + e.message() + " to a peer that does not answer: " + ex.getMessage());
+      }
+      redirects++;
+      r = send(args);
+    }
+    track(args[0], r);
+    return r;
+  }
+
+  /**
+   * A MOVED could not be followed (the target does not answer): the command ran nowhere. The
+   * client is closed; the caller reconnects.
+   */
+  public static final class Redirected extends IOException {
+    Redirected(String message) {
+      super(message);
+    }
+  }
+
+  /** Keeps {@link #inTransaction}: from an accepted WATCH or MULTI to EXEC, DISCARD, UNWATCH. */
+  private void track(String command, Object reply) {
+    String c = command.toUpperCase(java.util.Locale.ROOT);
+    switch (c) {
+      case "WATCH", "MULTI" -> inTransaction |= "OK".equals(reply);
+      case "EXEC", "DISCARD", "UNWATCH", "RESET" -> inTransaction = false;
+      default -> { }
+    }
+  }
+
+  private Object send(String[] args) throws IOException {
     write(args);
     out.flush();
     return read();

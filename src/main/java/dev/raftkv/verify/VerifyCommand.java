@@ -28,6 +28,11 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--peers-count", defaultValue = "3", description = "3 or 5 peers (default 3).")
   int peersCount;
 
+  @Option(names = "--groups", defaultValue = "1",
+      description = "Raft groups per peer, raftkv.cluster.groups (default 1); above 1 the peers run the"
+          + " Redis Cluster protocol and the clients follow MOVED.")
+  int groups;
+
   @Option(names = "--store", defaultValue = "rocksdb", description = "rocksdb or memory.")
   String store;
 
@@ -40,7 +45,9 @@ public final class VerifyCommand implements Callable<Integer> {
   long maxOps;
 
   @Option(names = "--faults", defaultValue = "mixed",
-      description = "Comma list of kill, leader, pause, wipe, partition, slow, clock, transfer; or mixed (all but slow and clock); or none.")
+      description = "Comma list of kill, leader, busiest, pause, wipe, partition, slow, clock, transfer, power;"
+          + " or mixed (kill, leader, pause, wipe, partition, transfer; with --groups > 1 busiest instead of"
+          + " wipe); or none.")
   String faults;
 
   @Option(names = "--seed", description = "Seed of the fault schedule and workloads (default: random, printed).")
@@ -95,13 +102,18 @@ public final class VerifyCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this),
           "--peers-count must be 3 or 5, not " + peersCount);
     }
+    if (groups < 1 || groups > dev.raftkv.config.NodeConfig.MAX_GROUPS) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--groups must be from 1 to " + dev.raftkv.config.NodeConfig.MAX_GROUPS + ", not " + groups);
+    }
     VerifyRun.Config c = new VerifyRun.Config();
     c.peers = peersCount;
+    c.groups = groups;
     c.store = store;
     c.durationSeconds = durationSeconds;
     c.maxOps = maxOps;
     try {
-      c.faults = Fault.parse(faults);
+      c.faults = Fault.parse(faults, groups);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

@@ -94,6 +94,13 @@ public final class Workloads {
     public long seed = 1;
     /** Register workload: fraction of reads. */
     public double registerReadRatio = 0.5;
+    /**
+     * The peers run the Redis Cluster protocol (raftkv.cluster.groups > 1): clients follow MOVED
+     * to the leader of a key's group and send READONLY (all but the bank's, whose WATCH and MULTI
+     * must reach the leader), so a peer serves reads of groups it follows; the final reads send
+     * READONLY and read each peer's own copy, one slot per MGET.
+     */
+    public boolean cluster;
   }
 
   private final List<Endpoint> endpoints;
@@ -159,12 +166,20 @@ public final class Workloads {
     return options.prefix + ":ctr:" + i;
   }
 
+  /**
+   * Workload 2's n-th unique key. Its hash tag (one of 64) puts it in one of 64 slots, spread
+   * over the groups in cluster mode, so the final reads can MGET many keys of one slot at a time.
+   */
+  public String setKey(long n) {
+    return options.prefix + ":set:{" + (n % 64) + "}:" + n;
+  }
+
   public int counterCount() {
     return options.counters;
   }
 
   public String accountKey(int i) {
-    return options.prefix + ":acct:" + i;
+    return options.prefix + ":{acct}:" + i;
   }
 
   public int accounts() {
@@ -204,6 +219,9 @@ public final class Workloads {
     IOException last = null;
     for (int attempt = 0; attempt < 60; attempt++) {
       try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, options.readTimeoutMs)) {
+        if (options.cluster) {
+          c.followMoved(false);
+        }
         Object r = c.call(cmd);
         if ("OK".equals(r)) {
           return;
@@ -277,6 +295,14 @@ public final class Workloads {
         if (conn == null) {
           try {
             conn = new RespClient(ep.host(), ep.port(), 1000, options.readTimeoutMs);
+            if (options.cluster) {
+              try {
+                conn.followMoved(kind != Kind.BANK);
+              } catch (IOException e) {
+                conn.close();
+                throw e;
+              }
+            }
           } catch (IOException e) {
             Thread.sleep(100);
             continue;
@@ -297,7 +323,7 @@ public final class Workloads {
         } catch (IOException e) {
           conn.close();
           conn = null;
-          unknown = true;
+          unknown = !(e instanceof RespClient.Redirected);
         }
         if (unknown) {
           process = nextProcess.getAndIncrement();
@@ -321,11 +347,11 @@ public final class Workloads {
     try {
       reply = conn.call(cmd);
     } catch (IOException e) {
-      h.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(h, inv, e);
       throw e;
     }
     if (reply instanceof RespClient.Error err) {
-      if (err.code().equals("CLUSTERDOWN")) {
+      if (notRun(err)) {
         h.fail(inv, err.message());
         return false;
       }
@@ -354,7 +380,7 @@ public final class Workloads {
     try {
       reply = conn.call("GET", inv.key());
     } catch (IOException e) {
-      h.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(h, inv, e);
       throw e;
     }
     if (reply instanceof RespClient.Error err) {
@@ -373,6 +399,26 @@ public final class Workloads {
     return false;
   }
 
+  /**
+   * Records an operation whose connection was lost: unknown outcome, except when the client could
+   * not follow a MOVED ({@link RespClient.Redirected}): then the command ran nowhere.
+   */
+  private static void lost(History h, Op inv, IOException e) {
+    if (e instanceof RespClient.Redirected) {
+      h.fail(inv, e.getMessage());
+    } else {
+      h.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * An error reply that says the command did not run: CLUSTERDOWN, or (cluster mode) a MOVED the
+   * client did not follow (inside a WATCH or MULTI).
+   */
+  private static boolean notRun(RespClient.Error err) {
+    return err.code().equals("CLUSTERDOWN") || err.code().equals("MOVED");
+  }
+
   private synchronized void unexpected(String what) {
     unexpectedErrors.incrementAndGet();
     if (unexpectedSamples.size() < 20) {
@@ -387,7 +433,7 @@ public final class Workloads {
    * counted as unexpected). Returns true when the outcome is unknown.
    */
   private boolean notAnswered(History h, Op inv, Object reply) {
-    if (reply instanceof RespClient.Error err && err.code().equals("CLUSTERDOWN")) {
+    if (reply instanceof RespClient.Error err && notRun(err)) {
       h.fail(inv, err.message());
       return false;
     }
@@ -414,7 +460,7 @@ public final class Workloads {
 
   private boolean setOp(RespClient conn, Endpoint ep, int process) throws IOException {
     long n = setKeys.getAndIncrement();
-    String key = options.prefix + ":set:" + n;
+    String key = setKey(n);
     String value = "s" + n;
     Op inv = sets.invoke(process, Op.F.WRITE, key, value, ep.name());
     return complete(sets, inv, conn, "SET", key, value);
@@ -443,7 +489,7 @@ public final class Workloads {
     try {
       reply = conn.call(cmd);
     } catch (IOException e) {
-      bank.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(bank, inv, e);
       throw e;
     }
     if (reply instanceof List<?> values) {
@@ -494,13 +540,16 @@ public final class Workloads {
       Object q2 = conn.call("INCRBY", b, Long.toString(amount));
       if (!"OK".equals(m) || !"QUEUED".equals(q1) || !"QUEUED".equals(q2)) {
         conn.call("DISCARD");
-        unexpected(inv + " -> MULTI " + m + ", " + q1 + ", " + q2);
+        if (!(q1 instanceof RespClient.Error e1 && notRun(e1)
+            || q2 instanceof RespClient.Error e2 && notRun(e2))) {
+          unexpected(inv + " -> MULTI " + m + ", " + q1 + ", " + q2);
+        }
         bank.fail(inv, "not queued");
         return false;
       }
       reply = conn.call("EXEC");
     } catch (IOException e) {
-      bank.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(bank, inv, e);
       throw e;
     }
     if (reply == null) {
@@ -530,7 +579,7 @@ public final class Workloads {
     try {
       reply = conn.call("RPUSH", key, elem);
     } catch (IOException e) {
-      lists.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(lists, inv, e);
       throw e;
     }
     if (reply instanceof Long len) {
@@ -542,11 +591,11 @@ public final class Workloads {
 
   /** The queue workload's queue, and the list its consumers move what they take onto. */
   public String queueKey() {
-    return options.prefix + ":queue";
+    return options.prefix + ":{queue}";
   }
 
   public String takenKey() {
-    return options.prefix + ":queue:taken";
+    return options.prefix + ":{queue}:taken";
   }
 
   /**
@@ -563,7 +612,7 @@ public final class Workloads {
       reply = enqueue ? conn.call("LPUSH", queueKey(), elem)
           : conn.call("BLMOVE", queueKey(), takenKey(), "RIGHT", "LEFT", "0.5");
     } catch (IOException e) {
-      queues.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(queues, inv, e);
       throw e;
     }
     if (enqueue ? reply instanceof Long : reply == null || reply instanceof String) {
@@ -577,7 +626,7 @@ public final class Workloads {
   public Map<String, QueueChecker.FinalState> finalQueues() throws IOException {
     Map<String, QueueChecker.FinalState> out = new LinkedHashMap<>();
     for (Endpoint ep : endpoints) {
-      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000)) {
+      try (RespClient c = finalClient(ep)) {
         out.put(ep.name(), new QueueChecker.FinalState(range(c, ep, queueKey()), range(c, ep, takenKey())));
       }
     }
@@ -646,19 +695,19 @@ public final class Workloads {
 
   /** The script workload's keys: the lock, its fencing counter, the resource and its highest token. */
   public String lockKey() {
-    return options.prefix + ":lock";
+    return options.prefix + ":{lock}";
   }
 
   public String fenceKey() {
-    return options.prefix + ":lock:fence";
+    return options.prefix + ":{lock}:fence";
   }
 
   public String resourceKey() {
-    return options.prefix + ":resource";
+    return options.prefix + ":{resource}";
   }
 
   public String resourceMaxKey() {
-    return options.prefix + ":resource:max";
+    return options.prefix + ":{resource}:max";
   }
 
   /** How often a peer answered NOSCRIPT to EVALSHA and the script was sent with EVAL. */
@@ -703,7 +752,7 @@ public final class Workloads {
       }
       return reply;
     } catch (IOException e) {
-      scripts.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(scripts, inv, e);
       throw e;
     }
   }
@@ -766,7 +815,7 @@ public final class Workloads {
   public Map<String, FencingChecker.FinalState> finalFencing() throws IOException {
     Map<String, FencingChecker.FinalState> out = new LinkedHashMap<>();
     for (Endpoint ep : endpoints) {
-      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000)) {
+      try (RespClient c = finalClient(ep)) {
         out.put(ep.name(), new FencingChecker.FinalState(number(c, ep, fenceKey()),
             number(c, ep, resourceMaxKey()), range(c, ep, resourceKey())));
       }
@@ -791,7 +840,7 @@ public final class Workloads {
     try {
       reply = conn.call("LRANGE", inv.key(), "0", "-1");
     } catch (IOException e) {
-      lists.info(inv, e.getClass().getSimpleName() + ": " + e.getMessage());
+      lost(lists, inv, e);
       throw e;
     }
     if (reply instanceof List<?> values) {
@@ -809,6 +858,22 @@ public final class Workloads {
   // ------------------------------------------------------------------ final reads
 
   /**
+   * A connection for reading one peer's own state at the end; in cluster mode with READONLY, so
+   * the peer answers reads of groups it follows itself rather than redirecting them.
+   */
+  private RespClient finalClient(Endpoint ep) throws IOException {
+    RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000);
+    if (options.cluster) {
+      Object r = c.call("READONLY");
+      if (!"OK".equals(r)) {
+        c.close();
+        throw new IOException("READONLY on " + ep.name() + " answered " + r);
+      }
+    }
+    return c;
+  }
+
+  /**
    * Reads the final state from every endpoint, after the clients stopped and the cluster healed:
    * each register and counter key (recorded as reads in their histories, so the checkers see
    * them), and every unique key of workload 2 plus any key of its prefix the peer has.
@@ -820,7 +885,7 @@ public final class Workloads {
     Map<String, Map<String, String>> out = new LinkedHashMap<>();
     long written = setKeys.get();
     for (Endpoint ep : endpoints) {
-      try (RespClient c = new RespClient(ep.host(), ep.port(), 2000, 30_000)) {
+      try (RespClient c = finalClient(ep)) {
         for (String key : registerKeys()) {
           Op inv = registers.invoke(process, Op.F.READ, key, null, ep.name());
           read(registers, inv, c);
@@ -841,8 +906,8 @@ public final class Workloads {
         List<String> keys = new ArrayList<>();
         java.util.Set<String> known = new java.util.HashSet<>();
         for (long n = 0; n < written; n++) {
-          keys.add(options.prefix + ":set:" + n);
-          known.add(options.prefix + ":set:" + n);
+          keys.add(setKey(n));
+          known.add(setKey(n));
         }
         Object listed = c.call("KEYS", options.prefix + ":set:*");
         if (listed instanceof List<?> l) {
@@ -855,8 +920,19 @@ public final class Workloads {
           log.accept("KEYS on " + ep.name() + " answered " + listed
               + ": invented keys are not looked for");
         }
-        for (int from = 0; from < keys.size(); from += 200) {
-          List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 200));
+        // one slot per MGET in cluster mode (keys of several slots would get CROSSSLOT)
+        Map<Integer, List<String>> bySlot = new java.util.TreeMap<>();
+        for (String k : keys) {
+          bySlot.computeIfAbsent(options.cluster
+              ? dev.raftkv.cluster.Slots.slot(k.getBytes(StandardCharsets.UTF_8)) : 0, x -> new ArrayList<>()).add(k);
+        }
+        List<List<String>> chunks = new ArrayList<>();
+        for (List<String> same : bySlot.values()) {
+          for (int from = 0; from < same.size(); from += 200) {
+            chunks.add(same.subList(from, Math.min(same.size(), from + 200)));
+          }
+        }
+        for (List<String> chunk : chunks) {
           List<String> cmd = new ArrayList<>();
           cmd.add("MGET");
           cmd.addAll(chunk);

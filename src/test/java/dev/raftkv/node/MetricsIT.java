@@ -32,6 +32,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MetricsIT {
+  private static final Map<String, String> G0 = Map.of("group", "0");
+
   @TempDir
   Path dir;
 
@@ -147,26 +149,26 @@ class MetricsIT {
     }
     assertEquals("histogram", after.type("raftkv_command_duration_seconds"));
 
-    // every peer: the same key count, exactly one leader, Raft indexes that make sense
+    // every peer: the same key count (per Raft group: one group here, group="0"), exactly one leader, Raft indexes that make sense
     int leaders = 0;
     for (int i = 0; i < 3; i++) {
       final int n = i;
       TestCluster.eventually(Duration.ofSeconds(30), () -> {
         try {
-          return scrape(n).value("raftkv_store_keys", Map.of(), -1) == 51;
+          return scrape(n).value("raftkv_store_keys", G0, -1) == 51;
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
       }, "n" + (i + 1) + " reports 51 keys");
       PrometheusText t = scrape(i);
-      leaders += (int) t.value("raftkv_raft_role", Map.of("role", "leader"), -1);
-      assertEquals(1, t.value("raftkv_raft_role", Map.of("role", i == l ? "leader" : "follower"), -1));
-      assertTrue(t.value("raftkv_raft_term", Map.of(), -1) >= 1);
-      assertTrue(t.value("raftkv_raft_applied_index", Map.of(), -1) >= 51);
-      assertTrue(t.value("raftkv_raft_commit_index", Map.of(), -1)
-          >= t.value("raftkv_raft_applied_index", Map.of(), -1));
-      assertEquals(3, t.value("raftkv_raft_peers", Map.of(), -1));
-      assertTrue(t.value("raftkv_store_approximate_bytes", Map.of(), -1) >= 0);
+      leaders += (int) t.value("raftkv_raft_role", Map.of("group", "0", "role", "leader"), -1);
+      assertEquals(1, t.value("raftkv_raft_role", Map.of("group", "0", "role", i == l ? "leader" : "follower"), -1));
+      assertTrue(t.value("raftkv_raft_term", G0, -1) >= 1);
+      assertTrue(t.value("raftkv_raft_applied_index", G0, -1) >= 51);
+      assertTrue(t.value("raftkv_raft_commit_index", G0, -1)
+          >= t.value("raftkv_raft_applied_index", G0, -1));
+      assertEquals(3, t.value("raftkv_raft_peers", G0, -1));
+      assertTrue(t.value("raftkv_store_approximate_bytes", G0, -1) >= 0);
       assertEquals(1, t.value("raftkv_info", Map.of("id", "n" + (i + 1), "store", "rocksdb",
           "version", t.samples("raftkv_info").get(0).labels().get("version")), -1));
     }
@@ -181,6 +183,9 @@ class MetricsIT {
     assertTrue(lt.families().stream().anyMatch(n -> n.startsWith("ratis_log_worker_")), ratis.toString());
     String timer = ratis.stream().filter(n -> lt.type(n).equals("summary")).findFirst().orElseThrow();
     assertTrue(lt.samples(timer).stream().anyMatch(s -> s.labels().containsKey("quantile")), timer);
+    // a group member's Ratis metrics name the group too
+    assertTrue(ratis.stream().filter(n -> n.startsWith("ratis_log_worker_")).flatMap(n -> lt.samples(n).stream())
+        .anyMatch(s -> "0".equals(s.labels().get("group"))), "a ratis_log_worker_ sample with group=\"0\"");
   }
 
   @Test

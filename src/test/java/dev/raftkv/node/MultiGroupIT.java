@@ -40,6 +40,7 @@ class MultiGroupIT {
   @TempDir Path dir;
   private final Process[] procs = new Process[3];
   private final int[] redisPorts = new int[3];
+  private final int[] metricsPorts = new int[3];
   private Path peers;
 
   @AfterEach
@@ -51,10 +52,11 @@ class MultiGroupIT {
 
   @Test
   void threeGroupsServeTheirSlotRangesAndARestartedPeerLosesNoKey() throws Exception {
-    int[] ports = TestCluster.freePorts(6);
+    int[] ports = TestCluster.freePorts(9);
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       redisPorts[i] = ports[2 * i + 1];
+      metricsPorts[i] = ports[6 + i];
       lines.add("n" + (i + 1) + " 127.0.0.1:" + ports[2 * i] + " 127.0.0.1:" + redisPorts[i]);
     }
     peers = dir.resolve("peers.conf");
@@ -84,6 +86,9 @@ class MultiGroupIT {
     }
     // every group's store holds its own slots' keys and only those: DBSIZE (group 0) is not the total
     checkSlotsAndLeaders();
+    awaitBalanced("after the writes");
+    eachGroupIsVisibleInInfoAdminStatusAndMetrics(keys);
+    oneGroupsLeadershipMovesWithAdminTransferLeader(keys);
 
     // one process stopped (SIGTERM) and started again: no key is lost, every group has a leader
     stop(1);
@@ -335,6 +340,124 @@ class MultiGroupIT {
   }
 
   /**
+   * Per-group observability, with group i led by n(i+1): INFO raft's group lines on every peer,
+   * {@code raftkv admin status}'s row per group and peer, and /metrics' per-group samples (label
+   * {@code group}), the keys of each group counted in its own store on every peer.
+   */
+  private void eachGroupIsVisibleInInfoAdminStatusAndMetrics(List<String> keys) throws Exception {
+    long[] keysPerGroup = new long[GROUPS];
+    for (String key : keys) {
+      keysPerGroup[groupOfSlot(JedisClusterCRC16.getSlot(key))]++;
+    }
+    for (int i = 0; i < 3; i++) {
+      try (Jedis j = new Jedis("127.0.0.1", redisPorts[i], 15_000)) {
+        String raft = j.info("raft");
+        for (int g = 1; g < GROUPS; g++) {
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("raft_group" + g
+              + ":role=(\\w+),leader=(n\\d),term=(\\d+),commit=(\\d+),applied=(\\d+)").matcher(raft);
+          assertTrue(m.find(), raft);
+          assertEquals(g == i ? "leader" : "follower", m.group(1), "n" + (i + 1) + " in group " + g + ": " + raft);
+          assertEquals("n" + (g + 1), m.group(2), raft);
+          assertTrue(Long.parseLong(m.group(4)) >= Long.parseLong(m.group(5)) || g != i, raft);
+        }
+      }
+    }
+
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.raftkv.cli.Main.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    int code = cl.execute("admin", "--peers", peers.toString(), "--timeout", "30000", "status");
+    String status = out.toString();
+    System.out.println("$ raftkv admin status\n" + status);
+    assertEquals(0, code, status);
+    assertTrue(status.contains("GROUP  ID"), status);
+    for (int g = 0; g < GROUPS; g++) {
+      for (int i = 0; i < 3; i++) {
+        String row = "(?m)^" + g + "\\s+n" + (i + 1) + (g == i ? "\\*\\s+leader" : "\\s+follower")
+            + "\\s+n" + (g + 1) + "\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d+\\s*$";
+        assertTrue(java.util.regex.Pattern.compile(row).matcher(status).find(),
+            "admin status has group " + g + "'s row of n" + (i + 1) + ": " + status);
+      }
+    }
+
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      TestCluster.eventually(Duration.ofSeconds(30), () -> {
+        try {
+          PrometheusText t = PrometheusText.parse(http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + metricsPorts[n] + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+          for (int g = 0; g < GROUPS; g++) {
+            String gs = Integer.toString(g);
+            if (t.value("raftkv_store_keys", java.util.Map.of("group", gs), -1) < keysPerGroup[g]
+                || t.value("raftkv_raft_role", java.util.Map.of("group", gs, "role", g == n ? "leader" : "follower"), -1) != 1
+                || t.value("raftkv_raft_leader_ready", java.util.Map.of("group", gs), -1) != (g == n ? 1 : 0)
+                || t.value("raftkv_raft_peers", java.util.Map.of("group", gs), -1) != 3
+                || t.value("raftkv_raft_applied_index", java.util.Map.of("group", gs), -1) < 1
+                || t.value("raftkv_raft_term", java.util.Map.of("group", gs), -1) < 1) {
+              return false;
+            }
+            // the group's Ratis member metrics carry its index too
+            if (t.families().stream().filter(f -> f.startsWith("ratis_log_worker_"))
+                .flatMap(f -> t.samples(f).stream()).noneMatch(s -> gs.equals(s.labels().get("group")))) {
+              return false;
+            }
+          }
+          return true;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "n" + (i + 1) + "'s /metrics has every group's store and Raft samples");
+    }
+  }
+
+  /**
+   * {@code raftkv admin transfer-leader --group 2 --to n1}: group 2's leadership moves from n3 to
+   * n1 and stays there (n1 is now the group's preferred peer, so leader balance keeps it), the
+   * other groups keep their leaders, and the group's keys are served through its new master; then
+   * it is moved back to n3 the same way, which the rest of the test expects.
+   */
+  private void oneGroupsLeadershipMovesWithAdminTransferLeader(List<String> keys) throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.raftkv.cli.Main.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    int code = cl.execute("admin", "--peers", peers.toString(), "--timeout", "30000", "transfer-leader",
+        "--group", "2", "--to", "n1");
+    assertEquals(0, code, out + "\n" + err);
+    assertTrue(out.toString().contains("leader of group 2 is now n1"), out.toString());
+    Thread.sleep(5000); // longer than raft.server.rpc.timeout.max: leader balance would have moved it back
+    List<Integer> want = List.of(redisPorts[0], redisPorts[1], redisPorts[0]);
+    TestCluster.eventually(Duration.ofSeconds(15), () -> {
+      try {
+        return want.equals(checkSlotsAndLeaders());
+      } catch (Exception | AssertionError e) {
+        return false;
+      }
+    }, "group 2 led by n1, the others unchanged, on every peer");
+    try (JedisCluster jc = cluster()) {
+      for (String key : keys) {
+        assertEquals("v-" + key, jc.get(key), "after group 2 moved to n1");
+      }
+    }
+    // errors name the problem: a group that does not exist
+    java.io.StringWriter err2 = new java.io.StringWriter();
+    picocli.CommandLine bad = dev.raftkv.cli.Main.commandLine();
+    bad.setErr(new java.io.PrintWriter(err2, true));
+    bad.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    assertTrue(bad.execute("admin", "--peers", peers.toString(), "transfer-leader", "--group", "7", "--to", "n1") != 0);
+    assertTrue(err2.toString().contains("no Raft group 7"), err2.toString());
+
+    picocli.CommandLine back = dev.raftkv.cli.Main.commandLine();
+    back.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    assertEquals(0, back.execute("admin", "--peers", peers.toString(), "--timeout", "30000", "transfer-leader",
+        "--group", "2", "--to", "n3"));
+    awaitBalanced("after group 2 moved back to n3");
+  }
+
+  /**
    * Leader balance: group i prefers the peer at position i of the peers file (Raft priority), so
    * groups 0, 1 and 2 are led by n1, n2 and n3 once those are up to date and the group is idle.
    */
@@ -381,6 +504,7 @@ class MultiGroupIT {
     ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/raftkv").toString(), "server", "--id", "n" + (i + 1),
         "--peers", peers.toString(), "--data-dir", dir.resolve("n" + (i + 1)).toString(),
         "-D", "raftkv.cluster.enabled=yes", "-D", "raftkv.cluster.groups=" + GROUPS,
+        "-D", "raftkv.metrics.port=" + metricsPorts[i],
         "-D", "raft.server.rpc.timeout.min=1s", "-D", "raft.server.rpc.timeout.max=2s")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("n" + (i + 1) + ".log").toFile()));

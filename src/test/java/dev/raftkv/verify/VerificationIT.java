@@ -27,8 +27,12 @@ class VerificationIT {
   }
 
   private static void runAndAssert(VerifyRun.Config c) throws Exception {
+    runAndAssertReport(c);
+  }
+
+  private static VerifyRun.Report runAndAssertReport(VerifyRun.Config c) throws Exception {
     System.out.println("VerificationIT: faults " + c.faults + ", seed " + c.seed + ", store "
-        + c.store);
+        + c.store + ", groups " + c.groups);
     VerifyRun.Report r = new VerifyRun(c).run();
     System.out.println(r.text());
     assertTrue(r.valid(), r.text());
@@ -39,6 +43,7 @@ class VerificationIT {
     long acked = r.counts.get("registers")[1] + r.counts.get("unique keys")[1] + r.counts.get("counters")[1];
     assertTrue(acked >= 100, "too few acknowledged operations to mean anything (" + acked + ")\n"
         + r.text());
+    return r;
   }
 
   @Test
@@ -59,6 +64,22 @@ class VerificationIT {
   @Test
   void wipesFollowedAtOnceByACrashOrPauseLoseNothingWithTheMemoryStore() throws Exception {
     runAndAssert(config("wipe", 4, "memory"));
+  }
+
+  /**
+   * Four Raft groups on three processes (cluster mode, clients following MOVED): kills of the
+   * process leading the most groups, of one group's leader, and leadership transfers of one group.
+   * Every checker runs per key as with one group; at least one busiest-process kill must happen.
+   */
+  @Test
+  void fourGroupsLoseNothingWhenTheBusiestProcessOrAGroupLeaderDies() throws Exception {
+    VerifyRun.Config c = config("busiest,leader,transfer", 5, "memory");
+    c.groups = 4;
+    c.faults = Nemesis.Fault.parse("busiest,leader,transfer", 4);
+    c.durationSeconds = 30;
+    VerifyRun.Report r = runAndAssertReport(c);
+    assertTrue(r.faults.stream().anyMatch(e -> e.description().startsWith("kill -9 busiest")
+        && e.description().contains("(leader of groups")), "no kill of the busiest process\n" + r.text());
   }
 
   @Test
