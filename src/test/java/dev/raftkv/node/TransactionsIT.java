@@ -244,4 +244,46 @@ class TransactionsIT {
       assertTrue(entries < pairs / 4, entries + " log entries for " + pairs + " pairs");
     }
   }
+
+  /**
+   * Per-connection order of pipelined writes, on a follower (forwarded to the leader in several
+   * batches): 20,000 RPUSHes sent at once leave the list in request order, and SET k 1, SET k 2
+   * pipelined ends at 2.
+   */
+  @Test
+  void pipelinedWritesOnAFollowerApplyInRequestOrder() throws Exception {
+    int follower = cluster.aFollower();
+    int n = 20_000;
+    try (RespClient check = client(follower);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.redisPorts[follower])) {
+      socket.setSoTimeout(60_000);
+      StringBuilder p = new StringBuilder();
+      for (int i = 0; i < n; i++) {
+        p.append("RPUSH order ").append(i).append("\r\nSET last ").append(i).append("\r\n");
+      }
+      byte[] bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      Thread writer = new Thread(() -> {
+        try {
+          socket.getOutputStream().write(bytes);
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException e) {
+          // the reads below fail
+        }
+      });
+      writer.start();
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+          socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      for (int i = 0; i < n; i++) {
+        assertEquals(":" + (i + 1), in.readLine(), "RPUSH " + i);
+        assertEquals("+OK", in.readLine(), "SET " + i);
+      }
+      writer.join();
+      @SuppressWarnings("unchecked")
+      List<Object> list = (List<Object>) check.call("LRANGE", "order", "0", "-1");
+      for (int i = 0; i < n; i++) {
+        assertEquals(Integer.toString(i), list.get(i), "element " + i);
+      }
+      assertEquals(Integer.toString(n - 1), check.call("GET", "last"));
+    }
+  }
 }
