@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * One client connection. Commands are dispatched as they arrive (pipelining) and replies are
  * written strictly in request order, flushed once per burst. Reads and writes of one connection
  * never overtake each other: a read waits for the connection's earlier writes to complete and
- * vice versa, so a pipelined {@code SET k v; GET k} sees its own write. Everything here runs on
- * the channel's event loop and never blocks.
+ * vice versa, so a pipelined {@code SET k v; GET k} sees its own write; the reads and writes that
+ * waited together that way go as one pipelined run ({@link #dispatchRun}), ordered by the log.
+ * Everything here runs on the channel's event loop and never blocks.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements Transaction.Session {
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
