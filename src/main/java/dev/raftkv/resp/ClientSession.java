@@ -86,9 +86,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
   }
 
-  /** The most commands, and bytes of them, in one pipelined run (one log entry). */
+  /**
+   * The most commands, and bytes of them, in one pipelined run (one log entry); the bytes also at
+   * most half of what a log entry may carry ({@code raftkv.write.max-command-bytes}).
+   */
   static final int RUN_MAX_COMMANDS = 1000;
   static final int RUN_MAX_BYTES = 256 * 1024;
+  private final long runMaxBytes;
 
   private final Backend backend;
   private final ServerStats stats;
@@ -149,6 +153,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.id = id;
     this.authenticated = backend.acl().defaultOpen();
     this.pubsub = new PubSubSession(this, backend.pubsub());
+    this.runMaxBytes = Math.min(RUN_MAX_BYTES,
+        local.configLong("raftkv.write.max-command-bytes", 2L * RUN_MAX_BYTES) / 2);
   }
 
   /** AUTH or HELLO AUTH succeeded. */
@@ -698,7 +704,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /**
    * How many waiting commands, from the head, form a pipelined run: plain commands of one Raft
-   * group, at most {@link #RUN_MAX_COMMANDS} and {@link #RUN_MAX_BYTES}, with at least one read
+   * group, at most {@link #RUN_MAX_COMMANDS} and {@link #runMaxBytes}, with at least one read
    * and one write among them (0 otherwise: a run of one kind gains nothing, reads stay on the
    * read path and writes are batched anyway).
    */
@@ -713,7 +719,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         break;
       }
       bytes += dev.raftkv.raft.CommandBatch.encodedSize(w.argv().get());
-      if (bytes > RUN_MAX_BYTES && n > 0) {
+      if (bytes > runMaxBytes && n > 0) {
         break;
       }
       reads |= w.route() == Route.READ;

@@ -68,6 +68,13 @@ class ClientSessionTest {
         new ClientSession(backend, stats, new LocalCommands(backend, stats, Map.of("save", "")), 100));
   }
 
+  private EmbeddedChannel channel(Map<String, String> config) {
+    ServerStats stats = new ServerStats();
+    return new EmbeddedChannel(new LineLimit(), new RedisDecoder(true), new FrameLimits(1024, 1 << 20),
+        new RedisBulkStringAggregator(), new RedisArrayAggregator(),
+        new ClientSession(backend, stats, new LocalCommands(backend, stats, config), 100));
+  }
+
   private static void send(EmbeddedChannel ch, String s) {
     ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
   }
@@ -166,6 +173,16 @@ class ClientSessionTest {
 
     send(ch, "GET a\r\nGET b\r\n");
     assertEquals(List.of("R GET a", "R GET b"), backend.calls.subList(3, 5), "reads alone: the read path");
+  }
+
+  /** A run carries at most half of what a log entry may (raftkv.write.max-command-bytes). */
+  @Test
+  void noRunIsLargerThanHalfALogEntry() {
+    EmbeddedChannel ch = channel(Map.of("raftkv.write.max-command-bytes", "2"));
+    send(ch, "SET k 1\r\nGET k\r\nSET k 2\r\n");
+    backend.futures.get(0).complete(resp("+OK\r\n"));
+    ch.runPendingTasks();
+    assertEquals(List.of("W SET k 1", "R GET k"), backend.calls, "one command a time: no run");
   }
 
   @Test
