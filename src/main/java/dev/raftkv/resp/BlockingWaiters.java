@@ -67,6 +67,8 @@ public final class BlockingWaiters {
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
     State state = State.WAITING;
     boolean fresh = true; // has not made its first attempt yet
+    /** Counted in {@link #blockedClients}: an attempt of it found nothing (it really waits). */
+    boolean counted;
     /** Set when the timeout passed or CLIENT UNBLOCK came: the reply unless an attempt pops. */
     byte[] expired;
     boolean cancelled;
@@ -97,6 +99,8 @@ public final class BlockingWaiters {
   private final LinkedHashSet<Key> dirty = new LinkedHashSet<>();
   private final ArrayList<Waiter> fresh = new ArrayList<>();
   private volatile int blocked;
+  /** The waiters counted in {@link #blockedClients}. */
+  private volatile int counted;
 
   /** {@code writer} proposes a write through this group's log (the gateway's write path). */
   public BlockingWaiters(String peerName, Function<byte[][], CompletableFuture<byte[]>> writer) {
@@ -104,9 +108,22 @@ public final class BlockingWaiters {
     this.writer = writer;
   }
 
-  /** How many clients are blocked (INFO clients {@code blocked_clients}). */
+  /**
+   * How many clients are blocked (INFO clients {@code blocked_clients}): like Redis, a client
+   * counts once its command found nothing to pop, not while its first attempt is still on its
+   * way through the log (a client that pushes once it sees the count, as Redis's test suite
+   * does, would otherwise race that attempt, which could then pop the push or meet a key of
+   * another type and answer WRONGTYPE instead of staying blocked).
+   */
   public int blockedClients() {
-    return blocked;
+    return counted;
+  }
+
+  private void count(Waiter w) {
+    if (!w.counted) {
+      w.counted = true;
+      counted++;
+    }
   }
 
   /**
@@ -134,6 +151,7 @@ public final class BlockingWaiters {
         // first attempt (it could overtake them with a push not applied here yet); the client
         // waits its turn, as in Redis
         w.fresh = false;
+        count(w); // nothing to pop as far as this peer knows: it waits at once
       } else {
         fresh.add(w);
       }
@@ -295,6 +313,7 @@ public final class BlockingWaiters {
               + "data left with it", peerName);
         }
       } else if (nothing || notApplied) {
+        count(w);
         if (w.expired != null) {
           remove(w);
           after.add(() -> w.result.complete(w.expired));
@@ -355,6 +374,9 @@ public final class BlockingWaiters {
       }
     }
     blocked--;
+    if (w.counted) {
+      counted--;
+    }
     if (w.timer != null) {
       w.timer.cancel(false);
     }

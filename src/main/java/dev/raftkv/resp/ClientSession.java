@@ -9,6 +9,7 @@ import dev.raftkv.command.CommandError;
 import dev.raftkv.command.CommandSpec;
 import dev.raftkv.command.CommandSpec.Route;
 import dev.raftkv.command.Commands;
+import dev.raftkv.command.TransactionCommands;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * One client connection. Commands are dispatched as they arrive (pipelining) and replies are
  * written strictly in request order, flushed once per burst. Reads and writes of one connection
  * never overtake each other: a read waits for the connection's earlier writes to complete and
- * vice versa, so a pipelined {@code SET k v; GET k} sees its own write. Everything here runs on
- * the channel's event loop and never blocks.
+ * vice versa, so a pipelined {@code SET k v; GET k} sees its own write; the reads and writes that
+ * waited together that way go as one pipelined run ({@link #dispatchRun}), ordered by the log.
+ * Everything here runs on the channel's event loop and never blocks.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements Transaction.Session {
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
@@ -72,9 +74,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** A blocking command's wait (BLPOP ...): the keys that may let it pop, its timeout (0: none). */
   private record Blocked(List<byte[]> keys, long timeoutMs) {}
 
-  /** A data command waiting until the opposite kind of command in flight has finished. */
+  /**
+   * A data command waiting until the opposite kind of command in flight has finished. {@code
+   * plain}: a client's own READ or (normalized) WRITE, whose reply is the command's reply, that
+   * may ride in a pipelined run ({@link #runLength}).
+   */
   private record Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
-      Blocked blocked) {}
+      Blocked blocked, boolean plain) {
+    Waiting(Slot slot, Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply, Blocked blocked) {
+      this(slot, route, argv, onReply, blocked, false);
+    }
+  }
+
+  /**
+   * The most commands, and bytes of them, in one pipelined run (one log entry); the bytes also at
+   * most half of what a log entry may carry ({@code raftkv.write.max-command-bytes}).
+   */
+  static final int RUN_MAX_COMMANDS = 1000;
+  static final int RUN_MAX_BYTES = 256 * 1024;
+  private final long runMaxBytes;
 
   private final Backend backend;
   private final ServerStats stats;
@@ -94,6 +112,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** The blocking command in flight (its client is blocked), or null. */
   private volatile BlockingWaiters.Waiter blockedOn;
   private boolean blockingInflight;
+  /** A pipelined run is in flight: nothing else of this connection starts until it answered. */
+  private boolean runInflight;
   private boolean closing;
   /** Reading is paused because the peer as a whole has too much queued for Raft. */
   private boolean overloadPaused;
@@ -133,6 +153,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.id = id;
     this.authenticated = backend.acl().defaultOpen();
     this.pubsub = new PubSubSession(this, backend.pubsub());
+    this.runMaxBytes = Math.min(RUN_MAX_BYTES,
+        local.configLong("raftkv.write.max-command-bytes", 2L * RUN_MAX_BYTES) / 2);
   }
 
   /** AUTH or HELLO AUTH succeeded. */
@@ -329,7 +351,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         }
         drain();
       }
-      case READ -> submit(Route.READ, argv, argv);
+      case READ -> submitData(Route.READ, argv, argv, fastRead(spec));
       case WRITE -> {
         byte[][] normalized;
         try {
@@ -351,7 +373,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
               new Blocked(BlockingCommands.wakeKeys(normalized), timeout));
           return;
         }
-        submit(Route.WRITE, normalized, argv);
+        submitData(Route.WRITE, normalized, argv, true);
       }
       default -> throw new IllegalStateException();
     }
@@ -488,6 +510,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     submit(route, () -> argv, null, proto == 3 ? asSent : null);
   }
 
+  /** A client's own data command; {@code mayRide}: it may join a pipelined run. */
+  private void submitData(Route route, byte[][] argv, byte[][] asSent, boolean mayRide) {
+    submit(route, () -> argv, null, proto == 3 ? asSent : null, null, mayRide);
+  }
+
+  /**
+   * Whether a read may run inside a pipelined run, i.e. on the apply thread of every peer: only
+   * the reads Redis flags {@code fast} (O(1) or O(log N)), so a pipelined KEYS or LRANGE of a big
+   * list never holds up applying; the others keep the read path.
+   */
+  private static boolean fastRead(CommandSpec spec) {
+    dev.raftkv.protocol.CommandMeta.Info info = dev.raftkv.protocol.CommandMeta.redis(spec.name());
+    return info != null && info.flags().contains("fast");
+  }
+
   /** For a transaction: the reply is converted by {@code onReply} (RESP3 included). */
   @Override
   public void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply) {
@@ -527,11 +564,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
    * and either nothing is in flight or (for a non-blocking command) only commands of its route.
    */
   private boolean mayStart(Route route, Blocked blocked) {
-    return !blockingInflight && (inflight == 0 || blocked == null && inflightRoute == route);
+    return !blockingInflight && !runInflight
+        && (inflight == 0 || blocked == null && inflightRoute == route);
   }
 
   private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
       byte[][] resp3Argv, Blocked blocked) {
+    submit(route, argv, onReply, resp3Argv, blocked, false);
+  }
+
+  private void submit(Route route, Supplier<byte[][]> argv, UnaryOperator<byte[]> onReply,
+      byte[][] resp3Argv, Blocked blocked, boolean plain) {
     Slot slot = newSlot();
     slot.resp3Argv = resp3Argv;
     slot.cmd = lastCommand;
@@ -541,7 +584,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (waiting.isEmpty() && mayStart(route, blocked)) {
       dispatch(slot, route, argv.get(), onReply, blocked);
     } else {
-      waiting.add(new Waiting(slot, route, argv, onReply, blocked));
+      waiting.add(new Waiting(slot, route, argv, onReply, blocked, plain));
     }
     if (replies.size() >= maxPending && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false); // back-pressure: stop reading this client
@@ -618,6 +661,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** Records a command's reply and dispatches what waited for it; the caller drains. */
   private void complete(Slot slot, byte[] reply) {
+    record(slot, reply);
+    startWaiting();
+  }
+
+  private void record(Slot slot, byte[] reply) {
     if (slot.cmd != null) {
       stats.executed(slot.cmd, System.nanoTime() - slot.startNanos, reply);
     }
@@ -627,14 +675,119 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       blockingInflight = false;
       blockedOn = null;
     }
+  }
+
+  /**
+   * Dispatches the waiting commands that may start now. When nothing is in flight and the
+   * waiting commands begin with a run of plain reads and writes mixed ({@link #runLength}), the
+   * run goes as one log entry instead, and the rest waits for its reply.
+   */
+  private void startWaiting() {
     while (!waiting.isEmpty()) {
       Waiting w = waiting.peek();
       if (!mayStart(w.route(), w.blocked())) {
         break;
       }
+      int run = inflight == 0 ? runLength() : 0;
+      if (run > 0) {
+        List<Waiting> commands = new ArrayList<>(run);
+        for (int i = 0; i < run; i++) {
+          commands.add(waiting.poll());
+        }
+        dispatchRun(commands);
+        return;
+      }
       waiting.poll();
       dispatch(w.slot(), w.route(), w.argv().get(), w.onReply(), w.blocked());
     }
+  }
+
+  /**
+   * How many waiting commands, from the head, form a pipelined run: plain commands of one Raft
+   * group, at most {@link #RUN_MAX_COMMANDS} and {@link #runMaxBytes}, with at least one read
+   * and one write among them (0 otherwise: a run of one kind gains nothing, reads stay on the
+   * read path and writes are batched anyway).
+   */
+  private int runLength() {
+    int n = 0;
+    long bytes = 0;
+    boolean reads = false;
+    boolean writes = false;
+    int group = waiting.peek().slot().group;
+    for (Waiting w : waiting) {
+      if (!w.plain() || w.slot().group != group || n == RUN_MAX_COMMANDS) {
+        break;
+      }
+      bytes += dev.raftkv.raft.CommandBatch.encodedSize(w.argv().get());
+      if (bytes > runMaxBytes && n > 0) {
+        break;
+      }
+      reads |= w.route() == Route.READ;
+      writes |= w.route() == Route.WRITE;
+      n++;
+    }
+    return reads && writes ? n : 0;
+  }
+
+  /**
+   * A pipelined run: the commands go as one internal {@link TransactionCommands#EXEC} without
+   * watched keys, one command of one log entry, run in order at apply time with nothing
+   * interleaved; each command's reply (an error included) is its element of EXEC's reply, and an
+   * error does not stop the others. The reads are ordered after the connection's earlier writes
+   * and before its later ones by the log itself, so a pipelined {@code SET k v; GET k; ...} costs
+   * one Raft round per run instead of one per alternation between reads and writes. Nothing else
+   * of the connection starts until the run has answered.
+   */
+  private void dispatchRun(List<Waiting> run) {
+    List<byte[]> items = new ArrayList<>(run.size());
+    for (Waiting w : run) {
+      items.add(TransactionCommands.commandItem(w.argv().get()));
+    }
+    inflight += run.size();
+    inflightRoute = Route.WRITE;
+    runInflight = true;
+    backend.write(run.get(0).slot().group, TransactionCommands.execCommand(List.of(), List.of(), items))
+        .whenComplete((reply, err) -> {
+          Runnable done = () -> {
+            byte[][] replies = splitRun(err == null ? reply
+                : RespOut.errorBytes("ERR internal error: " + err), run.size());
+            runInflight = false;
+            for (int i = 0; i < run.size(); i++) {
+              Waiting w = run.get(i);
+              record(w.slot(), replies[i]);
+            }
+            startWaiting();
+            drain();
+          };
+          if (ctx.executor().inEventLoop()) {
+            done.run();
+          } else {
+            ctx.executor().execute(done);
+          }
+        });
+  }
+
+  /**
+   * The replies of a run's commands: the elements of EXEC's array, or, when the run as a whole
+   * failed (CLUSTERDOWN, TIMEOUT), that error for each.
+   */
+  static byte[][] splitRun(byte[] reply, int commands) {
+    byte[][] replies = new byte[commands][];
+    String header = "*" + commands + "\r\n";
+    if (reply.length > header.length()
+        && new String(reply, 0, header.length(), StandardCharsets.US_ASCII).equals(header)) {
+      int[] pos = {header.length()};
+      for (int i = 0; i < commands; i++) {
+        int start = pos[0];
+        dev.raftkv.protocol.RespReply.parse(reply, pos);
+        replies[i] = java.util.Arrays.copyOfRange(reply, start, pos[0]);
+      }
+      return replies;
+    }
+    byte[] error = reply.length > 0 && reply[0] == '-' ? reply
+        : RespOut.errorBytes("ERR internal error: unexpected pipelined run reply");
+    java.util.Arrays.fill(replies, error);
+    return replies;
   }
 
   @Override

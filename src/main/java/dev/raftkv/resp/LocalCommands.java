@@ -85,6 +85,16 @@ final class LocalCommands {
     this.config = new java.util.LinkedHashMap<>(config); // CONFIG SET may change the encoding thresholds
   }
 
+  /** A numeric setting of CONFIG GET's view ({@code raftkv.*} keys included), or {@code absent}. */
+  long configLong(String key, long absent) {
+    String v = config.get(key);
+    try {
+      return v == null ? absent : Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      return absent;
+    }
+  }
+
   /** The name a command is counted under in INFO commandstats: {@code client|setname} etc. */
   static String statName(CommandSpec spec, byte[][] a) {
     if (a.length > 1 && CONTAINERS.contains(spec.name())) {

@@ -438,4 +438,62 @@ class TransactionsCompatIT {
       }
     }
   }
+
+  /** Sends {@code pipeline} at once to {@code port}, then reads every reply up to ECHO __end__'s. */
+  private static String pipelined(int port, String pipeline) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(60_000);
+      Thread writer = new Thread(() -> {
+        try {
+          socket.getOutputStream().write(pipeline.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException e) {
+          // the read below fails
+        }
+      });
+      writer.start();
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      String end = "$7\r\n__end__\r\n";
+      byte[] buf = new byte[65536];
+      java.io.InputStream in = socket.getInputStream();
+      while (!got.toString(java.nio.charset.StandardCharsets.UTF_8).endsWith(end)) {
+        int n = in.read(buf);
+        if (n < 0) {
+          break;
+        }
+        got.write(buf, 0, n);
+      }
+      writer.join();
+      return got.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Redis's suite, unit/other "PIPELINING stresser": SET/GET pairs and other reads and writes
+   * pipelined on one connection (sent at once, read after), so the follower packs them into
+   * pipelined runs: every reply, errors included, is redis-server's, in request order; a GET
+   * sees its connection's SET before it and none after; SET k 1, SET k 2 ends at 2.
+   */
+  @Test
+  void pipelinedWritesAndReadsGetRedisRepliesInOrder() throws Exception {
+    StringBuilder p = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      p.append("SET key:").append(i).append(" 0000").append(i).append("0000\r\n");
+      p.append("GET key:").append(i).append("\r\n");
+      if (i % 500 == 0) {
+        p.append("SET k 1\r\nSET k 2\r\nGET k\r\nINCR n\r\nGET n\r\nLPUSH n x\r\nGET n\r\n")
+            .append("SET s v EX 0\r\nEXISTS s\r\nSET s v\r\nSTRLEN s\r\nAPPEND s w\r\nGET s\r\n")
+            .append("RPUSH l a b c\r\nLRANGE l 0 -1\r\nLLEN l\r\nMGET k n s l\r\nDEL l\r\n")
+            .append("TYPE l\r\nPING\r\nMULTI\r\nSET m ").append(i).append("\r\nGET m\r\nEXEC\r\n")
+            .append("GET m\r\nFOO\r\nGET\r\nGET k\r\n");
+      }
+    }
+    p.append("DBSIZE\r\nECHO __end__\r\n");
+    String expected = pipelined(diff.redisPort(), p.toString());
+    String got = pipelined(diff.raftKvPort(), p.toString());
+    assertEquals(expected.length(), got.length(), "the same replies");
+    assertEquals(expected, got);
+    diff.same("GET", "k");
+    diff.same("GET", "key:2999");
+  }
 }

@@ -191,4 +191,99 @@ class TransactionsIT {
       assertEquals("from-a", c.call("GET", "w"));
     }
   }
+
+  private static long appliedIndex(RespClient c) throws Exception {
+    for (String line : ((String) c.call("INFO", "raft")).split("\r\n")) {
+      if (line.startsWith("raft_applied_index:")) {
+        return Long.parseLong(line.substring("raft_applied_index:".length()));
+      }
+    }
+    throw new AssertionError("no raft_applied_index in INFO raft");
+  }
+
+  /**
+   * Redis's suite, unit/other "PIPELINING stresser", on a follower: 20,000 pipelined SET/GET
+   * pairs (sent at once, read after). Each GET sees its own SET; the pairs share log entries
+   * (pipelined runs): far fewer entries than the 20,000 that one entry per SET took, each GET
+   * having waited for the SET before it.
+   */
+  @Test
+  void pipelinedSetGetPairsOnAFollowerShareLogEntries() throws Exception {
+    int follower = cluster.aFollower();
+    int pairs = 20_000;
+    try (RespClient info = client(follower);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.redisPorts[follower])) {
+      long before = appliedIndex(info);
+      socket.setSoTimeout(60_000);
+      StringBuilder p = new StringBuilder();
+      for (int i = 0; i < pairs; i++) {
+        p.append("SET pipe:").append(i).append(" v").append(i).append("\r\nGET pipe:").append(i).append("\r\n");
+      }
+      byte[] bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      Thread writer = new Thread(() -> {
+        try {
+          socket.getOutputStream().write(bytes);
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException e) {
+          // the reads below fail
+        }
+      });
+      long t0 = System.nanoTime();
+      writer.start();
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+          socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      for (int i = 0; i < pairs; i++) {
+        assertEquals("+OK", in.readLine(), "SET " + i);
+        assertEquals("$" + ("v" + i).length(), in.readLine(), "GET " + i);
+        assertEquals("v" + i, in.readLine(), "GET " + i);
+      }
+      writer.join();
+      long entries = appliedIndex(info) - before;
+      System.out.printf("%d pipelined SET/GET pairs on a follower: %d ms, %d log entries%n", pairs,
+          (System.nanoTime() - t0) / 1_000_000, entries);
+      assertTrue(entries < pairs / 4, entries + " log entries for " + pairs + " pairs");
+    }
+  }
+
+  /**
+   * Per-connection order of pipelined writes, on a follower (forwarded to the leader in several
+   * batches): 20,000 RPUSHes sent at once leave the list in request order, and SET k 1, SET k 2
+   * pipelined ends at 2.
+   */
+  @Test
+  void pipelinedWritesOnAFollowerApplyInRequestOrder() throws Exception {
+    int follower = cluster.aFollower();
+    int n = 20_000;
+    try (RespClient check = client(follower);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.redisPorts[follower])) {
+      socket.setSoTimeout(60_000);
+      StringBuilder p = new StringBuilder();
+      for (int i = 0; i < n; i++) {
+        p.append("RPUSH order ").append(i).append("\r\nSET last ").append(i).append("\r\n");
+      }
+      byte[] bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      Thread writer = new Thread(() -> {
+        try {
+          socket.getOutputStream().write(bytes);
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException e) {
+          // the reads below fail
+        }
+      });
+      writer.start();
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+          socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      for (int i = 0; i < n; i++) {
+        assertEquals(":" + (i + 1), in.readLine(), "RPUSH " + i);
+        assertEquals("+OK", in.readLine(), "SET " + i);
+      }
+      writer.join();
+      @SuppressWarnings("unchecked")
+      List<Object> list = (List<Object>) check.call("LRANGE", "order", "0", "-1");
+      for (int i = 0; i < n; i++) {
+        assertEquals(Integer.toString(i), list.get(i), "element " + i);
+      }
+      assertEquals(Integer.toString(n - 1), check.call("GET", "last"));
+    }
+  }
 }

@@ -146,6 +146,32 @@ class BlockingWaitersTest {
     return str(w.result().get(10, TimeUnit.SECONDS));
   }
 
+  /**
+   * INFO's blocked_clients counts a client once its command found nothing, as Redis does: while
+   * its first attempt is still on its way through the log it is not counted, so a client that
+   * pushes once it sees the count never races that attempt.
+   */
+  @Test
+  void aClientCountsAsBlockedOnceItsFirstAttemptFoundNothing() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    gate = held;
+    BlockingWaiters.Waiter w = block(0, "BLPOP", "q", "0");
+    assertEquals(0, waiters.blockedClients(), "the first attempt is not applied yet");
+    held.countDown();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (waiters.blockedClients() == 0) {
+      assertTrue(System.nanoTime() < deadline, "never counted as blocked");
+      Thread.sleep(5);
+    }
+    assertEquals(1, waiters.blockedClients());
+    BlockingWaiters.Waiter behind = block(0, "BLPOP", "q", "0");
+    assertEquals(2, waiters.blockedClients(), "queued behind a blocked client: blocked at once");
+    write("RPUSH", "q", "a", "b");
+    assertEquals("*2\r\n$1\r\nq\r\n$1\r\na\r\n", reply(w));
+    assertEquals("*2\r\n$1\r\nq\r\n$1\r\nb\r\n", reply(behind));
+    assertEquals(0, waiters.blockedClients());
+  }
+
   @Test
   void waitersOfOneKeyAreServedInTheOrderTheyBlocked() throws Exception {
     List<BlockingWaiters.Waiter> ws = new ArrayList<>();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raftkv.command.Packed;
+import dev.raftkv.command.TransactionCommands;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -27,8 +29,10 @@ class ClientSessionTest {
   static final class ManualBackend implements Backend {
     final List<String> calls = new ArrayList<>();
     final List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+    final List<byte[][]> argvs = new ArrayList<>();
 
     private CompletableFuture<byte[]> record(String kind, byte[][] argv) {
+      argvs.add(argv);
       StringBuilder sb = new StringBuilder(kind);
       for (byte[] a : argv) {
         sb.append(' ').append(new String(a, StandardCharsets.UTF_8));
@@ -64,6 +68,13 @@ class ClientSessionTest {
         new ClientSession(backend, stats, new LocalCommands(backend, stats, Map.of("save", "")), 100));
   }
 
+  private EmbeddedChannel channel(Map<String, String> config) {
+    ServerStats stats = new ServerStats();
+    return new EmbeddedChannel(new LineLimit(), new RedisDecoder(true), new FrameLimits(1024, 1 << 20),
+        new RedisBulkStringAggregator(), new RedisArrayAggregator(),
+        new ClientSession(backend, stats, new LocalCommands(backend, stats, config), 100));
+  }
+
   private static void send(EmbeddedChannel ch, String s) {
     ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
   }
@@ -96,21 +107,82 @@ class ClientSessionTest {
     assertEquals("$1\r\nA\r\n$1\r\nB\r\n+PONG\r\n$1\r\nC\r\n", out(ch));
   }
 
+  /** A read Redis does not flag fast (LRANGE) keeps the read path: it waits for the write before it. */
   @Test
   void aReadWaitsForTheSameConnectionsEarlierWrite() {
     EmbeddedChannel ch = channel(1024, 1 << 20);
-    send(ch, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
-        + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nw\r\n");
-    assertEquals(List.of("W SET k v"), backend.calls, "GET must not start before SET is done");
+    send(ch, "*3\r\n$5\r\nRPUSH\r\n$1\r\nk\r\n$1\r\nv\r\n*4\r\n$6\r\nLRANGE\r\n$1\r\nk\r\n"
+        + "$1\r\n0\r\n$2\r\n-1\r\n*3\r\n$5\r\nRPUSH\r\n$1\r\nk\r\n$1\r\nw\r\n");
+    assertEquals(List.of("W RPUSH k v"), backend.calls, "LRANGE must not start before RPUSH is done");
+    backend.futures.get(0).complete(resp(":1\r\n"));
+    ch.runPendingTasks();
+    assertEquals(List.of("W RPUSH k v", "R LRANGE k 0 -1"), backend.calls,
+        "the second RPUSH waits for the LRANGE");
+    backend.futures.get(1).complete(resp("*1\r\n$1\r\nv\r\n"));
+    ch.runPendingTasks();
+    assertEquals(List.of("W RPUSH k v", "R LRANGE k 0 -1", "W RPUSH k w"), backend.calls);
+    backend.futures.get(2).complete(resp(":2\r\n"));
+    ch.runPendingTasks();
+    assertEquals(":1\r\n*1\r\n$1\r\nv\r\n:2\r\n", out(ch));
+  }
+
+  /** The commands of a pipelined run, as the EXEC command of its log entry carries them. */
+  private static List<String> runCommands(byte[][] exec) {
+    assertEquals(TransactionCommands.EXEC, new String(exec[0], StandardCharsets.UTF_8));
+    assertEquals("0", new String(exec[1], StandardCharsets.UTF_8), "a run watches no key");
+    List<String> commands = new ArrayList<>();
+    for (int i = 2; i < exec.length; i++) {
+      assertEquals(TransactionCommands.ITEM_COMMAND, exec[i][0]);
+      StringBuilder sb = new StringBuilder();
+      for (byte[] a : Packed.unpack(java.util.Arrays.copyOfRange(exec[i], 1, exec[i].length))) {
+        sb.append(sb.length() == 0 ? "" : " ").append(new String(a, StandardCharsets.UTF_8));
+      }
+      commands.add(sb.toString());
+    }
+    return commands;
+  }
+
+  /**
+   * Redis's suite, unit/other "PIPELINING stresser": pipelined SET/GET pairs. What waited behind
+   * the first SET goes as one pipelined run, in order, each command with its own reply (an error
+   * stops nothing); the connection's next commands wait for the run's reply, then form the next
+   * run. A run of reads only stays on the read path.
+   */
+  @Test
+  void pipelinedWritesAndReadsWaitingTogetherGoAsOneRunInOrder() {
+    EmbeddedChannel ch = channel(1024, 1 << 20);
+    send(ch, "SET k 1\r\nGET k\r\nSET k 2\r\nGET k\r\nINCR k\r\nLPUSH k x\r\nGET k\r\n");
+    assertEquals(List.of("W SET k 1"), backend.calls);
     backend.futures.get(0).complete(resp("+OK\r\n"));
     ch.runPendingTasks();
-    assertEquals(List.of("W SET k v", "R GET k"), backend.calls, "the second SET waits for the GET");
-    backend.futures.get(1).complete(resp("$1\r\nv\r\n"));
+    assertEquals(2, backend.calls.size());
+    assertEquals(List.of("GET k", "SET k 2", "GET k", "INCR k", "LPUSH k x", "GET k"),
+        runCommands(backend.argvs.get(1)));
+    send(ch, "SET k 4\r\nGET k\r\n");
+    assertEquals(2, backend.calls.size(), "nothing starts while the run is out");
+    backend.futures.get(1).complete(resp("*6\r\n$1\r\n1\r\n+OK\r\n$1\r\n2\r\n:3\r\n"
+        + "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n$1\r\n3\r\n"));
     ch.runPendingTasks();
-    assertEquals(List.of("W SET k v", "R GET k", "W SET k w"), backend.calls);
-    backend.futures.get(2).complete(resp("+OK\r\n"));
+    assertEquals("+OK\r\n$1\r\n1\r\n+OK\r\n$1\r\n2\r\n:3\r\n"
+        + "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n$1\r\n3\r\n", out(ch));
+    assertEquals(List.of("SET k 4", "GET k"), runCommands(backend.argvs.get(2)));
+    backend.futures.get(2).complete(resp("-CLUSTERDOWN no Raft leader\r\n"));
     ch.runPendingTasks();
-    assertEquals("+OK\r\n$1\r\nv\r\n+OK\r\n", out(ch));
+    assertEquals("-CLUSTERDOWN no Raft leader\r\n-CLUSTERDOWN no Raft leader\r\n", out(ch),
+        "a run that failed as a whole gives each command its error");
+
+    send(ch, "GET a\r\nGET b\r\n");
+    assertEquals(List.of("R GET a", "R GET b"), backend.calls.subList(3, 5), "reads alone: the read path");
+  }
+
+  /** A run carries at most half of what a log entry may (raftkv.write.max-command-bytes). */
+  @Test
+  void noRunIsLargerThanHalfALogEntry() {
+    EmbeddedChannel ch = channel(Map.of("raftkv.write.max-command-bytes", "2"));
+    send(ch, "SET k 1\r\nGET k\r\nSET k 2\r\n");
+    backend.futures.get(0).complete(resp("+OK\r\n"));
+    ch.runPendingTasks();
+    assertEquals(List.of("W SET k 1", "R GET k"), backend.calls, "one command a time: no run");
   }
 
   @Test

@@ -174,7 +174,8 @@ class CommandsDocTest {
         `ALPHA` compares bytes (as Redis in the C locale), and `BY nosort` on a set gives its
         members in bytewise order (Redis: its hash table's order).
       - Not there (Redis's unknown command error): streams (`XADD`, `XGROUP`, ...),
-        `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, and the
+        `SAVE`/`BGSAVE`/`SHUTDOWN`, `REPLICAOF`/`SYNC`, `MONITOR`, `CLIENT TRACKING` (client-side
+        caching; Redis's unknown subcommand error), and the
         replication and script-timeout parameters (`repl-ping-replica-period`,
         `lua-time-limit`, `replica-serve-stale-data`, `aof-*`) for `CONFIG SET`.
       - Redis's own Tcl test suite, run against a follower: docs/verification.md ("Redis's own
