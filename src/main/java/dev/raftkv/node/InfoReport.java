@@ -110,7 +110,13 @@ final class InfoReport {
             .append("master_repl_offset:").append(appliedIndex(node)).append("\r\n");
         case "keyspace" -> {
           sb.append("# Keyspace\r\n");
-          long[] counted = node.stateMachine().readStore(InfoReport::countKeys);
+          // the groups DBSIZE answers for, so that INFO keyspace and DBSIZE agree with several groups
+          long[] counted = new long[2];
+          for (dev.raftkv.raft.KvStateMachine sm : node.servedStateMachines()) {
+            long[] c = sm.readStore(InfoReport::countKeys);
+            counted[0] += c[0];
+            counted[1] += c[1];
+          }
           if (counted[0] > 0) {
             sb.append("db0:keys=").append(counted[0]).append(",expires=").append(counted[1])
                 .append(",avg_ttl=0\r\n");

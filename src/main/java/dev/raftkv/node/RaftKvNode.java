@@ -669,6 +669,14 @@ public final class RaftKvNode implements Closeable {
     return group0().stateMachine;
   }
 
+  /**
+   * The state machines of the groups INFO keyspace counts: those this peer leads (all of them
+   * when it leads none), the groups DBSIZE answers for (see {@link #servedGroups()}).
+   */
+  List<KvStateMachine> servedStateMachines() {
+    return servedGroups().stream().map(g -> g.stateMachine).toList();
+  }
+
   /** The state machine of group {@code index}. */
   public KvStateMachine stateMachine(int index) {
     return groups.get(index).stateMachine;

@@ -157,9 +157,12 @@ class MultiGroupIT {
     long dbsizes = 0;
     long keysListed = 0;
     long scanned = 0;
+    long infoKeys = 0;
     for (int port : new java.util.TreeSet<>(checkSlotsAndLeaders())) {
       try (Jedis m = new Jedis("127.0.0.1", port, 15_000)) {
         dbsizes += m.dbSize();
+        infoKeys += m.info("keyspace").lines().filter(l -> l.startsWith("db0:keys="))
+            .mapToLong(l -> Long.parseLong(l.substring("db0:keys=".length(), l.indexOf(',')))).sum();
         keysListed += m.keys("*").size();
         String cursor = "0";
         do {
@@ -172,6 +175,7 @@ class MultiGroupIT {
     }
     assertEquals(KEYS + GROUPS + 3, scanned, "SCAN summed over the masters");
     assertEquals(KEYS + GROUPS + 3, dbsizes, "DBSIZE summed over the masters");
+    assertEquals(KEYS + GROUPS + 3, infoKeys, "INFO keyspace's db0 keys summed over the masters");
     assertEquals(KEYS + GROUPS + 3, keysListed, "KEYS summed over the masters");
     try (Jedis j = new Jedis("127.0.0.1", redisPorts[0], 15_000); JedisCluster jc = cluster()) {
       String raft = j.info("raft");

@@ -201,6 +201,26 @@ class TransactionsIT {
     throw new AssertionError("no raft_applied_index in INFO raft");
   }
 
+  /** Writes {@code commands} to {@code socket} at once, on a thread of its own (the caller reads the replies). */
+  private static Thread sendAll(java.net.Socket socket, CharSequence commands) {
+    byte[] bytes = commands.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Thread writer = new Thread(() -> {
+      try {
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+      } catch (java.io.IOException e) {
+        // the reads of the replies fail
+      }
+    });
+    writer.start();
+    return writer;
+  }
+
+  private static java.io.BufferedReader lines(java.net.Socket socket) throws java.io.IOException {
+    return new java.io.BufferedReader(new java.io.InputStreamReader(
+        socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
   /**
    * Redis's suite, unit/other "PIPELINING stresser", on a follower: 20,000 pipelined SET/GET
    * pairs (sent at once, read after). Each GET sees its own SET; the pairs share log entries
@@ -219,19 +239,9 @@ class TransactionsIT {
       for (int i = 0; i < pairs; i++) {
         p.append("SET pipe:").append(i).append(" v").append(i).append("\r\nGET pipe:").append(i).append("\r\n");
       }
-      byte[] bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      Thread writer = new Thread(() -> {
-        try {
-          socket.getOutputStream().write(bytes);
-          socket.getOutputStream().flush();
-        } catch (java.io.IOException e) {
-          // the reads below fail
-        }
-      });
       long t0 = System.nanoTime();
-      writer.start();
-      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
-          socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      Thread writer = sendAll(socket, p);
+      java.io.BufferedReader in = lines(socket);
       for (int i = 0; i < pairs; i++) {
         assertEquals("+OK", in.readLine(), "SET " + i);
         assertEquals("$" + ("v" + i).length(), in.readLine(), "GET " + i);
@@ -261,18 +271,8 @@ class TransactionsIT {
       for (int i = 0; i < n; i++) {
         p.append("RPUSH order ").append(i).append("\r\nSET last ").append(i).append("\r\n");
       }
-      byte[] bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      Thread writer = new Thread(() -> {
-        try {
-          socket.getOutputStream().write(bytes);
-          socket.getOutputStream().flush();
-        } catch (java.io.IOException e) {
-          // the reads below fail
-        }
-      });
-      writer.start();
-      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
-          socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      Thread writer = sendAll(socket, p);
+      java.io.BufferedReader in = lines(socket);
       for (int i = 0; i < n; i++) {
         assertEquals(":" + (i + 1), in.readLine(), "RPUSH " + i);
         assertEquals("+OK", in.readLine(), "SET " + i);
