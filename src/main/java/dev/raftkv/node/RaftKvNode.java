@@ -1,16 +1,16 @@
 package dev.raftkv.node;
 
+import static dev.raftkv.command.Args.is;
+
 import dev.raftkv.config.ConfigException;
 import dev.raftkv.config.HostPort;
 import dev.raftkv.config.NodeConfig;
 import dev.raftkv.config.Peer;
 import dev.raftkv.config.PeersFile;
-import dev.raftkv.raft.CommitNudgingGrpc;
-import dev.raftkv.raft.KvStateMachine;
-import static dev.raftkv.command.Args.is;
-
 import dev.raftkv.protocol.RespOut;
 import dev.raftkv.protocol.RespReply;
+import dev.raftkv.raft.CommitNudgingGrpc;
+import dev.raftkv.raft.KvStateMachine;
 import dev.raftkv.raft.RaftGateway;
 import dev.raftkv.resp.Backend;
 import dev.raftkv.resp.RespServer;
@@ -698,12 +698,12 @@ public final class RaftKvNode implements Closeable {
     }
   }
 
-  /** This peer's Pub/Sub hub (INFO). */
   /** Requests (write batches, read index requests) other peers forwarded to this one. */
   public long forwardedIn() {
     return forwardReceiver == null ? 0 : forwardReceiver.received();
   }
 
+  /** This peer's Pub/Sub hub (INFO). */
   public dev.raftkv.pubsub.PubSubHub pubsub() {
     return pubsub;
   }

@@ -21,7 +21,6 @@ import org.apache.ratis.grpc.GrpcUtil;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos.RaftClientReplyProto;
 import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
-import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
@@ -129,9 +128,7 @@ public final class DirectForward {
         if (s == null) {
           throw new IOException("this peer's Raft server is not running yet");
         }
-        reply = s.getDivision(request.getRaftGroupId()) instanceof RaftClientAsynchronousProtocol division
-            ? division.submitClientRequestAsync(request)
-            : s.submitClientRequestAsync(request);
+        reply = RaftGateway.submitToDivision(s, request);
       } catch (IOException | RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
       }

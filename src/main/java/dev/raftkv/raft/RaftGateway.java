@@ -301,6 +301,22 @@ public final class RaftGateway implements Closeable {
   }
 
   /**
+   * Submits {@code request} to its division of {@code server} on the calling thread (the leader's
+   * gateway for its own writes, {@link DirectForward} for forwarded ones). RaftServer's
+   * submitClientRequestAsync runs the same call on Ratis' client executor and parks the caller
+   * until it returns (RaftServerImpl.executeSubmitClientRequestAsync: supplyAsync, then join),
+   * which cost two thread hand-offs per log entry and nothing else: the call only appends the
+   * entry and returns the future of its reply.
+   */
+  static CompletableFuture<RaftClientReply> submitToDivision(RaftServer server, RaftClientRequest request)
+      throws IOException {
+    if (server.getDivision(request.getRaftGroupId()) instanceof RaftClientAsynchronousProtocol division) {
+      return division.submitClientRequestAsync(request);
+    }
+    return server.submitClientRequestAsync(request);
+  }
+
+  /**
    * Sends a request to another peer (the leader): on the {@link DirectForward} stream when this
    * gateway has one and knows the peer's address, else through Ratis' client.
    */
@@ -313,13 +329,6 @@ public final class RaftGateway implements Closeable {
       }
     }
     return rpc.getClientRpc().sendRequestAsyncUnordered(request);
-  }
-
-  /** After a failed request to {@code peer} through Ratis' client: it reconnects next time. */
-  private void resetRatisClient(RaftPeerId peer, Throwable cause) {
-    if (forward == null) {
-      rpc.getClientRpc().handleException(peer, cause, true);
-    }
   }
 
   private RaftPeerId currentLeader() {
@@ -527,7 +536,7 @@ public final class RaftGateway implements Closeable {
       inFlight = true;
       try {
         if (target.equals(selfId)) {
-          reply = submitToOwnDivision(b.setServerId(selfId).build());
+          reply = submitToDivision(server, b.setServerId(selfId).build());
         } else {
           reply = sendToLeader(target, b.setServerId(target).build(), remainingMs);
         }
@@ -535,20 +544,6 @@ public final class RaftGateway implements Closeable {
         reply = CompletableFuture.failedFuture(e);
       }
       reply.whenComplete((r, e) -> onReply(target, r, e));
-    }
-
-    /**
-     * A write to this peer's own division, submitted on the calling thread. RaftServer's
-     * submitClientRequestAsync runs the same call on Ratis' client executor and parks the caller
-     * until it returns (RaftServerImpl.executeSubmitClientRequestAsync: supplyAsync, then join),
-     * which cost two thread hand-offs per log entry and nothing else: the call only appends the
-     * entry and returns the future of its reply.
-     */
-    private CompletableFuture<RaftClientReply> submitToOwnDivision(RaftClientRequest request) throws IOException {
-      if (server.getDivision(groupId) instanceof RaftClientAsynchronousProtocol division) {
-        return division.submitClientRequestAsync(request);
-      }
-      return server.submitClientRequestAsync(request);
     }
 
     /**
@@ -574,7 +569,7 @@ public final class RaftGateway implements Closeable {
       Throwable cause = unwrap(error);
       LOG.debug("{}: read {} via {} failed: {}", peerName, callId, leader, String.valueOf(cause));
       if (!leader.equals(selfId)) {
-        resetRatisClient(leader, cause);
+        rpc.getClientRpc().handleException(leader, cause, true);
       }
       if (result.isDone()) {
         return;
@@ -616,7 +611,7 @@ public final class RaftGateway implements Closeable {
       LOG.debug("{}: call {} to {} failed: {}", peerName, callId, target, String.valueOf(cause));
       if (!target.equals(selfId)) {
         // Ratis' gRPC stream to that peer may be closed after a failure: reconnect next time
-        resetRatisClient(target, cause);
+        rpc.getClientRpc().handleException(target, cause, true);
       }
       if (result.isDone()) {
         return; // expired meanwhile
