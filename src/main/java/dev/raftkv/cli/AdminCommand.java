@@ -255,6 +255,23 @@ final class AdminCommand implements Runnable {
    * the peer with the highest priority), transfers, then sets every priority back to 0 so that a
    * later election is not biased. Priorities are reset also when the transfer fails.
    */
+  /**
+   * One leadership transfer to {@code to} through {@code c}'s group, bounded by {@code deadline}
+   * (at least 1 s): null when Ratis reports success, else why it failed.
+   */
+  static String transferOnce(RaftClient c, String to, long deadline) {
+    try {
+      long left = Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf(to), left);
+      if (!r.isSuccess()) {
+        return r.getException() == null ? "unknown error" : r.getException().getMessage();
+      }
+      return null;
+    } catch (IOException e) {
+      return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+  }
+
   ClusterView transferLeadership(ClusterView view, String to) throws IOException, ConfigException {
     if (to.equals(view.leader)) {
       return view;
@@ -267,16 +284,7 @@ final class AdminCommand implements Runnable {
       // Under load the target's election can lose a race with the old leader's heartbeats (Ratis
       // then reports DIFFERENT_LEADER or TIMED_OUT); its raised priority stays, so try again.
       for (int attempt = 1; attempt <= TRANSFER_ATTEMPTS; attempt++) {
-        failure = null;
-        try {
-          long left = Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-          RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf(to), left);
-          if (!r.isSuccess()) {
-            failure = r.getException() == null ? "unknown error" : r.getException().getMessage();
-          }
-        } catch (IOException e) {
-          failure = e.getMessage() == null ? e.toString() : e.getMessage();
-        }
+        failure = transferOnce(c, to, deadline);
         if (failure == null) {
           break;
         }

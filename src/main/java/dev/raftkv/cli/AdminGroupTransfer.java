@@ -52,39 +52,14 @@ final class AdminGroupTransfer {
     String leader = null;
     long best = -1;
     for (PeerState s : view.states) {
-      String role;
-      long term;
-      if (group == 0) {
-        role = s.get("raft_role");
-        term = s.getLong("raft_term", -1);
-      } else {
-        Map<String, String> f = fields(s.get("raft_group" + group));
-        role = f.get("role");
-        try {
-          term = Long.parseLong(f.getOrDefault("term", "-1"));
-        } catch (NumberFormatException e) {
-          term = -1;
-        }
-      }
-      if ("leader".equals(role) && term > best) {
+      Map<String, String> row = AdminStatus.groupRow(s, group);
+      long term = AdminStatus.parse(row.get("term"));
+      if ("leader".equals(row.get("role")) && term > best) {
         leader = s.peer().id();
         best = term;
       }
     }
     return leader;
-  }
-
-  private static Map<String, String> fields(String line) {
-    Map<String, String> f = new java.util.HashMap<>();
-    if (line != null) {
-      for (String kv : line.split(",")) {
-        int eq = kv.indexOf('=');
-        if (eq > 0) {
-          f.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-      }
-    }
-    return f;
   }
 
   int transfer(int group, String to) throws IOException, ConfigException {
@@ -135,16 +110,7 @@ final class AdminGroupTransfer {
       }
       String failure = null;
       for (int attempt = 1; attempt <= AdminCommand.TRANSFER_ATTEMPTS; attempt++) {
-        failure = null;
-        try {
-          long left = Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-          RaftClientReply t = c.admin().transferLeadership(RaftPeerId.valueOf(to), left);
-          if (!t.isSuccess()) {
-            failure = t.getException() == null ? "unknown error" : t.getException().getMessage();
-          }
-        } catch (IOException e) {
-          failure = e.getMessage() == null ? e.toString() : e.getMessage();
-        }
+        failure = AdminCommand.transferOnce(c, to, deadline);
         if (failure == null || to.equals(leader(admin.probe(), group)) || !AdminCommand.before(deadline)) {
           break;
         }

@@ -119,10 +119,7 @@ final class AdminStatus implements Callable<Integer> {
    * index. Returns the groups no reachable peer leads.
    */
   static List<Integer> groupTable(ClusterView view, PrintWriter out) {
-    int groups = 1;
-    for (PeerState s : view.states) {
-      groups = (int) Math.max(groups, s.getLong("raft_groups", 1));
-    }
+    int groups = AdminGroupTransfer.groups(view);
     if (groups <= 1) {
       return List.of();
     }
@@ -160,7 +157,7 @@ final class AdminStatus implements Callable<Integer> {
   }
 
   /** Group {@code g} of one peer: role, leader, term, commit, applied ("unreachable" when it is). */
-  private static Map<String, String> groupRow(PeerState s, int g) {
+  static Map<String, String> groupRow(PeerState s, int g) {
     Map<String, String> row = new HashMap<>();
     if (!s.reachable()) {
       row.put("role", "unreachable");
@@ -188,7 +185,7 @@ final class AdminStatus implements Callable<Integer> {
     return row;
   }
 
-  private static long parse(String v) {
+  static long parse(String v) {
     try {
       return v == null ? -1 : Long.parseLong(v);
     } catch (NumberFormatException e) {
